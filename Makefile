@@ -1,0 +1,87 @@
+# nabla — a deep-learning toolkit in C11.
+#   make            static + shared library, headers, build/nabla
+#   make test       every test (SAN=1: under AddressSanitizer + UBSan)
+#   make demo       the main job: figures, gradcheck report, training
+#   make bench      every benchmark against its peer, measured in the same run
+#   make fuzz       libFuzzer targets (FUZZ_SECONDS=N each)
+#   make install PREFIX=/usr/local
+CC      ?= cc
+PREFIX  ?= /usr/local
+SAN     ?= 0
+BLAS    ?= own
+VERSION := 0.1.0
+
+CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Iinclude -Isrc -fPIC
+ifeq ($(SAN),1)
+  B      := build/san
+  CFLAGS_OPT := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+  LDSAN  := -fsanitize=address,undefined
+else
+  B      := build
+  CFLAGS_OPT := -O2 -g
+  LDSAN  :=
+endif
+ifeq ($(BLAS),openblas)
+  CFLAGS_BASE += -DNB_USE_CBLAS
+  LDBLAS := -lopenblas
+endif
+CFLAGS  += $(CFLAGS_BASE) $(CFLAGS_OPT) -fopenmp
+LDLIBS  := $(LDBLAS) -lz -lm -fopenmp $(LDSAN)
+
+# ISA-specific kernels are compiled for their ISA and chosen at run time (cpuid).
+ISA_avx512 := -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma -mavx2
+ISA_avx2   := -mavx2 -mfma
+
+LIB_SRC  := $(sort $(wildcard src/*/*.c))
+LIB_SRC  := $(filter-out src/cli/%,$(LIB_SRC))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(B)/obj/%.o)
+DEPS     := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+
+.PHONY: all test demo bench fuzz install clean
+all: $(B)/libnabla.a $(B)/libnabla.so $(B)/nabla $(B)/nabla.pc
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(if $(findstring _avx512.c,$<),$(ISA_avx512))$(if $(findstring _avx2.c,$<),$(ISA_avx2)) -MMD -MP -c $< -o $@
+
+$(B)/libnabla.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(B)/libnabla.so: $(LIB_OBJ)
+	$(CC) -shared -o $@ $^ $(LDLIBS)
+$(B)/nabla: $(CLI_OBJ) $(B)/libnabla.a
+	$(CC) -o $@ $(CLI_OBJ) $(B)/libnabla.a $(LDLIBS)
+$(B)/nabla_tests: $(TEST_OBJ) $(B)/libnabla.a
+	$(CC) -o $@ $(TEST_OBJ) $(B)/libnabla.a $(LDLIBS)
+$(B)/nabla.pc: Makefile
+	@mkdir -p $(B)
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: nabla\nDescription: tensors, autodiff and first-order optimizers in C11\nVersion: %s\nLibs: -L$${libdir} -lnabla\nLibs.private: -lz -lm -fopenmp\nCflags: -I$${includedir}\n' '$(PREFIX)' '$(VERSION)' > $@
+
+test: $(B)/nabla $(B)/nabla_tests
+	@NABLA=$(B)/nabla NABLA_TESTS=$(B)/nabla_tests sh tests/run.sh
+
+demo: all
+	@sh tools/demo.sh $(B)/nabla
+
+bench: all
+	@sh bench/run.sh $(B)/nabla
+
+fuzz:
+	@sh tests/fuzz/run.sh $(or $(FUZZ_SECONDS),30)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/nabla $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(B)/libnabla.a $(B)/libnabla.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/nabla.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/nabla/*.h $(DESTDIR)$(PREFIX)/include/nabla/
+	install -m 755 $(B)/nabla $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(B)/nabla.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+clean:
+	rm -rf build
+
+-include $(DEPS)

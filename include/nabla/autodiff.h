@@ -1,0 +1,53 @@
+/* nabla/autodiff.h — reverse mode over a define-by-run tape.
+ *
+ * Conventions (the handout's): a gradient has the shape of its input; a
+ * Jacobian puts the input's dims first, so f: R^{d1 x d2} -> R^n has a
+ * d1 x d2 x n Jacobian, J[i,j,k] = df_k / dX_ij, and the chain rule reads
+ * dz/dx = (dy/dx)(dz/dy). PyTorch's layout (output dims first) is an option. */
+#ifndef NABLA_AUTODIFF_H
+#define NABLA_AUTODIFF_H
+
+#include "nabla/ops.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* dL/dx into x->grad for every leaf x that requires grad, adding to what is
+ * there (leaf gradients accumulate until zeroed). loss must be a scalar made
+ * in ctx. The graph is freed: a second backward over it is an NB_ESTATE error. */
+nb_status nb_backward(nb_ctx *ctx, nb_tensor *loss);
+/* The vector-Jacobian product: leaves' grads += upstream^T (d out / d leaf).
+ * upstream has out's shape. With retain, the graph can be walked again. */
+nb_status nb_vjp(nb_ctx *ctx, nb_tensor *out, const nb_tensor *upstream, bool retain);
+
+typedef nb_tensor *(*nb_fn)(nb_ctx *ctx, nb_tensor *const *inputs, void *user);
+
+typedef enum nb_jac_layout {
+    NB_JAC_INPUT_FIRST = 0, /* the handout's: in.shape ++ out.shape */
+    NB_JAC_OUTPUT_FIRST,    /* PyTorch's and JAX's: out.shape ++ in.shape */
+} nb_jac_layout;
+
+/* The Jacobian of f at x (f's one input), one VJP per output element. */
+nb_tensor *nb_jacobian(nb_ctx *ctx, nb_fn f, void *user, nb_tensor *x, nb_jac_layout layout);
+
+/* gradcheck: every input's analytic gradient against central differences,
+ * in f64, with a random non-uniform upstream gradient. Passes when
+ * |a - n| <= atol + rtol |n| everywhere. */
+typedef struct nb_gradcheck_opts {
+    double eps, atol, rtol; /* 0 means PyTorch's defaults: 1e-6, 1e-5, 1e-3 */
+    uint64_t seed;          /* for the upstream gradient */
+} nb_gradcheck_opts;
+
+typedef struct nb_gradcheck_result {
+    double max_abs_err, max_rel_err;
+    bool passed;
+} nb_gradcheck_result;
+
+nb_status nb_gradcheck(nb_fn f, void *user, int nin, nb_tensor *const *inputs,
+                       const nb_gradcheck_opts *opts, nb_gradcheck_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

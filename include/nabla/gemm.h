@@ -1,0 +1,43 @@
+/* nabla/gemm.h — the one GEMM entry point, and the thread count.
+ *
+ * Every matmul, linear layer and convolution in nabla calls nb_gemm, so all
+ * performance work on products lands here. Row-major:
+ *   C = alpha op(A) op(B) + beta C,  op(A) is M x K, op(B) is K x N,
+ * op(X) = X^T when the flag is set; lda/ldb/ldc are row strides of the
+ * matrices as stored. beta == 0 ignores C's old contents (NaNs included).
+ * Deterministic: each C element is summed in the same order whatever the
+ * thread count. */
+#ifndef NABLA_GEMM_H
+#define NABLA_GEMM_H
+
+#include "nabla/base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What to do to C after the product, in the same pass: add bias[j] to every
+ * row, then apply ReLU. Either may be off (NULL / false). */
+typedef struct nb_epilogue {
+    const void *bias; /* N values of the GEMM's dtype, or NULL */
+    bool relu;
+} nb_epilogue;
+
+void nb_gemm(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
+             double alpha, const void *A, int64_t lda, const void *B, int64_t ldb,
+             double beta, void *C, int64_t ldc);
+void nb_gemm_ex(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
+                double alpha, const void *A, int64_t lda, const void *B, int64_t ldb,
+                double beta, void *C, int64_t ldc, const nb_epilogue *ep);
+
+/* The kernel nb_gemm chose for this CPU: "avx512", "avx2", "portable" or "cblas". */
+const char *nb_gemm_kernel(void);
+
+/* Threads for nabla's parallel loops (OpenMP); n <= 0 means all cores. */
+void nb_set_threads(int n);
+int nb_get_threads(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

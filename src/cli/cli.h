@@ -1,0 +1,77 @@
+/* The command line's shared parts: an option table, its parser, and errors.
+ *
+ * Every subcommand declares its options as a table and calls cli_parse, so
+ * all of them accept `--name VALUE` and `--name=VALUE` (negative numbers
+ * included), print the same --help, and reject unknown flags, missing values,
+ * junk after numbers and non-finite numbers with one line and status 2. */
+#ifndef NABLA_CLI_H
+#define NABLA_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nabla.h"
+
+typedef enum cli_kind {
+    CLI_FLAG,    /* bool *           --verbose                      */
+    CLI_INT,     /* long *           --steps 100                    */
+    CLI_DOUBLE,  /* double *         --lr 0.1     (finite only)     */
+    CLI_STR,     /* const char **    --csv out.csv                  */
+    CLI_DOUBLES, /* cli_list *       --lambda 0.1,1,10              */
+    CLI_INTS,    /* cli_list *       --hidden 256,256 (whole values) */
+} cli_kind;
+
+#define CLI_LIST_MAX 64
+typedef struct cli_list {
+    double v[CLI_LIST_MAX];
+    int n;
+} cli_list;
+
+typedef struct cli_opt {
+    const char *name; /* without the dashes */
+    cli_kind kind;
+    void *dst;
+    const char *metavar; /* "A" in "--lr A"; NULL for flags */
+    const char *help;
+    bool seen;           /* set by cli_parse */
+} cli_opt;
+
+typedef struct cli_cmd {
+    const char *name;
+    const char *usage;   /* the line after "usage: nabla NAME " */
+    const char *summary; /* one paragraph */
+} cli_cmd;
+
+enum { CLI_OK = 0, CLI_HELP = 1, CLI_ERR = 2 };
+
+/* Parses argv[1..argc) (argv[0] is the subcommand). Returns CLI_OK, CLI_HELP
+ * (help was printed: exit 0) or CLI_ERR (the error was printed: exit 2). */
+int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_opt *opts, int nopts);
+/* Prints "nabla CMD: message" on stderr, one line; returns CLI_ERR (2). */
+int cli_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Reports the library's last error (nb_errmsg) for cmd; returns CLI_ERR. */
+int cli_lib_error(const char *cmd);
+/* Finds an option by name in a table (NULL if none). */
+cli_opt *cli_find(cli_opt *opts, int nopts, const char *name);
+
+/* A progress line on stderr, only when stderr is a terminal. */
+bool cli_stderr_is_tty(void);
+
+/* The subcommands: each is main() for its verb. */
+int cmd_optim(int argc, char **argv);
+int cmd_biasvar(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_gradcheck(int argc, char **argv);
+int cmd_figures(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/* Figure sets, each writing its SVGs into dir; 0 or CLI_ERR. */
+int figures_optim(const char *dir);
+int figures_biasvar(const char *dir);
+
+#endif

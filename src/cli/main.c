@@ -1,0 +1,44 @@
+/* nabla: a verb per job. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"optim", cmd_optim, "run an optimizer on a 2-D test function; CSV and contour plot"},
+    {"biasvar", cmd_biasvar, "bias-variance lab: OLS and ridge, exact and Monte Carlo"},
+    {"train", cmd_train, "train an MLP or CNN on Fashion-MNIST (or any MNIST-format data)"},
+    {"eval", cmd_eval, "evaluate a checkpoint on a test set"},
+    {"gradcheck", cmd_gradcheck, "check every op's gradient against central differences"},
+    {"figures", cmd_figures, "write the handout's figures and more as SVG"},
+    {"bench", cmd_bench, "measure GEMM throughput and the machine's FMA peak"},
+};
+#define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: nabla COMMAND [options]   (nabla COMMAND --help for each)\n\ncommands:\n");
+    for (int i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("nabla %s\n", NB_VERSION);
+        return 0;
+    }
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "nabla: unknown command '%s' (see nabla --help)\n", argv[1]);
+    return 2;
+}

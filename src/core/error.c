@@ -1,0 +1,28 @@
+/* The one error path: a thread-local code and message. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "nabla/base.h"
+
+static _Thread_local nb_status err_code;
+static _Thread_local char err_msg[512];
+
+const char *nb_errmsg(void) { return err_msg; }
+nb_status nb_errcode(void) { return err_code; }
+
+void nb_clear_error(void) {
+    err_code = NB_OK;
+    err_msg[0] = '\0';
+}
+
+nb_status nb_fail(nb_status code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err_msg, sizeof err_msg, fmt, ap);
+    va_end(ap);
+    err_code = code;
+    return code;
+}
+
+size_t nb_dtype_size(nb_dtype dt) { return dt == NB_F64 ? 8 : 4; }
+const char *nb_dtype_name(nb_dtype dt) { return dt == NB_F64 ? "f64" : "f32"; }

@@ -1,0 +1,89 @@
+/* Atomic output: write beside the target, then rename over it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nabla/io.h"
+
+static void outfile_clear(nb_outfile *f) {
+    free(f->path);
+    free(f->tmp);
+    f->fp = NULL;
+    f->path = f->tmp = NULL;
+}
+
+nb_status nb_outfile_open(nb_outfile *f, const char *path) {
+    if (!f || !path || !*path) return nb_fail(NB_EINVAL, "open output: no file name given");
+    memset(f, 0, sizeof *f);
+    size_t n = strlen(path);
+    f->path = malloc(n + 1);
+    f->tmp = malloc(n + 16);
+    if (!f->path || !f->tmp) {
+        outfile_clear(f);
+        return nb_fail(NB_ENOMEM, "%s: out of memory", path);
+    }
+    memcpy(f->path, path, n + 1);
+    snprintf(f->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(f->tmp);
+    if (fd < 0) {
+        nb_status s = nb_fail(NB_EIO, "%s: cannot create: %s", path, strerror(errno));
+        outfile_clear(f);
+        return s;
+    }
+    f->fp = fdopen(fd, "wb");
+    if (!f->fp) {
+        close(fd);
+        unlink(f->tmp);
+        outfile_clear(f);
+        return nb_fail(NB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    return NB_OK;
+}
+
+nb_status nb_outfile_commit(nb_outfile *f, bool sync) {
+    if (!f || !f->fp) return nb_fail(NB_EINVAL, "commit output: file is not open");
+    int err = 0;
+    if (fflush(f->fp) != 0 || ferror(f->fp)) err = errno ? errno : EIO;
+    if (!err && sync && fsync(fileno(f->fp)) != 0) err = errno;
+    if (fclose(f->fp) != 0 && !err) err = errno ? errno : EIO;
+    f->fp = NULL;
+    if (!err) {
+        /* Keep the usual permissions of a new file rather than mkstemp's 0600. */
+        mode_t mask = umask(0);
+        umask(mask);
+        chmod(f->tmp, 0666 & ~mask);
+        if (rename(f->tmp, f->path) != 0) err = errno;
+    }
+    if (err) {
+        unlink(f->tmp);
+        nb_status s = nb_fail(NB_EIO, "%s: cannot write: %s", f->path, strerror(err));
+        outfile_clear(f);
+        return s;
+    }
+    if (sync) { /* make the rename itself durable */
+        char *slash = strrchr(f->path, '/');
+        int dfd = -1;
+        if (!slash) dfd = open(".", O_RDONLY);
+        else {
+            *slash = '\0';
+            dfd = open(*f->path ? f->path : "/", O_RDONLY);
+            *slash = '/';
+        }
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+    }
+    outfile_clear(f);
+    return NB_OK;
+}
+
+void nb_outfile_abort(nb_outfile *f) {
+    if (!f) return;
+    if (f->fp) fclose(f->fp);
+    if (f->tmp) unlink(f->tmp);
+    outfile_clear(f);
+}

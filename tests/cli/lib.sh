@@ -1,0 +1,43 @@
+# Helpers for CLI tests: source this, call the checks, then `finish`.
+# NABLA is the binary under test. Each check is one test; `finish` prints the
+# file's "N passed, N failed" line and returns non-zero if any failed.
+: "${NABLA:=build/nabla}"
+T_PASS=0; T_FAIL=0
+T_DIR=$(mktemp -d); trap 'rm -rf "$T_DIR"' EXIT
+t_ok()   { T_PASS=$((T_PASS + 1)); }
+t_bad()  { T_FAIL=$((T_FAIL + 1)); echo "FAIL $T_NAME: $*" >&2; }
+
+# expect_error NAME PATTERN [OUTFILE] -- ARGS...: status 2, exactly one stderr
+# line that matches PATTERN (grep -E), nothing on stdout, and OUTFILE (if not
+# '-') neither created nor changed.
+expect_error() {
+    T_NAME=$1; pat=$2; outf=$3; shift 4
+    before=""
+    [ "$outf" != "-" ] && [ -e "$outf" ] && before=$(cksum < "$outf")
+    "$NABLA" "$@" > "$T_DIR/stdout" 2> "$T_DIR/stderr" < /dev/null; rc=$?
+    lines=$(wc -l < "$T_DIR/stderr")
+    if [ $rc -ne 2 ]; then t_bad "exit $rc, expected 2 ($*)"; return; fi
+    if [ "$lines" -ne 1 ]; then t_bad "$lines stderr lines, expected 1: $(head -c 300 "$T_DIR/stderr")"; return; fi
+    if ! grep -qE -- "$pat" "$T_DIR/stderr"; then t_bad "stderr '$(cat "$T_DIR/stderr")' does not match '$pat'"; return; fi
+    if [ "$outf" != "-" ]; then
+        after=""; [ -e "$outf" ] && after=$(cksum < "$outf")
+        if [ "$before" != "$after" ]; then t_bad "$outf was created or changed"; return; fi
+        if ls "$outf".tmp.* >/dev/null 2>&1; then t_bad "a temporary file was left beside $outf"; return; fi
+    fi
+    t_ok
+}
+
+# expect_ok NAME -- ARGS...: status 0.
+expect_ok() {
+    T_NAME=$1; shift 2
+    if "$NABLA" "$@" > "$T_DIR/stdout" 2> "$T_DIR/stderr" < /dev/null; then t_ok
+    else t_bad "exit $?, expected 0 ($*): $(head -c 300 "$T_DIR/stderr")"; fi
+}
+
+# check NAME CONDITION...: one test from a shell condition.
+check() { T_NAME=$1; shift; if "$@"; then t_ok; else t_bad "condition failed: $*"; fi; }
+
+finish() {
+    echo "$(basename "$0" .sh): $T_PASS passed, $T_FAIL failed"
+    [ $T_FAIL -eq 0 ]
+}

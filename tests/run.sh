@@ -1,0 +1,16 @@
+#!/bin/sh
+# Runs the unit tests and every CLI test script; prints one total line.
+# NABLA and NABLA_TESTS name the binaries (the Makefile sets them).
+set -u
+: "${NABLA:=build/nabla}" "${NABLA_TESTS:=build/nabla_tests}"
+export NABLA
+out=$(mktemp); trap 'rm -f "$out"' EXIT
+status=0
+"$NABLA_TESTS" | tee "$out" || status=1
+for t in tests/cli/*.sh; do
+    [ -f "$t" ] || continue
+    sh "$t" | tee -a "$out" || status=1
+done
+awk '/ passed, [0-9]+ failed$/ { p += $(NF-3); f += $(NF-1) }
+     END { printf "%d passed, %d failed\n", p, f }' "$out"
+exit $status
