@@ -55,8 +55,9 @@ $(B)/libnabla.so: $(LIB_OBJ)
 	$(CC) -shared -o $@ $^ $(LDLIBS)
 $(B)/nabla: $(CLI_OBJ) $(B)/libnabla.a
 	$(CC) -o $@ $(CLI_OBJ) $(B)/libnabla.a $(LDLIBS)
-$(B)/nabla_tests: $(TEST_OBJ) $(B)/libnabla.a
-	$(CC) -o $@ $(TEST_OBJ) $(B)/libnabla.a $(LDLIBS)
+CLI_LIB_OBJ := $(filter-out %/main.o,$(CLI_OBJ))
+$(B)/nabla_tests: $(TEST_OBJ) $(CLI_LIB_OBJ) $(B)/libnabla.a
+	$(CC) -o $@ $(TEST_OBJ) $(CLI_LIB_OBJ) $(B)/libnabla.a $(LDLIBS)
 $(B)/nabla.pc: Makefile
 	@mkdir -p $(B)
 	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: nabla\nDescription: tensors, autodiff and first-order optimizers in C11\nVersion: %s\nLibs: -L$${libdir} -lnabla\nLibs.private: -lz -lm -fopenmp\nCflags: -I$${includedir}\n' '$(PREFIX)' '$(VERSION)' > $@

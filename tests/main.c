@@ -6,15 +6,16 @@
 #include "test.h"
 
 #define MAX_TESTS 4096
-static struct {
+typedef struct {
     const char *name;
     test_fn fn;
-} tests[MAX_TESTS];
+} test_entry;
+static test_entry tests[MAX_TESTS];
 static int ntests, cur_failed;
 static const char *cur_name;
 
 void test_register(const char *name, test_fn fn) {
-    if (ntests < MAX_TESTS) tests[ntests++] = (typeof(tests[0])){name, fn};
+    if (ntests < MAX_TESTS) tests[ntests++] = (test_entry){name, fn};
 }
 
 void test_fail(const char *file, int line, const char *fmt, ...) {
@@ -41,7 +42,7 @@ const char *test_fixture_dir(void) {
 }
 
 static int by_name(const void *a, const void *b) {
-    return strcmp(((const typeof(tests[0]) *)a)->name, ((const typeof(tests[0]) *)b)->name);
+    return strcmp(((const test_entry *)a)->name, ((const test_entry *)b)->name);
 }
 
 int main(int argc, char **argv) {

@@ -6,10 +6,12 @@ set -u
 export NABLA
 out=$(mktemp); trap 'rm -f "$out"' EXIT
 status=0
-"$NABLA_TESTS" | tee "$out" || status=1
+"$NABLA_TESTS" > "$out.1" || status=1
+cat "$out.1" >> "$out"; cat "$out.1"; rm -f "$out.1"
 for t in tests/cli/*.sh; do
     [ -f "$t" ] || continue
-    sh "$t" | tee -a "$out" || status=1
+    sh "$t" > "$out.1" || status=1
+    cat "$out.1" >> "$out"; cat "$out.1"; rm -f "$out.1"
 done
 awk '/ passed, [0-9]+ failed$/ { p += $(NF-3); f += $(NF-1) }
      END { printf "%d passed, %d failed\n", p, f }' "$out"
