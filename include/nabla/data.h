@@ -1,0 +1,78 @@
+/* nabla/data.h — datasets: IDX files (MNIST, Fashion-MNIST) and minibatches.
+ *
+ * A dataset directory holds the four IDX files of the MNIST layout,
+ * train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and
+ * t10k-labels-idx1-ubyte, each raw or gzipped (".gz"; detected by the gzip
+ * magic, not the name). Pixels stay uint8 in memory (a quarter of the f32
+ * size) and are scaled to [0,1] f32 as a batch is gathered:
+ *
+ *     nb_dataset train;
+ *     if (nb_dataset_load(&train, nb_dataset_dir("fashion-mnist"), "train")) error...
+ *     int64_t *perm = malloc(train.n * sizeof *perm);
+ *     nb_shuffle(&rng, perm, train.n);                       // one epoch's order
+ *     nb_dataset_gather(&train, perm, s * B, B, NULL, x, y);  // batch s
+ *
+ * Every malformed file is an NB_EFORMAT or NB_EIO error naming the file. */
+#ifndef NABLA_DATA_H
+#define NABLA_DATA_H
+
+#include "nabla/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NB_NUM_CLASSES 10
+
+/* One IDX file of unsigned bytes: its dims and its data. */
+typedef struct nb_idx {
+    int ndim;
+    int64_t dims[4];
+    int64_t numel;
+    uint8_t *data; /* numel bytes, malloc'd */
+} nb_idx;
+
+/* Reads an IDX file of unsigned bytes (type code 0x08) with ndim dims, raw or
+ * gzipped. Checks the magic, that the header's claim fits the file before
+ * allocating it, and that the file holds exactly the data it claims. */
+nb_status nb_idx_read(const char *path, int ndim, nb_idx *out);
+void nb_idx_free(nb_idx *idx);
+
+typedef struct nb_dataset {
+    int64_t n;       /* samples */
+    int rows, cols;  /* image size (28 x 28 for MNIST) */
+    uint8_t *pixels; /* n * rows * cols, row-major */
+    int32_t *labels; /* n, each in [0, NB_NUM_CLASSES) */
+} nb_dataset;
+
+/* "fashion-mnist" names Debian's dataset-fashion-mnist directory; anything
+ * else is taken as a directory path and returned unchanged. */
+const char *nb_dataset_dir(const char *name);
+/* Loads split ("train" or "t10k") from dir: DIR/SPLIT-images-idx3-ubyte[.gz]
+ * and DIR/SPLIT-labels-idx1-ubyte[.gz]. On failure ds is left empty. */
+nb_status nb_dataset_load(nb_dataset *ds, const char *dir, const char *split);
+void nb_dataset_free(nb_dataset *ds);
+/* Keeps the first n samples (n >= the size keeps them all). */
+void nb_dataset_limit(nb_dataset *ds, int64_t n);
+
+/* How pixels become inputs: x = (p / 255 - mean) / std. {0, 1} is [0,1]. */
+typedef struct nb_norm {
+    float mean, std;
+} nb_norm;
+
+/* Copies count samples into x (count * rows * cols f32) and y (count int32,
+ * or NULL): sample i of the batch is idx[start + i], or start + i when idx is
+ * NULL. norm NULL means plain [0,1] scaling. The caller keeps the indices in
+ * range. */
+void nb_dataset_gather(const nb_dataset *ds, const int64_t *idx, int64_t start, int64_t count,
+                       const nb_norm *norm, float *x, int32_t *y);
+/* Mean and standard deviation of the [0,1]-scaled pixels. */
+nb_norm nb_dataset_stats(const nb_dataset *ds);
+
+/* perm = a uniformly random permutation of 0..n-1 (Fisher-Yates on rng). */
+void nb_shuffle(nb_rng *rng, int64_t *perm, int64_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,285 @@
+/* IDX files (the MNIST format), raw or gzipped, and minibatch gathering.
+ *
+ * IDX: bytes 0,1 are zero, byte 2 the element type (0x08 = unsigned byte),
+ * byte 3 the number of dims; then each dim as a big-endian uint32; then the
+ * elements, row-major. The header is hostile input until checked: what it
+ * claims is compared with what the file can hold before anything is
+ * allocated. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "nabla/data.h"
+
+/* Deflate cannot expand data by more than about 1032:1, so a gzip file of
+ * c bytes cannot hold more than this; a header claiming more is a lie. */
+static int64_t gzip_max_bytes(int64_t compressed) { return compressed * 1040 + 4096; }
+
+static uint32_t be32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/* Reads exactly n bytes from gz into buf; returns bytes read, or -1 (and sets
+ * the error) when zlib reports corrupt data. */
+static int64_t gz_read_all(gzFile gz, const char *path, uint8_t *buf, int64_t n) {
+    int64_t got = 0;
+    while (got < n) {
+        int64_t want = n - got;
+        if (want > (1 << 30)) want = 1 << 30;
+        int r = gzread(gz, buf + got, (unsigned)want);
+        if (r < 0) {
+            int zerr;
+            const char *msg = gzerror(gz, &zerr);
+            nb_fail(NB_EFORMAT, "%s: corrupt gzip data (%s)", path, msg && *msg ? msg : "read error");
+            return -1;
+        }
+        if (r == 0) break;
+        got += r;
+    }
+    return got;
+}
+
+void nb_idx_free(nb_idx *idx) {
+    if (!idx) return;
+    free(idx->data);
+    memset(idx, 0, sizeof *idx);
+}
+
+nb_status nb_idx_read(const char *path, int ndim, nb_idx *out) {
+    if (!out) return nb_fail(NB_EINVAL, "nb_idx_read: out is NULL");
+    memset(out, 0, sizeof *out);
+    if (!path) return nb_fail(NB_EINVAL, "nb_idx_read: path is NULL");
+    if (ndim < 1 || ndim > 4) return nb_fail(NB_EINVAL, "nb_idx_read: %s: ndim %d not in 1..4", path, ndim);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return nb_fail(NB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return nb_fail(NB_EIO, "%s: not a regular file", path);
+    }
+    uint8_t magic2[2] = {0, 0};
+    bool gz = pread(fd, magic2, 2, 0) == 2 && magic2[0] == 0x1f && magic2[1] == 0x8b;
+    int64_t fsize = (int64_t)st.st_size;
+
+    gzFile g = gzdopen(fd, "rb"); /* reads raw files as they are, too */
+    if (!g) {
+        close(fd);
+        return nb_fail(NB_ENOMEM, "%s: cannot start zlib", path);
+    }
+    gzbuffer(g, 1 << 17);
+    nb_status s = NB_OK;
+    uint8_t hdr[4 + 4 * 4];
+    int64_t hlen = 4 + 4 * (int64_t)ndim;
+    int64_t got = gz_read_all(g, path, hdr, 4);
+    if (got < 0) goto fail;
+    if (got < 4) {
+        s = nb_fail(NB_EFORMAT, "%s: truncated: %lld bytes, too short for an IDX header", path, (long long)got);
+        goto fail;
+    }
+    uint32_t magic = be32(hdr), want = 0x800u | (uint32_t)ndim;
+    if (magic != want) {
+        s = nb_fail(NB_EFORMAT, "%s: wrong magic 0x%08x (expected 0x%08x: IDX unsigned bytes, %d dims)", path,
+                    (unsigned)magic, (unsigned)want, ndim);
+        goto fail;
+    }
+    got = gz_read_all(g, path, hdr + 4, hlen - 4);
+    if (got < 0) goto fail;
+    if (got < hlen - 4) {
+        s = nb_fail(NB_EFORMAT, "%s: truncated inside the IDX header", path);
+        goto fail;
+    }
+    int64_t numel = 1;
+    out->ndim = ndim;
+    for (int i = 0; i < ndim; i++) {
+        out->dims[i] = be32(hdr + 4 + 4 * i);
+        if (out->dims[i] > 0 && numel > ((int64_t)1 << 40) / out->dims[i]) {
+            s = nb_fail(NB_EFORMAT, "%s: header claims an absurd size", path);
+            goto fail;
+        }
+        numel *= out->dims[i];
+    }
+    out->numel = numel;
+    int64_t limit = gz ? gzip_max_bytes(fsize) : fsize - hlen;
+    if (numel > limit) {
+        s = nb_fail(NB_EFORMAT, "%s: truncated: header claims %lld bytes of data, the file holds %s%lld", path,
+                    (long long)numel, gz ? "at most " : "", (long long)(limit < 0 ? 0 : limit));
+        goto fail;
+    }
+    out->data = malloc(numel > 0 ? (size_t)numel : 1);
+    if (!out->data) {
+        s = nb_fail(NB_ENOMEM, "%s: out of memory for %lld bytes", path, (long long)numel);
+        goto fail;
+    }
+    got = gz_read_all(g, path, out->data, numel);
+    if (got < 0) goto fail;
+    if (got < numel) {
+        s = nb_fail(NB_EFORMAT, "%s: truncated: header claims %lld bytes of data, the file holds %lld", path,
+                    (long long)numel, (long long)got);
+        goto fail;
+    }
+    uint8_t extra;
+    got = gz_read_all(g, path, &extra, 1); /* also makes zlib check the CRC and length */
+    if (got < 0) goto fail;
+    if (got > 0) {
+        s = nb_fail(NB_EFORMAT, "%s: bytes after the %lld the header claims", path, (long long)numel);
+        goto fail;
+    }
+    int zerr = gzclose_r(g);
+    g = NULL;
+    if (zerr != Z_OK) {
+        s = nb_fail(NB_EFORMAT, "%s: corrupt gzip data (%s)", path,
+                    zerr == Z_BUF_ERROR ? "unexpected end of file" : "read error");
+        nb_idx_free(out);
+        return s;
+    }
+    return NB_OK;
+fail:
+    if (s == NB_OK) s = nb_errcode() != NB_OK ? nb_errcode() : NB_EFORMAT;
+    if (g) gzclose_r(g);
+    nb_idx_free(out);
+    return s;
+}
+
+const char *nb_dataset_dir(const char *name) {
+    if (name && strcmp(name, "fashion-mnist") == 0) return "/usr/share/datasets/fashion-mnist";
+    return name;
+}
+
+void nb_dataset_free(nb_dataset *ds) {
+    if (!ds) return;
+    free(ds->pixels);
+    free(ds->labels);
+    memset(ds, 0, sizeof *ds);
+}
+
+/* DIR/BASE.gz if it exists, else DIR/BASE; 0 if it exists. */
+typedef struct { char s[4096]; } path_buf;
+static int find_file(path_buf *buf, const char *dir, const char *base) {
+    struct stat st;
+    int n = snprintf(buf->s, sizeof buf->s, "%s/%s.gz", dir, base);
+    if (n < 3 || (size_t)n >= sizeof buf->s) return -1;
+    if (stat(buf->s, &st) == 0) return 0;
+    buf->s[n - 3] = '\0'; /* the same name without ".gz" */
+    if (stat(buf->s, &st) == 0) return 0;
+    return -1;
+}
+
+nb_status nb_dataset_load(nb_dataset *ds, const char *dir, const char *split) {
+    if (!ds) return nb_fail(NB_EINVAL, "nb_dataset_load: ds is NULL");
+    memset(ds, 0, sizeof *ds);
+    if (!dir || !*dir) return nb_fail(NB_EINVAL, "nb_dataset_load: no data directory given");
+    if (!split || (strcmp(split, "train") != 0 && strcmp(split, "t10k") != 0))
+        return nb_fail(NB_EINVAL, "nb_dataset_load: split must be 'train' or 't10k'");
+    struct stat st;
+    if (stat(dir, &st) != 0) return nb_fail(NB_EIO, "%s: no such data directory", dir);
+    if (!S_ISDIR(st.st_mode)) return nb_fail(NB_EIO, "%s: not a directory", dir);
+    path_buf ipb, lpb;
+    const char *ipath = ipb.s, *lpath = lpb.s;
+    char base[64];
+    snprintf(base, sizeof base, "%s-images-idx3-ubyte", split);
+    if (find_file(&ipb, dir, base) != 0)
+        return nb_fail(NB_EIO, "%s: missing %s[.gz]", dir, base);
+    snprintf(base, sizeof base, "%s-labels-idx1-ubyte", split);
+    if (find_file(&lpb, dir, base) != 0)
+        return nb_fail(NB_EIO, "%s: missing %s[.gz]", dir, base);
+
+    nb_idx im, lb;
+    nb_status s = nb_idx_read(ipath, 3, &im);
+    if (s) return s;
+    s = nb_idx_read(lpath, 1, &lb);
+    if (s) {
+        nb_idx_free(&im);
+        return s;
+    }
+    if (im.dims[1] < 1 || im.dims[2] < 1 || im.dims[1] > 4096 || im.dims[2] > 4096) {
+        s = nb_fail(NB_EFORMAT, "%s: image size %lldx%lld is not usable", ipath, (long long)im.dims[1],
+                    (long long)im.dims[2]);
+        goto done;
+    }
+    if (im.dims[0] != lb.dims[0]) {
+        s = nb_fail(NB_EFORMAT, "%s holds %lld images but %s holds %lld labels", ipath, (long long)im.dims[0], lpath,
+                    (long long)lb.dims[0]);
+        goto done;
+    }
+    for (int64_t i = 0; i < lb.numel; i++)
+        if (lb.data[i] >= NB_NUM_CLASSES) {
+            s = nb_fail(NB_EFORMAT, "%s: label %d of sample %lld is not in 0..%d", lpath, lb.data[i], (long long)i,
+                        NB_NUM_CLASSES - 1);
+            goto done;
+        }
+    ds->labels = malloc((size_t)(lb.numel > 0 ? lb.numel : 1) * sizeof *ds->labels);
+    if (!ds->labels) {
+        s = nb_fail(NB_ENOMEM, "%s: out of memory", lpath);
+        goto done;
+    }
+    for (int64_t i = 0; i < lb.numel; i++) ds->labels[i] = lb.data[i];
+    ds->n = im.dims[0];
+    ds->rows = (int)im.dims[1];
+    ds->cols = (int)im.dims[2];
+    ds->pixels = im.data; /* ownership moves to ds */
+    im.data = NULL;
+done:
+    nb_idx_free(&im);
+    nb_idx_free(&lb);
+    if (s) nb_dataset_free(ds);
+    return s;
+}
+
+void nb_dataset_limit(nb_dataset *ds, int64_t n) {
+    if (ds && n >= 0 && n < ds->n) ds->n = n;
+}
+
+void nb_dataset_gather(const nb_dataset *ds, const int64_t *idx, int64_t start, int64_t count,
+                       const nb_norm *norm, float *x, int32_t *y) {
+    /* One table for the 256 pixel values: p / 255 in f32, exactly as
+     * PyTorch's float32(p) / 255 does, then the normalisation. */
+    float lut[256];
+    for (int p = 0; p < 256; p++) {
+        float v = (float)p / 255.0f;
+        lut[p] = norm ? (v - norm->mean) / norm->std : v;
+    }
+    int64_t d = (int64_t)ds->rows * ds->cols;
+    for (int64_t i = 0; i < count; i++) {
+        int64_t k = idx ? idx[start + i] : start + i;
+        const uint8_t *src = ds->pixels + k * d;
+        float *dst = x + i * d;
+        for (int64_t j = 0; j < d; j++) dst[j] = lut[src[j]];
+        if (y) y[i] = ds->labels[k];
+    }
+}
+
+nb_norm nb_dataset_stats(const nb_dataset *ds) {
+    int64_t hist[256] = {0};
+    int64_t total = ds->n * ds->rows * ds->cols;
+    for (int64_t i = 0; i < total; i++) hist[ds->pixels[i]]++;
+    double s = 0, s2 = 0;
+    for (int p = 0; p < 256; p++) {
+        double v = p / 255.0;
+        s += (double)hist[p] * v;
+        s2 += (double)hist[p] * v * v;
+    }
+    nb_norm r = {0.0f, 1.0f};
+    if (total > 0) {
+        double mean = s / (double)total, var = s2 / (double)total - mean * mean;
+        r.mean = (float)mean;
+        r.std = var > 1e-12 ? (float)sqrt(var) : 1.0f;
+    }
+    return r;
+}
+
+void nb_shuffle(nb_rng *rng, int64_t *perm, int64_t n) {
+    for (int64_t i = 0; i < n; i++) perm[i] = i;
+    for (int64_t i = n - 1; i > 0; i--) {
+        int64_t j = (int64_t)nb_rng_below(rng, (uint64_t)i + 1);
+        int64_t t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+}
