@@ -35,5 +35,6 @@
 #include "nabla/autodiff.h"
 #include "nabla/gemm.h"
 #include "nabla/io.h"
+#include "nabla/plot.h"
 
 #endif
