@@ -1,0 +1,141 @@
+/* The bias-variance lab for ridge and OLS: the exact decomposition for a
+ * fixed design, and its Monte Carlo estimate with every trial in one GEMM. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nabla/gemm.h"
+#include "nabla/linreg.h"
+#include "linreg/linreg_internal.h"
+
+static nb_status check_lab(const char *fn, int64_t n, int64_t d, const double *X, const double *theta, double sigma,
+                           int64_t K, const double *Xtest, double lambda) {
+    nb_status s = lr_check_design(fn, n, d, X, lambda);
+    if (s) return s;
+    if (!theta || !Xtest) return nb_fail(NB_EINVAL, "%s: theta or Xtest is NULL", fn);
+    if (K < 1) return nb_fail(NB_ESHAPE, "%s: no test inputs (K=%lld)", fn, (long long)K);
+    if (!(sigma >= 0) || !isfinite(sigma)) return nb_fail(NB_EINVAL, "%s: sigma must be finite and >= 0, got %g", fn, sigma);
+    if (!lr_all_finite(theta, d)) return nb_fail(NB_ENUM, "%s: theta contains NaN or Inf", fn);
+    if (!lr_all_finite(Xtest, K * d)) return nb_fail(NB_ENUM, "%s: Xtest contains NaN or Inf", fn);
+    return NB_OK;
+}
+
+nb_status nb_biasvar_exact(int64_t n, int64_t d, const double *X, const double *theta, double sigma, int64_t K,
+                           const double *Xtest, double lambda, nb_biasvar *out, double *bias2_k, double *var_k) {
+    static const char fn[] = "nb_biasvar_exact";
+    nb_status s = check_lab(fn, n, d, X, theta, sigma, K, Xtest, lambda);
+    if (s) return s;
+    if (!out) return nb_fail(NB_EINVAL, "%s: out is NULL", fn);
+    // A (d x d), beta (d), f (K), W (d x K), Z (n x K)
+    size_t sz = (size_t)(d * d + d + K + d * K + n * K);
+    double *buf = malloc(sz * sizeof *buf);
+    if (!buf) return nb_fail(NB_ENOMEM, "%s: out of memory", fn);
+    double *A = buf, *beta = A + d * d, *f = beta + d, *W = f + K, *Z = W + d * K;
+    s = lr_factor(fn, n, d, X, lambda, A);
+    if (s) {
+        free(buf);
+        return s;
+    }
+    // theta_bar - theta = (A^-1 X^T X - I) theta = -lambda A^-1 theta: exactly 0 for OLS
+    for (int64_t j = 0; j < d; j++) beta[j] = -lambda * theta[j];
+    nb_cholesky_solve(d, A, 1, beta);
+    nb_gemm(NB_F64, false, false, K, 1, d, 1.0, Xtest, d, beta, 1, 0.0, f, 1);
+    // x^T Cov x = sigma^2 ||X A^-1 x||^2, for every x at once: W = A^-1 Xtest^T, Z = X W
+    for (int64_t k = 0; k < K; k++)
+        for (int64_t j = 0; j < d; j++) W[j * K + k] = Xtest[k * d + j];
+    nb_cholesky_solve(d, A, K, W);
+    nb_gemm(NB_F64, false, false, n, K, d, 1.0, X, d, W, K, 0.0, Z, K);
+    double b2 = 0, var = 0;
+    for (int64_t k = 0; k < K; k++) {
+        double v = 0;
+        for (int64_t i = 0; i < n; i++) v += Z[i * K + k] * Z[i * K + k];
+        v *= sigma * sigma;
+        if (bias2_k) bias2_k[k] = f[k] * f[k];
+        if (var_k) var_k[k] = v;
+        b2 += f[k] * f[k];
+        var += v;
+    }
+    out->bias2 = b2 / (double)K;
+    out->variance = var / (double)K;
+    out->noise = sigma * sigma;
+    out->mse = out->bias2 + out->variance + out->noise;
+    free(buf);
+    return NB_OK;
+}
+
+void lr_point_stats(int64_t T, const double *p, const double *y, nb_biasvar *acc) {
+    double pm = 0, ym = 0;
+    for (int64_t t = 0; t < T; t++) {
+        pm += p[t];
+        ym += y[t];
+    }
+    pm /= (double)T;
+    ym /= (double)T;
+    double var = 0, noise = 0, cross = 0;
+    for (int64_t t = 0; t < T; t++) {
+        double dp = p[t] - pm, dy = y[t] - ym, e = p[t] - ym;
+        var += dp * dp;
+        noise += dy * dy;
+        cross += e * e;
+    }
+    var /= (double)T;
+    noise /= (double)T;
+    // pair average (1/T^2) sum_t sum_s (y_s - p_t)^2, the sum over s in closed form:
+    // (1/T) sum_s (y_s - p)^2 = noise + (ybar - p)^2
+    double mse = noise + cross / (double)T;
+    acc->bias2 += (pm - ym) * (pm - ym);
+    acc->variance += var;
+    acc->noise += noise;
+    acc->mse += mse;
+}
+
+nb_status nb_biasvar_from_samples(int64_t K, int64_t T, const double *P, const double *Yt, nb_biasvar *out) {
+    if (K < 1 || T < 1 || !P || !Yt || !out)
+        return nb_fail(NB_EINVAL, "nb_biasvar_from_samples: bad arguments (K=%lld, T=%lld)", (long long)K, (long long)T);
+    nb_biasvar acc = {0, 0, 0, 0};
+    for (int64_t k = 0; k < K; k++) lr_point_stats(T, P + k * T, Yt + k * T, &acc);
+    out->bias2 = acc.bias2 / (double)K;
+    out->variance = acc.variance / (double)K;
+    out->noise = acc.noise / (double)K;
+    out->mse = acc.mse / (double)K;
+    return NB_OK;
+}
+
+nb_status nb_biasvar_mc(int64_t n, int64_t d, const double *X, const double *theta, double sigma, int64_t K,
+                        const double *Xtest, double lambda, int64_t trials, nb_rng *rng, nb_biasvar *out) {
+    static const char fn[] = "nb_biasvar_mc";
+    nb_status s = check_lab(fn, n, d, X, theta, sigma, K, Xtest, lambda);
+    if (s) return s;
+    if (trials < 1) return nb_fail(NB_EINVAL, "%s: trials must be >= 1, got %lld", fn, (long long)trials);
+    if (!rng || !out) return nb_fail(NB_EINVAL, "%s: rng or out is NULL", fn);
+    int64_t T = trials;
+    // M (d x n), Y (n x T), Theta (d x T), P (K x T), Xtheta (n), f (K), one row of targets (T)
+    size_t sz = (size_t)(d * n + n * T + d * T + K * T + n + K + T);
+    double *buf = malloc(sz * sizeof *buf);
+    if (!buf) return nb_fail(NB_ENOMEM, "%s: out of memory for %lld trials", fn, (long long)T);
+    double *M = buf, *Y = M + d * n, *Th = Y + n * T, *P = Th + d * T, *Xth = P + K * T, *f = Xth + n, *yt = f + K;
+    s = nb_ridge_operator(n, d, X, lambda, M);
+    if (s) {
+        free(buf);
+        return s;
+    }
+    nb_gemm(NB_F64, false, false, n, 1, d, 1.0, X, d, theta, 1, 0.0, Xth, 1);
+    nb_gemm(NB_F64, false, false, K, 1, d, 1.0, Xtest, d, theta, 1, 0.0, f, 1);
+    // every trial's training targets y = X theta + sigma eps, a column of Y
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t t = 0; t < T; t++) Y[i * T + t] = Xth[i] + sigma * nb_rng_normal(rng);
+    // every trial's fit and its predictions: Theta = M Y, P = Xtest Theta
+    nb_gemm(NB_F64, false, false, d, T, n, 1.0, M, n, Y, T, 0.0, Th, T);
+    nb_gemm(NB_F64, false, false, K, T, d, 1.0, Xtest, d, Th, T, 0.0, P, T);
+    nb_biasvar acc = {0, 0, 0, 0};
+    for (int64_t k = 0; k < K; k++) {
+        for (int64_t t = 0; t < T; t++) yt[t] = f[k] + sigma * nb_rng_normal(rng);
+        lr_point_stats(T, P + k * T, yt, &acc);
+    }
+    out->bias2 = acc.bias2 / (double)K;
+    out->variance = acc.variance / (double)K;
+    out->noise = acc.noise / (double)K;
+    out->mse = acc.mse / (double)K;
+    free(buf);
+    return NB_OK;
+}
