@@ -21,6 +21,7 @@ static void write_file(const char *path, const void *b, size_t n) {
 }
 
 static unsigned char *read_file(const char *path, size_t *n) {
+    *n = 0;
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
     fseek(f, 0, SEEK_END);
@@ -76,7 +77,7 @@ TEST(safetensors_round_trip) {
     CHECK_OK(nb_st_writer_save(w, p));
     nb_st_writer_free(w);
 
-    size_t n;
+    size_t n = 0;
     unsigned char *raw = read_file(p, &n);
     uint64_t h = 0;
     for (int i = 7; i >= 0; i--) h = h << 8 | raw[i];
@@ -120,7 +121,7 @@ TEST(safetensors_atomic_save_keeps_old_file_on_failure) {
 
 TEST(safetensors_every_truncation_fails) {
     const char *p = write_small();
-    size_t n;
+    size_t n = 0;
     unsigned char *raw = read_file(p, &n);
     const char *q = tmp_path("trunc");
     for (size_t cut = 0; cut < n; cut++) {
@@ -145,7 +146,7 @@ TEST(safetensors_every_truncation_fails) {
 
 TEST(safetensors_flipped_bytes_never_crash) {
     const char *p = write_small();
-    size_t n;
+    size_t n = 0;
     unsigned char *raw = read_file(p, &n);
     uint64_t h = 0;
     for (int i = 7; i >= 0; i--) h = h << 8 | raw[i];
@@ -178,7 +179,7 @@ TEST(safetensors_flipped_bytes_never_crash) {
 
 TEST(safetensors_header_length_beyond_file) {
     const char *p = write_small();
-    size_t n;
+    size_t n = 0;
     unsigned char *raw = read_file(p, &n);
     const char *q = tmp_path("hlen");
     uint64_t lens[] = {UINT64_MAX, (uint64_t)1 << 63, (uint64_t)1 << 40, n - 7, n};
