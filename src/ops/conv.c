@@ -1,0 +1,375 @@
+/* Convolution and pooling: conv2d through nb_gemm via im2col, max_pool2d.
+ *
+ * conv2d works one sample at a time: im2col unrolls x_n (C,H,W) into a
+ * column matrix col_n (K,P), K = C*KH*KW, P = OH*OW, held in a per-thread
+ * buffer small enough to stay in cache, and one GEMM makes the sample's
+ * output y_n (F,P) = w (F,K) col_n. Samples go to threads. The backward
+ * rebuilds col_n rather than keeping it (memory over a cheap recompute).
+ * Every sum that crosses samples (dW, db) is taken over fixed chunks of the
+ * batch, each chunk in sample order, then the chunks in order: the result
+ * depends on the shapes alone, never on the thread count. */
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "core/internal.h"
+#include "nabla/gemm.h"
+
+static int thread_id(void) {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/* ---- im2col / col2im ------------------------------------------------------
+ * col[(c*KH + kh)*KW + kw][oh*OW + ow] = x[c][oh*s + kh - pad][ow*s + kw - pad],
+ * 0 where that falls in the padding. */
+typedef struct conv_geom {
+    int64_t C, H, W, F, KH, KW, OH, OW, K, P;
+    int s, pad;
+} conv_geom;
+
+/* The ow for which iw = ow*s + kw - pad lies in [0, W): [*lo, *hi). */
+static void valid_ow(const conv_geom *g, int64_t kw, int64_t *lo, int64_t *hi) {
+    int64_t a = g->pad - kw; /* iw >= 0  <=>  ow*s >= a */
+    int64_t l = a <= 0 ? 0 : (a + g->s - 1) / g->s;
+    int64_t b = g->W - 1 + g->pad - kw; /* iw <= W-1  <=>  ow*s <= b */
+    int64_t h = b < 0 ? 0 : b / g->s + 1;
+    *lo = l < g->OW ? l : g->OW;
+    *hi = h < g->OW ? h : g->OW;
+    if (*hi < *lo) *hi = *lo;
+}
+
+static void im2col(nb_dtype dt, const conv_geom *g, const void *xv, void *colv) {
+    NB_DISPATCH(dt, T, {
+        const T *x = xv;
+        T *col = colv;
+        for (int64_t c = 0; c < g->C; c++)
+            for (int64_t kh = 0; kh < g->KH; kh++)
+                for (int64_t kw = 0; kw < g->KW; kw++) {
+                    T *row = col + ((c * g->KH + kh) * g->KW + kw) * g->P;
+                    int64_t lo, hi;
+                    valid_ow(g, kw, &lo, &hi);
+                    for (int64_t oh = 0; oh < g->OH; oh++) {
+                        T *dst = row + oh * g->OW;
+                        int64_t ih = oh * g->s + kh - g->pad;
+                        if (ih < 0 || ih >= g->H) {
+                            for (int64_t ow = 0; ow < g->OW; ow++) dst[ow] = 0;
+                            continue;
+                        }
+                        const T *src = x + (c * g->H + ih) * g->W + kw - g->pad;
+                        for (int64_t ow = 0; ow < lo; ow++) dst[ow] = 0;
+                        if (g->s == 1)
+                            for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow];
+                        else
+                            for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow * g->s];
+                        for (int64_t ow = hi; ow < g->OW; ow++) dst[ow] = 0;
+                    }
+                }
+    });
+}
+
+/* dx (C,H,W) += col2im(dcol (K,P)): the adjoint of im2col. */
+static void col2im_add(nb_dtype dt, const conv_geom *g, const void *dcolv, void *dxv) {
+    NB_DISPATCH(dt, T, {
+        const T *dcol = dcolv;
+        T *dx = dxv;
+        for (int64_t c = 0; c < g->C; c++)
+            for (int64_t kh = 0; kh < g->KH; kh++)
+                for (int64_t kw = 0; kw < g->KW; kw++) {
+                    const T *row = dcol + ((c * g->KH + kh) * g->KW + kw) * g->P;
+                    int64_t lo, hi;
+                    valid_ow(g, kw, &lo, &hi);
+                    for (int64_t oh = 0; oh < g->OH; oh++) {
+                        int64_t ih = oh * g->s + kh - g->pad;
+                        if (ih < 0 || ih >= g->H) continue;
+                        const T *src = row + oh * g->OW;
+                        T *dst = dx + (c * g->H + ih) * g->W + kw - g->pad;
+                        if (g->s == 1)
+                            for (int64_t ow = lo; ow < hi; ow++) dst[ow] += src[ow];
+                        else
+                            for (int64_t ow = lo; ow < hi; ow++) dst[ow * g->s] += src[ow];
+                    }
+                }
+    });
+}
+
+/* A 1x1, stride-1, unpadded convolution needs no im2col: col_n is x_n. */
+static bool is_pointwise(const conv_geom *g) {
+    return g->KH == 1 && g->KW == 1 && g->s == 1 && g->pad == 0;
+}
+
+static conv_geom geom_of(const nb_tensor *x, const nb_tensor *w, int stride, int pad) {
+    conv_geom g;
+    g.C = x->shape[1], g.H = x->shape[2], g.W = x->shape[3];
+    g.F = w->shape[0], g.KH = w->shape[2], g.KW = w->shape[3];
+    g.s = stride, g.pad = pad;
+    g.OH = (g.H + 2 * (int64_t)pad - g.KH) / stride + 1;
+    g.OW = (g.W + 2 * (int64_t)pad - g.KW) / stride + 1;
+    g.K = g.C * g.KH * g.KW, g.P = g.OH * g.OW;
+    return g;
+}
+
+/* ---- conv2d ---------------------------------------------------------------- */
+static void conv2d_backward(nb_node *n);
+const nb_op nb__op_conv2d = {"conv2d", conv2d_backward};
+
+/* x (N,C,H,W), w (F,C,KH,KW), b (F) or NULL -> y (N,F,OH,OW),
+ * OH = (H + 2 pad - KH)/stride + 1 (floor), likewise OW. */
+nb_tensor *nb_conv2d(nb_ctx *ctx, nb_tensor *x, nb_tensor *w, nb_tensor *b, int stride, int pad) {
+    nb_tensor *in[3] = {x, w, b};
+    int nin = b ? 3 : 2;
+    if (!nb__check_inputs(ctx, "conv2d", nin, in)) return NULL;
+    char sx[96], sw[96], sb[96];
+    nb_shape_str(x, sx, sizeof sx);
+    nb_shape_str(w, sw, sizeof sw);
+    if (x->ndim != 4 || w->ndim != 4) {
+        nb_fail(NB_ESHAPE, "conv2d: input %s and weight %s must both be 4-D: (N,C,H,W) and (F,C,KH,KW)", sx, sw);
+        return NULL;
+    }
+    if (x->shape[1] != w->shape[1]) {
+        nb_fail(NB_ESHAPE, "conv2d: input %s and weight %s disagree on channels", sx, sw);
+        return NULL;
+    }
+    if (b && (b->ndim != 1 || b->shape[0] != w->shape[0])) {
+        nb_fail(NB_ESHAPE, "conv2d: bias %s does not match weight %s: expected (%lld)",
+                nb_shape_str(b, sb, sizeof sb), sw, (long long)w->shape[0]);
+        return NULL;
+    }
+    if (stride < 1 || pad < 0) {
+        nb_fail(NB_EINVAL, "conv2d: stride %d must be >= 1 and pad %d >= 0", stride, pad);
+        return NULL;
+    }
+    if (x->shape[2] + 2 * (int64_t)pad < w->shape[2] || x->shape[3] + 2 * (int64_t)pad < w->shape[3]) {
+        nb_fail(NB_ESHAPE, "conv2d: kernel of weight %s is larger than input %s padded by %d", sw, sx, pad);
+        return NULL;
+    }
+    conv_geom g = geom_of(x, w, stride, pad);
+    int64_t N = x->shape[0];
+    nb_dtype dt = x->dtype;
+    size_t es = nb_dtype_size(dt);
+    nb_tensor *y = nb__op_out(ctx, &nb__op_conv2d, dt, NB_SHAPE(N, g.F, g.OH, g.OW), nin, in);
+    if (!y) return NULL;
+    nb_node *node = nb__node(y);
+    if (node) node->i[0] = stride, node->i[1] = pad;
+    if (N == 0 || g.F == 0 || g.P == 0) return y;
+
+    bool pointwise = is_pointwise(&g);
+    int nt = nb_get_threads();
+    if (nt > N) nt = (int)N;
+    if (nt < 1) nt = 1;
+    unsigned char *cols = NULL;
+    if (!pointwise && !(cols = nb__alloc(ctx, (size_t)nt * (size_t)(g.K * g.P) * es, false))) return NULL;
+    const unsigned char *xd = x->data;
+    unsigned char *yd = y->data;
+    /* With one thread's worth of samples the GEMM gets the cores instead. */
+    int par = nt > 1;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (par)
+    for (int64_t i = 0; i < N; i++) {
+        const void *xi = xd + (size_t)(i * g.C * g.H * g.W) * es;
+        void *yi = yd + (size_t)(i * g.F * g.P) * es;
+        const void *col = xi;
+        if (!pointwise) {
+            void *buf = cols + (size_t)thread_id() * (size_t)(g.K * g.P) * es;
+            im2col(dt, &g, xi, buf);
+            col = buf;
+        }
+        if (b)
+            NB_DISPATCH(dt, T, {
+                const T *bb = b->data;
+                T *yy = yi;
+                for (int64_t f = 0; f < g.F; f++)
+                    for (int64_t p = 0; p < g.P; p++) yy[f * g.P + p] = bb[f];
+            });
+        /* y_n (F,P) = w (F,K) col_n (K,P) [+ b broadcast along P] */
+        nb_gemm(dt, false, false, g.F, g.P, g.K, 1.0, w->data, g.K, col, g.P, b ? 1.0 : 0.0, yi, g.P);
+    }
+    return y;
+}
+
+/* Chunks of the batch for the cross-sample sums: a function of the shapes
+ * only, so dW and db come out the same whatever the thread count. */
+static int64_t conv_chunks(int64_t N, const conv_geom *g) {
+    int64_t nc = N < 16 ? N : 16;
+    int64_t fk = g->F * g->K + g->F;
+    int64_t cap = (int64_t)1 << 23; /* elements of per-chunk partials at most */
+    if (fk > 0 && nc * fk > cap) nc = cap / fk;
+    return nc < 1 ? 1 : nc;
+}
+
+static void conv2d_backward(nb_node *n) {
+    nb_ctx *ctx = nb__ctx(n);
+    nb_tensor *x = n->in[0], *w = n->in[1], *b = n->nin > 2 ? n->in[2] : NULL, *y = n->out;
+    conv_geom g = geom_of(x, w, (int)n->i[0], (int)n->i[1]);
+    int64_t N = x->shape[0];
+    nb_dtype dt = x->dtype;
+    size_t es = nb_dtype_size(dt);
+    if (N == 0 || g.F == 0 || g.P == 0) return;
+    bool want_x = x->requires_grad, want_w = w->requires_grad, want_b = b && b->requires_grad;
+    void *dx = want_x ? nb__grad(ctx, x) : NULL;
+    void *dw = want_w ? nb__grad(ctx, w) : NULL;
+    void *db = want_b ? nb__grad(ctx, b) : NULL;
+    if ((want_x && !dx) || (want_w && !dw) || (want_b && !db)) return;
+    bool pointwise = is_pointwise(&g);
+    int64_t nc = conv_chunks(N, &g);
+    int nt = nb_get_threads();
+    if (nt > nc) nt = (int)nc;
+    if (nt < 1) nt = 1;
+    size_t kp = (size_t)(g.K * g.P), fk = (size_t)(g.F * g.K);
+    /* per thread: col_n and dcol_n (K,P); per chunk: dW partial (F,K) and db partial (F) */
+    unsigned char *tbuf = nb__alloc(ctx, (size_t)nt * 2 * kp * es + 64, false);
+    unsigned char *part = nb__alloc(ctx, (size_t)nc * (fk + (size_t)g.F) * es + 64, true);
+    if (!tbuf || !part) {
+        ctx->failed = true;
+        return;
+    }
+    const unsigned char *xd = x->data, *dyd = y->grad->data;
+    unsigned char *dxd = dx;
+    int par = nt > 1;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (par)
+    for (int64_t c = 0; c < nc; c++) {
+        unsigned char *mine = tbuf + (size_t)thread_id() * 2 * kp * es;
+        void *col = mine, *dcol = mine + kp * es;
+        void *dwc = part + (size_t)c * (fk + (size_t)g.F) * es;
+        void *dbc = (unsigned char *)dwc + fk * es;
+        int64_t lo = c * N / nc, hi = (c + 1) * N / nc;
+        for (int64_t i = lo; i < hi; i++) {
+            const void *xi = xd + (size_t)(i * g.C * g.H * g.W) * es;
+            const void *dyi = dyd + (size_t)(i * g.F * g.P) * es;
+            if (want_w) {
+                const void *ci = xi;
+                if (!pointwise) {
+                    im2col(dt, &g, xi, col);
+                    ci = col;
+                }
+                // y_n = w col_n: ∂L/∂w += (∂L/∂y_n) col_nᵀ, (F,P)(P,K)
+                nb_gemm(dt, false, true, g.F, g.K, g.P, 1.0, dyi, g.P, ci, g.P, i == lo ? 0.0 : 1.0, dwc, g.K);
+            }
+            if (want_b)
+                NB_DISPATCH(dt, T, { // ∂L/∂b_f = Σ_n Σ_p ∂L/∂y_{n,f,p}
+                    const T *d = dyi;
+                    T *o = dbc;
+                    for (int64_t f = 0; f < g.F; f++) {
+                        T s = 0;
+                        for (int64_t p = 0; p < g.P; p++) s += d[f * g.P + p];
+                        o[f] += s;
+                    }
+                });
+            if (want_x) {
+                void *dxi = dxd + (size_t)(i * g.C * g.H * g.W) * es;
+                // ∂L/∂col_n = wᵀ (∂L/∂y_n), (K,F)(F,P); ∂L/∂x_n = col2im of it
+                if (pointwise) {
+                    nb_gemm(dt, true, false, g.K, g.P, g.F, 1.0, w->data, g.K, dyi, g.P, 1.0, dxi, g.P);
+                } else {
+                    nb_gemm(dt, true, false, g.K, g.P, g.F, 1.0, w->data, g.K, dyi, g.P, 0.0, dcol, g.P);
+                    col2im_add(dt, &g, dcol, dxi);
+                }
+            }
+        }
+    }
+    /* the chunks' partials, in chunk order */
+    NB_DISPATCH(dt, T, {
+        for (int64_t c = 0; c < nc; c++) {
+            const T *pw = (const T *)(part + (size_t)c * (fk + (size_t)g.F) * es);
+            if (want_w) {
+                T *o = dw;
+                for (size_t j = 0; j < fk; j++) o[j] += pw[j];
+            }
+            if (want_b) {
+                T *o = db;
+                for (int64_t f = 0; f < g.F; f++) o[f] += pw[fk + (size_t)f];
+            }
+        }
+    });
+}
+
+/* ---- max_pool2d ------------------------------------------------------------ */
+static void max_pool2d_backward(nb_node *n);
+const nb_op nb__op_max_pool2d = {"max_pool2d", max_pool2d_backward};
+
+/* One (H,W) plane -> (OH,OW): the window maxima and their offsets in the plane.
+ * The ow loops are innermost and branch-free, so they vectorise. */
+static void pool_plane(nb_dtype dt, const void *xv, void *yv, int32_t *idx, int64_t W, int64_t k,
+                       int64_t OH, int64_t OW) {
+    NB_DISPATCH(dt, T, {
+        const T *xp = xv;
+        T *yp = yv;
+        for (int64_t oh = 0; oh < OH; oh++) {
+            T *m = yp + oh * OW;
+            int32_t *ix = idx + oh * OW;
+            const T *r0 = xp + oh * k * W;
+            for (int64_t ow = 0; ow < OW; ow++) {
+                m[ow] = r0[ow * k];
+                ix[ow] = (int32_t)(oh * k * W + ow * k);
+            }
+            for (int64_t kh = 0; kh < k; kh++)
+                for (int64_t kw = (kh == 0); kw < k; kw++) {
+                    const T *r = xp + (oh * k + kh) * W + kw;
+                    int32_t base = (int32_t)((oh * k + kh) * W + kw);
+                    for (int64_t ow = 0; ow < OW; ow++) {
+                        T v = r[ow * k];
+                        bool take = v > m[ow] || (v != v && m[ow] == m[ow]);
+                        m[ow] = take ? v : m[ow];
+                        ix[ow] = take ? base + (int32_t)(ow * k) : ix[ow];
+                    }
+                }
+        }
+    });
+}
+
+/* x (N,C,H,W) -> y (N,C,OH,OW), OH = H/k, OW = W/k (floor): y = the max of
+ * each k x k window at stride k; the argmax (its offset in the H*W plane,
+ * first in row-major order on ties, NaN wins) is saved for the backward. */
+nb_tensor *nb_max_pool2d(nb_ctx *ctx, nb_tensor *x, int k) {
+    if (!nb__check_inputs(ctx, "max_pool2d", 1, &x)) return NULL;
+    char sx[96];
+    if (x->ndim != 4) {
+        nb_fail(NB_ESHAPE, "max_pool2d: input %s must be 4-D (N,C,H,W)", nb_shape_str(x, sx, sizeof sx));
+        return NULL;
+    }
+    if (k < 1 || x->shape[2] < k || x->shape[3] < k) {
+        nb_fail(NB_EINVAL, "max_pool2d: window %d must be >= 1 and fit input %s", k, nb_shape_str(x, sx, sizeof sx));
+        return NULL;
+    }
+    if (x->shape[2] * x->shape[3] > INT32_MAX) {
+        nb_fail(NB_ESHAPE, "max_pool2d: input %s has planes too large", nb_shape_str(x, sx, sizeof sx));
+        return NULL;
+    }
+    int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], W = x->shape[3];
+    int64_t OH = H / k, OW = W / k, planes = N * C;
+    nb_tensor *y = nb__op_out(ctx, &nb__op_max_pool2d, x->dtype, NB_SHAPE(N, C, OH, OW), 1, &x);
+    if (!y) return NULL;
+    nb_node *node = nb__node(y);
+    int32_t *idx = nb__alloc(ctx, (size_t)(y->numel ? y->numel : 1) * sizeof(int32_t), false);
+    if (!idx) return NULL;
+    if (node) node->i[0] = k, node->saved = idx;
+    int nt = nb_get_threads();
+    int par = nt > 1 && planes > 1 && y->numel >= 4096;
+    size_t es = nb_dtype_size(x->dtype);
+    const unsigned char *xd = x->data;
+    unsigned char *yd = y->data;
+#pragma omp parallel for num_threads(nt) schedule(static) if (par)
+    for (int64_t pl = 0; pl < planes; pl++)
+        pool_plane(x->dtype, xd + (size_t)(pl * H * W) * es, yd + (size_t)(pl * OH * OW) * es,
+                   idx + pl * OH * OW, W, k, OH, OW);
+    return y;
+}
+
+static void max_pool2d_backward(nb_node *n) {
+    nb_tensor *x = n->in[0], *y = n->out;
+    if (!x->requires_grad) return;
+    void *dxv = nb__grad(nb__ctx(n), x);
+    if (!dxv) return;
+    const int32_t *idx = n->saved;
+    int64_t planes = x->shape[0] * x->shape[1], HW = x->shape[2] * x->shape[3];
+    int64_t per = planes ? y->numel / planes : 0;
+    // y = max over the window: ∂L/∂x_{argmax} += ∂L/∂y, 0 elsewhere
+    NB_DISPATCH(x->dtype, T, {
+        T *dx = dxv;
+        const T *dy = y->grad->data;
+        for (int64_t pl = 0; pl < planes; pl++)
+            for (int64_t j = 0; j < per; j++) dx[pl * HW + idx[pl * per + j]] += dy[pl * per + j];
+    });
+}
