@@ -1,8 +1,212 @@
-/* Placeholder until the bench command lands: refuses to run. */
+/* nabla bench: GEMM throughput and the machine's FMA peak.
+ *
+ *   nabla bench gemm --m M --n N --k K [--threads T] [--dtype f32|f64] [--ta] [--tb]
+ *                    [--reps R] [--kernel auto|avx512|avx2|portable] [--min-time S]
+ *   nabla bench peak [--threads T]
+ *
+ * Each GEMM sample repeats the call until it has run --min-time seconds, so
+ * tiny products are timed over many calls; the last line is the best sample. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "cli/cli.h"
+#include "kernels/kernels.h"
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Uniform values in [-1, 1) from a fixed LCG: same matrices every run. */
+static void fill(void *p, nb_dtype dt, size_t n, uint64_t seed) {
+    uint64_t s = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        double v = (double)(s >> 11) * (1.0 / 9007199254740992.0) * 2 - 1;
+        if (dt == NB_F32) ((float *)p)[i] = (float)v;
+        else ((double *)p)[i] = v;
+    }
+}
+
+static void *alloc64(size_t bytes) { return aligned_alloc(64, (bytes + 63) / 64 * 64); }
+
+static int bench_gemm(int argc, char **argv) {
+    static const cli_cmd cmd = {"bench gemm", "--m M --n N --k K [options]",
+                                "Times C = op(A) op(B) (row-major, alpha 1, beta 0) with nb_gemm and prints\n"
+                                "the best and median GFLOP/s over --reps samples; the last line is the best."};
+    long m = 0, n = 0, k = 0, threads = 0, reps = 5;
+    double min_time = 0.1;
+    const char *dtype = "f32", *kernel = "auto";
+    bool ta = false, tb = false;
+    cli_opt opts[] = {
+        {"m", CLI_INT, &m, "M", "rows of op(A) and C", false},
+        {"n", CLI_INT, &n, "N", "columns of op(B) and C", false},
+        {"k", CLI_INT, &k, "K", "inner dimension", false},
+        {"threads", CLI_INT, &threads, "T", "threads (default: all cores)", false},
+        {"dtype", CLI_STR, &dtype, "f32|f64", "element type (default f32)", false},
+        {"ta", CLI_FLAG, &ta, NULL, "A is stored K x M (op(A) = A^T)", false},
+        {"tb", CLI_FLAG, &tb, NULL, "B is stored N x K (op(B) = B^T)", false},
+        {"reps", CLI_INT, &reps, "R", "timed samples (default 5)", false},
+        {"min-time", CLI_DOUBLE, &min_time, "S", "seconds per sample (default 0.1)", false},
+        {"kernel", CLI_STR, &kernel, "NAME", "auto, avx512, avx2 or portable (default auto)", false},
+    };
+    int nopts = (int)(sizeof opts / sizeof opts[0]);
+    int rc = cli_parse(&cmd, argc, argv, opts, nopts);
+    if (rc == CLI_HELP) return 0;
+    if (rc != CLI_OK) return rc;
+    const long lim = 1L << 16;
+    if (!opts[0].seen || !opts[1].seen || !opts[2].seen)
+        return cli_error(cmd.name, "--m, --n and --k are required (see nabla bench gemm --help)");
+    if (m < 1 || n < 1 || k < 1 || m > lim || n > lim || k > lim)
+        return cli_error(cmd.name, "--m, --n, --k must be in 1..%ld, got %ld, %ld, %ld", lim, m, n, k);
+    if ((double)m * (double)k + (double)k * (double)n + (double)m * (double)n > 1.0 * (1L << 30))
+        return cli_error(cmd.name, "matrices too large (more than 2^30 elements in all)");
+    if (threads < 0 || threads > 1024) return cli_error(cmd.name, "--threads must be in 0..1024, got %ld", threads);
+    if (reps < 1 || reps > 1000) return cli_error(cmd.name, "--reps must be in 1..1000, got %ld", reps);
+    if (!(min_time >= 0 && min_time <= 60)) return cli_error(cmd.name, "--min-time must be in 0..60 seconds");
+    nb_dtype dt;
+    if (strcmp(dtype, "f32") == 0) dt = NB_F32;
+    else if (strcmp(dtype, "f64") == 0) dt = NB_F64;
+    else return cli_error(cmd.name, "--dtype must be f32 or f64, got '%s'", dtype);
+    if (nb_gemm_force(kernel) != NB_OK) return cli_lib_error(cmd.name);
+    if (threads > 0) nb_set_threads((int)threads);
+
+    size_t es = nb_dtype_size(dt);
+    void *A = alloc64((size_t)(m * k) * es), *B = alloc64((size_t)(k * n) * es), *C = alloc64((size_t)(m * n) * es);
+    double *samples = malloc((size_t)reps * sizeof *samples);
+    if (!A || !B || !C || !samples) {
+        free(A), free(B), free(C), free(samples);
+        return cli_error(cmd.name, "out of memory");
+    }
+    fill(A, dt, (size_t)(m * k), 1);
+    fill(B, dt, (size_t)(k * n), 2);
+    fill(C, dt, (size_t)(m * n), 3);
+    int64_t lda = ta ? m : k, ldb = tb ? k : n;
+#define CALL() nb_gemm(dt, ta, tb, m, n, k, 1.0, A, lda, B, ldb, 0.0, C, n)
+    nb_clear_error();
+    CALL();
+    if (nb_errcode() != NB_OK) {
+        free(A), free(B), free(C), free(samples);
+        return cli_lib_error(cmd.name);
+    }
+    /* Calls per sample from a short trial, so each sample lasts ~min_time. */
+    double t0 = now();
+    long trial = 0;
+    do {
+        CALL();
+        trial++;
+    } while (now() - t0 < 0.02);
+    double per_call = (now() - t0) / (double)trial;
+    long calls = (long)(min_time / per_call) + 1;
+    for (long r = 0; r < reps; r++) {
+        double a = now();
+        for (long i = 0; i < calls; i++) CALL();
+        samples[r] = (now() - a) / (double)calls;
+    }
+#undef CALL
+    qsort(samples, (size_t)reps, sizeof *samples, cmp_double);
+    double flop = 2.0 * (double)m * (double)n * (double)k;
+    double med = reps % 2 ? samples[reps / 2] : 0.5 * (samples[reps / 2 - 1] + samples[reps / 2]);
+    printf("gemm %s %ldx%ld @ %ldx%ld (ta=%d tb=%d) kernel=%s threads=%d: %ld samples x %ld calls\n",
+           nb_dtype_name(dt), m, k, k, n, ta, tb, nb_gemm_kernel(), nb_get_threads(), reps, calls);
+    printf("time: best %.3f us, median %.3f us\n", samples[0] * 1e6, med * 1e6);
+    printf("median %.1f GFLOP/s\n", flop / med / 1e9);
+    printf("best %.1f GFLOP/s\n", flop / samples[0] / 1e9);
+    free(A), free(B), free(C), free(samples);
+    return 0;
+}
+
+/* Best of 3 runs of `iters` rounds of 16 FMA chains on `nt` threads. */
+static double peak_run(double (*f)(bool, long), bool f64, int lanes, int nt, long iters) {
+    double best = 0;
+    volatile double sink = 0;
+    for (int r = 0; r < 3; r++) {
+        double t0 = now();
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+        {
+            double v = f(f64, iters);
+#ifdef _OPENMP
+#pragma omp critical
+#endif
+            sink = sink + v;
+        }
+        double gf = (double)nt * (double)iters * 16.0 * lanes * 2.0 / (now() - t0) / 1e9;
+        if (gf > best) best = gf;
+    }
+    (void)sink;
+    return best;
+}
+
+static int bench_peak(int argc, char **argv) {
+    static const cli_cmd cmd = {"bench peak", "[--threads T] [--iters N]",
+                                "Measures the FMA peak: 16 independent FMA chains per thread, AVX-512 and\n"
+                                "AVX2, fp32 and fp64, best of 3; 1 thread and T (default: all cores)."};
+    long threads = 0, iters = 50000000;
+    cli_opt opts[] = {
+        {"threads", CLI_INT, &threads, "T", "threads besides 1 (default: all cores)", false},
+        {"iters", CLI_INT, &iters, "N", "rounds of 16 FMAs per thread (default 5e7)", false},
+    };
+    int rc = cli_parse(&cmd, argc, argv, opts, 2);
+    if (rc == CLI_HELP) return 0;
+    if (rc != CLI_OK) return rc;
+    if (threads < 0 || threads > 1024) return cli_error(cmd.name, "--threads must be in 0..1024, got %ld", threads);
+    if (iters < 1 || iters > 100000000000L) return cli_error(cmd.name, "--iters must be in 1..1e11, got %ld", iters);
+    int maxt = 1;
+#ifdef _OPENMP
+    maxt = threads > 0 ? (int)threads : omp_get_num_procs();
+#endif
+    struct {
+        const char *name, *kernel;
+        double (*f)(bool, long);
+        bool f64;
+        int lanes;
+    } ks[] = {
+        {"avx2 fp64", "avx2", nb_peak_fma_avx2, true, 4},
+        {"avx2 fp32", "avx2", nb_peak_fma_avx2, false, 8},
+        {"avx512 fp64", "avx512", nb_peak_fma_avx512, true, 8},
+        {"avx512 fp32", "avx512", nb_peak_fma_avx512, false, 16},
+    };
+    int printed = 0;
+    for (int i = 0; i < 4; i++) {
+        if (!nb_gemm_supported(ks[i].kernel)) continue;
+        int counts[2] = {1, maxt};
+        for (int c = 0; c < (maxt > 1 ? 2 : 1); c++) {
+            double g = peak_run(ks[i].f, ks[i].f64, ks[i].lanes, counts[c], iters);
+            printf("%-12s threads=%d %8.1f GFLOP/s\n", ks[i].name, counts[c], g);
+            fflush(stdout);
+            printed++;
+        }
+    }
+    if (!printed) return cli_error(cmd.name, "this CPU has neither AVX2 nor AVX-512");
+    return 0;
+}
 
 int cmd_bench(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return cli_error("bench", "not built yet");
+    static const char *usage = "usage: nabla bench gemm|peak [options]   (nabla bench gemm --help)\n";
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return CLI_ERR;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        printf("%s\n  gemm   GFLOP/s of nb_gemm on one shape\n  peak   the machine's FMA peak\n", usage);
+        return 0;
+    }
+    if (strcmp(argv[1], "gemm") == 0) return bench_gemm(argc - 1, argv + 1);
+    if (strcmp(argv[1], "peak") == 0) return bench_peak(argc - 1, argv + 1);
+    return cli_error("bench", "unknown benchmark '%s' (gemm or peak)", argv[1]);
 }

@@ -1,0 +1,373 @@
+/* nb_gemm: argument checks, kernel dispatch, threading, and the portable
+ * micro-kernel. The blocked driver is gemm_tmpl.h; the SIMD micro-kernels are
+ * gemm_avx512.c and gemm_avx2.c, chosen at run time. */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#ifdef NB_USE_CBLAS
+#include <cblas.h>
+#endif
+
+#include "kernels/kernels.h"
+
+/* Largest MR*NR of any kernel (for the transposed-store scratch tile). */
+#define NB_TILE_MAX (16 * 64)
+
+/* ---- packing buffers: per thread, grow-only, so steady state never mallocs ---- */
+
+static _Thread_local struct {
+    void *p;
+    size_t cap;
+} tl_pack[2];
+
+static void *pack_buffer(int which, size_t bytes) {
+    if (bytes == 0) bytes = 64;
+    if (tl_pack[which].cap < bytes) {
+        size_t cap = (bytes + 4095) / 4096 * 4096; /* aligned_alloc needs a multiple of the alignment */
+        void *p = aligned_alloc(64, cap);
+        if (!p) return NULL;
+        free(tl_pack[which].p);
+        tl_pack[which].p = p;
+        tl_pack[which].cap = cap;
+    }
+    return tl_pack[which].p;
+}
+
+/* ---- the portable micro-kernel: 4 x 16 (f32) and 4 x 8 (f64) ---- */
+
+#define PORT_KERNEL(SFX, T, MR, NR)                                                                 \
+    static void ukr_portable_##SFX(int64_t k, const T *a, const T *b, T *c, int64_t ldc, int m, int n, \
+                                   const nb_tile_store *st) {                                       \
+        T acc[MR][NR];                                                                              \
+        memset(acc, 0, sizeof acc);                                                                 \
+        for (int64_t p = 0; p < k; p++) {                                                           \
+            const T *ap = a + p * MR, *bp = b + p * NR;                                             \
+            for (int i = 0; i < MR; i++)                                                            \
+                for (int j = 0; j < NR; j++) acc[i][j] += ap[i] * bp[j];                            \
+        }                                                                                           \
+        const T alpha = (T)st->alpha, beta = (T)st->beta;                                           \
+        const T *bias = (const T *)st->bias;                                                        \
+        for (int i = 0; i < m; i++)                                                                 \
+            for (int j = 0; j < n; j++) {                                                           \
+                T *cp = c + i * ldc + j;                                                            \
+                T v = alpha * acc[i][j];                                                            \
+                if (beta != 0) v += beta * *cp;                                                     \
+                if (bias) v += bias[j];                                                             \
+                if (st->relu && v < 0) v = 0;                                                       \
+                *cp = v;                                                                            \
+            }                                                                                       \
+    }
+PORT_KERNEL(f32, float, 4, 16)
+PORT_KERNEL(f64, double, 4, 8)
+
+/* ---- the driver, instantiated per dtype ---- */
+
+#define T float
+#define DT NB_F32
+#define SFX f32
+#include "kernels/gemm_tmpl.h"
+#undef T
+#undef DT
+#undef SFX
+#define T double
+#define DT NB_F64
+#define SFX f64
+#include "kernels/gemm_tmpl.h"
+#undef T
+#undef DT
+#undef SFX
+
+static nb_gemm_impl portable_impl = {
+    .name = "portable",
+    .mr = {4, 4},
+    .nr = {16, 8},
+    .kc = {256, 256},
+    .mc = {128, 128},
+    .nc = {4096, 4096},
+    .ukr_f32 = ukr_portable_f32,
+    .ukr_f64 = ukr_portable_f64,
+    .packT_f32 = packT_portable_f32,
+    .packT_f64 = packT_portable_f64,
+};
+const nb_gemm_impl *nb_gemm_impl_portable(void) { return &portable_impl; }
+
+/* ---- dispatch ---- */
+
+static bool cpu_has_avx512(void) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx2");
+#else
+    return false;
+#endif
+}
+static bool cpu_has_avx2(void) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return false;
+#endif
+}
+
+/* Each impl is copied once so nb_gemm_set_blocking can tune it; a pointer
+ * store is atomic on every platform we target, and all candidates are
+ * equivalent, so a racing first call at worst picks the same kernel twice. */
+static nb_gemm_impl impl_copy[3];
+static _Atomic(const nb_gemm_impl *) chosen;
+
+bool nb_gemm_supported(const char *name) {
+    if (!name) return false;
+    if (strcmp(name, "portable") == 0) return true;
+#if defined(__x86_64__)
+    if (strcmp(name, "avx512") == 0) return cpu_has_avx512();
+    if (strcmp(name, "avx2") == 0) return cpu_has_avx2();
+#endif
+    return false;
+}
+
+static const nb_gemm_impl *impl_by_name(const char *name) {
+    static atomic_flag once_lock = ATOMIC_FLAG_INIT;
+    static _Atomic bool ready;
+    if (!atomic_load(&ready)) {
+        while (atomic_flag_test_and_set(&once_lock)) {
+        }
+        if (!atomic_load(&ready)) {
+            impl_copy[0] = *nb_gemm_impl_portable();
+#if defined(__x86_64__)
+            if (cpu_has_avx2()) impl_copy[1] = *nb_gemm_impl_avx2();
+            if (cpu_has_avx512()) impl_copy[2] = *nb_gemm_impl_avx512();
+#endif
+            for (int i = 0; i < 3; i++) {
+                if (!impl_copy[i].packT_f32) impl_copy[i].packT_f32 = packT_portable_f32;
+                if (!impl_copy[i].packT_f64) impl_copy[i].packT_f64 = packT_portable_f64;
+            }
+            atomic_store(&ready, true);
+        }
+        atomic_flag_clear(&once_lock);
+    }
+    if (!nb_gemm_supported(name)) return NULL;
+    if (strcmp(name, "avx512") == 0) return &impl_copy[2];
+    if (strcmp(name, "avx2") == 0) return &impl_copy[1];
+    return &impl_copy[0];
+}
+
+static const nb_gemm_impl *auto_impl(void) {
+    if (nb_gemm_supported("avx512")) return impl_by_name("avx512");
+    if (nb_gemm_supported("avx2")) return impl_by_name("avx2");
+    return impl_by_name("portable");
+}
+
+static const nb_gemm_impl *current_impl(void) {
+    const nb_gemm_impl *im = atomic_load(&chosen);
+    if (!im) {
+        im = auto_impl();
+        atomic_store(&chosen, im);
+    }
+    return im;
+}
+
+nb_status nb_gemm_force(const char *name) {
+    if (!name || strcmp(name, "auto") == 0) {
+        atomic_store(&chosen, auto_impl());
+        return NB_OK;
+    }
+    if (strcmp(name, "avx512") && strcmp(name, "avx2") && strcmp(name, "portable"))
+        return nb_fail(NB_EINVAL, "nb_gemm_force: unknown kernel '%s' (avx512, avx2, portable, auto)", name);
+    const nb_gemm_impl *im = impl_by_name(name);
+    if (!im) return nb_fail(NB_EINVAL, "nb_gemm_force: this CPU cannot run the '%s' kernel", name);
+    atomic_store(&chosen, im);
+    return NB_OK;
+}
+
+void nb_gemm_set_blocking(nb_dtype dt, int mc, int kc, int nc) {
+    nb_gemm_impl *im = (nb_gemm_impl *)current_impl();
+    int d = dt == NB_F64;
+    if (mc > 0) im->mc[d] = (mc + im->mr[d] - 1) / im->mr[d] * im->mr[d];
+    if (kc > 0) im->kc[d] = kc;
+    if (nc > 0) im->nc[d] = (nc + im->nr[d] - 1) / im->nr[d] * im->nr[d];
+}
+
+const char *nb_gemm_kernel(void) {
+#ifdef NB_USE_CBLAS
+    return "cblas";
+#else
+    return current_impl()->name;
+#endif
+}
+
+/* ---- threads ---- */
+
+static _Atomic int g_threads; /* 0: all cores */
+
+void nb_set_threads(int n) { atomic_store(&g_threads, n > 0 ? n : 0); }
+
+int nb_get_threads(void) {
+#ifdef _OPENMP
+    int n = atomic_load(&g_threads);
+    return n > 0 ? n : omp_get_num_procs();
+#else
+    return 1;
+#endif
+}
+
+/* Below this many multiply-adds a second thread costs more than it saves. */
+#define NB_GEMM_PAR_MIN (1 << 20)
+
+/* ---- the entry points ---- */
+
+static bool check_args(const char *fn, nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
+                       const void *A, int64_t lda, const void *B, int64_t ldb, const void *C, int64_t ldc) {
+    if (dt != NB_F32 && dt != NB_F64) {
+        nb_fail(NB_EDTYPE, "%s: unknown dtype %d", fn, (int)dt);
+        return false;
+    }
+    if (M < 0 || N < 0 || K < 0) {
+        nb_fail(NB_ESHAPE, "%s: negative size M=%lld N=%lld K=%lld", fn, (long long)M, (long long)N,
+                (long long)K);
+        return false;
+    }
+    int64_t wa = ta ? M : K, wb = tb ? K : N;
+    if (lda < (wa > 1 ? wa : 1) || ldb < (wb > 1 ? wb : 1) || ldc < (N > 1 ? N : 1)) {
+        nb_fail(NB_ESHAPE,
+                "%s: leading dimension too small (M=%lld N=%lld K=%lld ta=%d tb=%d: lda=%lld needs >= %lld, "
+                "ldb=%lld needs >= %lld, ldc=%lld needs >= %lld)",
+                fn, (long long)M, (long long)N, (long long)K, ta, tb, (long long)lda, (long long)wa,
+                (long long)ldb, (long long)wb, (long long)ldc, (long long)N);
+        return false;
+    }
+    if (M > 0 && N > 0 && (!C || (K > 0 && (!A || !B)))) {
+        nb_fail(NB_EINVAL, "%s: NULL matrix pointer", fn);
+        return false;
+    }
+    return true;
+}
+
+#ifdef NB_USE_CBLAS
+static void gemm_cblas(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha,
+                       const void *A, int64_t lda, const void *B, int64_t ldb, double beta, void *C,
+                       int64_t ldc, const void *bias, bool relu) {
+    if (M > INT32_MAX || N > INT32_MAX || K > INT32_MAX || lda > INT32_MAX || ldb > INT32_MAX ||
+        ldc > INT32_MAX) {
+        nb_fail(NB_ESHAPE, "nb_gemm: sizes exceed the CBLAS int range");
+        return;
+    }
+    enum CBLAS_TRANSPOSE a = ta ? CblasTrans : CblasNoTrans, b = tb ? CblasTrans : CblasNoTrans;
+    if (dt == NB_F32) {
+        if (beta == 0) scale_only_f32(M, N, 0, C, ldc, NULL, false); /* CBLAS may read C: clear NaNs */
+        cblas_sgemm(CblasRowMajor, a, b, (int)M, (int)N, (int)K, (float)alpha, A, (int)lda, B, (int)ldb,
+                    (float)beta, C, (int)ldc);
+        if (bias || relu) epilogue_pass_f32(M, N, C, ldc, bias, relu);
+    } else {
+        if (beta == 0) scale_only_f64(M, N, 0, C, ldc, NULL, false);
+        cblas_dgemm(CblasRowMajor, a, b, (int)M, (int)N, (int)K, alpha, A, (int)lda, B, (int)ldb, beta, C,
+                    (int)ldc);
+        if (bias || relu) epilogue_pass_f64(M, N, C, ldc, bias, relu);
+    }
+}
+#endif
+
+/* One thread's share of the (possibly swapped) problem. */
+typedef struct gemm_job {
+    const nb_gemm_impl *im;
+    nb_dtype dt;
+    bool ta, tb, ctrans;
+    int64_t M, N, K;
+    double alpha, beta;
+    const void *A, *B, *bias;
+    void *C;
+    int64_t lda, ldb, ldc;
+    bool relu;
+} gemm_job;
+
+static bool run_part(const gemm_job *j, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    if (m0 >= m1 || n0 >= n1) return true;
+    if (j->dt == NB_F32)
+        return drive_f32(j->im, j->ta, j->tb, j->ctrans, j->K, (float)j->alpha, j->A, j->lda, j->B, j->ldb,
+                         (float)j->beta, j->C, j->ldc, j->bias, j->relu, m0, m1, n0, n1);
+    return drive_f64(j->im, j->ta, j->tb, j->ctrans, j->K, j->alpha, j->A, j->lda, j->B, j->ldb, j->beta,
+                     j->C, j->ldc, j->bias, j->relu, m0, m1, n0, n1);
+}
+
+/* Thread t of nt gets a contiguous run of whole units of its axis. */
+static void share(int64_t len, int64_t unit, int t, int nt, int64_t *lo, int64_t *hi) {
+    int64_t units = (len + unit - 1) / unit;
+    *lo = units * t / nt * unit;
+    *hi = units * (t + 1) / nt * unit;
+    if (*lo > len) *lo = len;
+    if (*hi > len) *hi = len;
+}
+
+void nb_gemm_ex(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A,
+                int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc,
+                const nb_epilogue *ep) {
+    if (!check_args("nb_gemm", dt, ta, tb, M, N, K, A, lda, B, ldb, C, ldc)) return;
+    if (M == 0 || N == 0) return;
+    const void *bias = ep ? ep->bias : NULL;
+    bool relu = ep && ep->relu;
+    if (K == 0 || alpha == 0) {
+        if (dt == NB_F32) scale_only_f32(M, N, (float)beta, C, ldc, bias, relu);
+        else scale_only_f64(M, N, beta, C, ldc, bias, relu);
+        return;
+    }
+#ifdef NB_USE_CBLAS
+    gemm_cblas(dt, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, relu);
+#else
+    const nb_gemm_impl *im = current_impl();
+    const int d = dt == NB_F64;
+    gemm_job j = {im, dt, ta, tb, false, M, N, K, alpha, beta, A, B, bias, C, lda, ldb, ldc, relu};
+    /* A narrow C wastes most of each vector; computing C^T = op(B)^T op(A)^T
+     * puts the long side along the vectors. Chosen from the shape alone. */
+    if (N < im->nr[d] && M > N) {
+        j.ctrans = true;
+        j.ta = !tb, j.tb = !ta;
+        j.M = N, j.N = M;
+        j.A = B, j.lda = ldb;
+        j.B = A, j.ldb = lda;
+    }
+    int nt = nb_get_threads();
+    if ((double)M * (double)N * (double)K < NB_GEMM_PAR_MIN) nt = 1;
+    bool ok = true;
+    if (nt <= 1) {
+        ok = run_part(&j, 0, j.M, 0, j.N);
+    } else {
+        /* Split C into one rectangle per thread, along M when it is tall
+         * enough to give each thread whole MR panels, else along N. */
+        const int64_t unit_n = 64 / (int64_t)nb_dtype_size(dt);
+        const bool by_m = j.M >= (int64_t)nt * 4 * im->mr[d] && j.M >= j.N;
+        _Atomic bool good = true;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+        {
+            int t = omp_get_thread_num(), n = omp_get_num_threads();
+#else
+        for (int t = 0, n = nt; t < n; t++) {
+#endif
+            int64_t lo, hi;
+            bool r;
+            if (by_m) {
+                share(j.M, im->mr[d], t, n, &lo, &hi);
+                r = run_part(&j, lo, hi, 0, j.N);
+            } else {
+                share(j.N, unit_n, t, n, &lo, &hi);
+                r = run_part(&j, 0, j.M, lo, hi);
+            }
+            if (!r) atomic_store(&good, false);
+        }
+        ok = atomic_load(&good);
+    }
+    if (!ok) nb_fail(NB_ENOMEM, "nb_gemm: cannot allocate packing buffers (M=%lld N=%lld K=%lld)",
+                     (long long)M, (long long)N, (long long)K);
+#endif
+}
+
+void nb_gemm(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A,
+             int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc) {
+    nb_gemm_ex(dt, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, NULL);
+}

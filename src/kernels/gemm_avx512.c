@@ -1,0 +1,244 @@
+/* AVX-512 GEMM micro-kernels and packers (compiled with -mavx512f etc.; only
+ * called after a cpuid check).
+ *
+ * Register tile: 8 rows x 3 vectors. f32: C tile 8 x 48, f64: 8 x 24; that is
+ * 24 accumulators + 3 B vectors + 1 broadcast of the 32 zmm registers. Per k
+ * step: 3 vector loads of B, 8 broadcasts of A, 24 FMAs (12 cycles at two
+ * FMA ports), so loads never limit. Edge tiles use the same code with fewer
+ * rows (R) or vectors (V), chosen from a table, and masked stores. */
+#include <immintrin.h>
+
+#include "kernels/kernels.h"
+
+#define MR 8
+#define NV 3 /* vectors per row */
+
+#if defined(__clang__)
+#define UNROLL _Pragma("unroll")
+#else
+#define UNROLL _Pragma("GCC unroll 8")
+#endif
+#define INLINE static inline __attribute__((always_inline))
+
+/* ---- f32: a is [k][8], b is [k][48] ---- */
+
+INLINE void ukr_f32_body(const int R, const int V, int64_t k, const float *a, const float *b, float *c,
+                         int64_t ldc, int n, const nb_tile_store *st) {
+    __m512 acc[MR][NV];
+    UNROLL for (int r = 0; r < R; r++) UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();
+    for (int64_t p = 0; p < k; p++) {
+        __m512 bv[NV];
+        UNROLL for (int v = 0; v < V; v++) bv[v] = _mm512_load_ps(b + 16 * v);
+        UNROLL for (int r = 0; r < R; r++) {
+            __m512 av = _mm512_set1_ps(a[r]);
+            UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+        }
+        a += MR;
+        b += 16 * NV;
+    }
+    const __m512 alpha = _mm512_set1_ps((float)st->alpha), beta = _mm512_set1_ps((float)st->beta);
+    const bool scale = st->alpha != 1, hasc = st->beta != 0, beta1 = st->beta == 1, relu = st->relu;
+    const float *bias = (const float *)st->bias;
+    __mmask16 mask[NV];
+    UNROLL for (int v = 0; v < V; v++) {
+        int left = n - 16 * v;
+        mask[v] = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+    }
+    __m512 bb[NV];
+    UNROLL for (int v = 0; v < V; v++) bb[v] = bias ? _mm512_maskz_loadu_ps(mask[v], bias + 16 * v) : _mm512_setzero_ps();
+    UNROLL for (int r = 0; r < R; r++) {
+        float *cr = c + r * ldc;
+        UNROLL for (int v = 0; v < V; v++) {
+            __m512 x = acc[r][v];
+            if (scale) x = _mm512_mul_ps(x, alpha);
+            if (hasc) {
+                __m512 old = _mm512_maskz_loadu_ps(mask[v], cr + 16 * v);
+                x = beta1 ? _mm512_add_ps(x, old) : _mm512_fmadd_ps(old, beta, x);
+            }
+            if (bias) x = _mm512_add_ps(x, bb[v]);
+            if (relu) x = _mm512_max_ps(_mm512_setzero_ps(), x); /* NaN stays NaN */
+            _mm512_mask_storeu_ps(cr + 16 * v, mask[v], x);
+        }
+    }
+}
+
+typedef void (*kf32)(int64_t, const float *, const float *, float *, int64_t, int, const nb_tile_store *);
+#define DEF32(R, V)                                                                                      \
+    static void k32_##R##_##V(int64_t k, const float *a, const float *b, float *c, int64_t ldc, int n,   \
+                              const nb_tile_store *st) {                                                 \
+        ukr_f32_body(R, V, k, a, b, c, ldc, n, st);                                                      \
+    }
+#define DEFROW32(R) DEF32(R, 1) DEF32(R, 2) DEF32(R, 3)
+DEFROW32(1) DEFROW32(2) DEFROW32(3) DEFROW32(4) DEFROW32(5) DEFROW32(6) DEFROW32(7) DEFROW32(8)
+#define ROW32(R) {k32_##R##_1, k32_##R##_2, k32_##R##_3}
+static const kf32 tab32[MR][NV] = {ROW32(1), ROW32(2), ROW32(3), ROW32(4),
+                                   ROW32(5), ROW32(6), ROW32(7), ROW32(8)};
+
+static void ukr_f32(int64_t k, const float *a, const float *b, float *c, int64_t ldc, int m, int n,
+                    const nb_tile_store *st) {
+    tab32[m - 1][(n + 15) / 16 - 1](k, a, b, c, ldc, n, st);
+}
+
+/* ---- f64: a is [k][8], b is [k][24] ---- */
+
+INLINE void ukr_f64_body(const int R, const int V, int64_t k, const double *a, const double *b, double *c,
+                         int64_t ldc, int n, const nb_tile_store *st) {
+    __m512d acc[MR][NV];
+    UNROLL for (int r = 0; r < R; r++) UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_pd();
+    for (int64_t p = 0; p < k; p++) {
+        __m512d bv[NV];
+        UNROLL for (int v = 0; v < V; v++) bv[v] = _mm512_load_pd(b + 8 * v);
+        UNROLL for (int r = 0; r < R; r++) {
+            __m512d av = _mm512_set1_pd(a[r]);
+            UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm512_fmadd_pd(av, bv[v], acc[r][v]);
+        }
+        a += MR;
+        b += 8 * NV;
+    }
+    const __m512d alpha = _mm512_set1_pd(st->alpha), beta = _mm512_set1_pd(st->beta);
+    const bool scale = st->alpha != 1, hasc = st->beta != 0, beta1 = st->beta == 1, relu = st->relu;
+    const double *bias = (const double *)st->bias;
+    __mmask8 mask[NV];
+    UNROLL for (int v = 0; v < V; v++) {
+        int left = n - 8 * v;
+        mask[v] = left >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << left) - 1);
+    }
+    __m512d bb[NV];
+    UNROLL for (int v = 0; v < V; v++) bb[v] = bias ? _mm512_maskz_loadu_pd(mask[v], bias + 8 * v) : _mm512_setzero_pd();
+    UNROLL for (int r = 0; r < R; r++) {
+        double *cr = c + r * ldc;
+        UNROLL for (int v = 0; v < V; v++) {
+            __m512d x = acc[r][v];
+            if (scale) x = _mm512_mul_pd(x, alpha);
+            if (hasc) {
+                __m512d old = _mm512_maskz_loadu_pd(mask[v], cr + 8 * v);
+                x = beta1 ? _mm512_add_pd(x, old) : _mm512_fmadd_pd(old, beta, x);
+            }
+            if (bias) x = _mm512_add_pd(x, bb[v]);
+            if (relu) x = _mm512_max_pd(_mm512_setzero_pd(), x);
+            _mm512_mask_storeu_pd(cr + 8 * v, mask[v], x);
+        }
+    }
+}
+
+typedef void (*kf64)(int64_t, const double *, const double *, double *, int64_t, int, const nb_tile_store *);
+#define DEF64(R, V)                                                                                      \
+    static void k64_##R##_##V(int64_t k, const double *a, const double *b, double *c, int64_t ldc, int n, \
+                              const nb_tile_store *st) {                                                 \
+        ukr_f64_body(R, V, k, a, b, c, ldc, n, st);                                                      \
+    }
+#define DEFROW64(R) DEF64(R, 1) DEF64(R, 2) DEF64(R, 3)
+DEFROW64(1) DEFROW64(2) DEFROW64(3) DEFROW64(4) DEFROW64(5) DEFROW64(6) DEFROW64(7) DEFROW64(8)
+#define ROW64(R) {k64_##R##_1, k64_##R##_2, k64_##R##_3}
+static const kf64 tab64[MR][NV] = {ROW64(1), ROW64(2), ROW64(3), ROW64(4),
+                                   ROW64(5), ROW64(6), ROW64(7), ROW64(8)};
+
+static void ukr_f64(int64_t k, const double *a, const double *b, double *c, int64_t ldc, int m, int n,
+                    const nb_tile_store *st) {
+    tab64[m - 1][(n + 7) / 8 - 1](k, a, b, c, ldc, n, st);
+}
+
+/* ---- packing ---- */
+
+/* Transposing pack of 8 source lines into a [k][8] f32 panel (the row-major A
+ * case): 8 x 8 blocks are transposed in ymm registers. Other widths (the B^T
+ * case, W = 48) fall back to a scalar loop. */
+static void packT_f32(float *dst, int W, const float *src, int64_t ldx, int64_t k, int w) {
+    int64_t p = 0;
+    if (W == 8 && w == 8) {
+        for (; p + 8 <= k; p += 8) {
+            __m256 r0 = _mm256_loadu_ps(src + 0 * ldx + p), r1 = _mm256_loadu_ps(src + 1 * ldx + p);
+            __m256 r2 = _mm256_loadu_ps(src + 2 * ldx + p), r3 = _mm256_loadu_ps(src + 3 * ldx + p);
+            __m256 r4 = _mm256_loadu_ps(src + 4 * ldx + p), r5 = _mm256_loadu_ps(src + 5 * ldx + p);
+            __m256 r6 = _mm256_loadu_ps(src + 6 * ldx + p), r7 = _mm256_loadu_ps(src + 7 * ldx + p);
+            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+            __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+            __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+            __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+            __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+            __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            float *d = dst + p * 8;
+            _mm256_store_ps(d + 0, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_store_ps(d + 8, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_store_ps(d + 16, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_store_ps(d + 24, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_store_ps(d + 32, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_store_ps(d + 40, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_store_ps(d + 48, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_store_ps(d + 56, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+    }
+    for (int x = 0; x < W; x++) {
+        const float *s = src + (int64_t)x * ldx;
+        if (x < w)
+            for (int64_t q = p; q < k; q++) dst[q * W + x] = s[q];
+        else
+            for (int64_t q = p; q < k; q++) dst[q * W + x] = 0;
+    }
+}
+
+static void packT_f64(double *dst, int W, const double *src, int64_t ldx, int64_t k, int w) {
+    int64_t p = 0;
+    if (W == 8 && w == 8) {
+        /* 8 x 4 blocks: four 4 x 4 transposes per 4 k steps. */
+        for (; p + 4 <= k; p += 4) {
+            for (int h = 0; h < 2; h++) {
+                const double *s = src + 4 * h * ldx + p;
+                __m256d r0 = _mm256_loadu_pd(s), r1 = _mm256_loadu_pd(s + ldx);
+                __m256d r2 = _mm256_loadu_pd(s + 2 * ldx), r3 = _mm256_loadu_pd(s + 3 * ldx);
+                __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+                __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+                double *d = dst + p * 8 + 4 * h;
+                _mm256_store_pd(d + 0, _mm256_permute2f128_pd(t0, t2, 0x20));
+                _mm256_store_pd(d + 8, _mm256_permute2f128_pd(t1, t3, 0x20));
+                _mm256_store_pd(d + 16, _mm256_permute2f128_pd(t0, t2, 0x31));
+                _mm256_store_pd(d + 24, _mm256_permute2f128_pd(t1, t3, 0x31));
+            }
+        }
+    }
+    for (int x = 0; x < W; x++) {
+        const double *s = src + (int64_t)x * ldx;
+        if (x < w)
+            for (int64_t q = p; q < k; q++) dst[q * W + x] = s[q];
+        else
+            for (int64_t q = p; q < k; q++) dst[q * W + x] = 0;
+    }
+}
+
+static const nb_gemm_impl impl = {
+    .name = "avx512",
+    .mr = {MR, MR},
+    .nr = {16 * NV, 8 * NV},
+    .kc = {256, 256},
+    .mc = {256, 128},
+    .nc = {4080, 2040},
+    .ukr_f32 = ukr_f32,
+    .ukr_f64 = ukr_f64,
+    .packT_f32 = packT_f32,
+    .packT_f64 = packT_f64,
+};
+const nb_gemm_impl *nb_gemm_impl_avx512(void) { return &impl; }
+
+/* ---- FMA peak: 16 independent chains, as many as hide the 4-cycle latency
+ * at 2 FMAs per cycle twice over ---- */
+
+double nb_peak_fma_avx512(bool f64, long iters) {
+    if (!f64) {
+        __m512 x[16], m = _mm512_set1_ps(0.999999f), add = _mm512_set1_ps(1e-7f);
+        for (int i = 0; i < 16; i++) x[i] = _mm512_set1_ps(1.0f + (float)i * 1e-3f);
+        for (long it = 0; it < iters; it++)
+            UNROLL for (int i = 0; i < 16; i++) x[i] = _mm512_fmadd_ps(x[i], m, add);
+        __m512 s = x[0];
+        for (int i = 1; i < 16; i++) s = _mm512_add_ps(s, x[i]);
+        return _mm512_reduce_add_ps(s);
+    }
+    __m512d x[16], m = _mm512_set1_pd(0.999999), add = _mm512_set1_pd(1e-7);
+    for (int i = 0; i < 16; i++) x[i] = _mm512_set1_pd(1.0 + i * 1e-3);
+    for (long it = 0; it < iters; it++)
+        UNROLL for (int i = 0; i < 16; i++) x[i] = _mm512_fmadd_pd(x[i], m, add);
+    __m512d s = x[0];
+    for (int i = 1; i < 16; i++) s = _mm512_add_pd(s, x[i]);
+    return _mm512_reduce_add_pd(s);
+}

@@ -1,0 +1,67 @@
+/* Internal: the GEMM micro-kernel interface each ISA file implements, and
+ * hooks for tests and benchmarks (forcing a kernel, block sizes, FMA peak).
+ *
+ * The driver (gemm.c) packs op(A) into MR-row panels laid out [k][MR] and
+ * op(B) into NR-column panels laid out [k][NR], both zero-padded, and calls a
+ * micro-kernel per MR x NR tile of C. Micro-kernels vectorise along N (C is
+ * row-major, so a tile row is contiguous) and broadcast A. */
+#ifndef NABLA_KERNELS_H
+#define NABLA_KERNELS_H
+
+#include "nabla/gemm.h"
+
+/* How a finished tile is written: C = alpha*acc + beta*C (beta == 0: C's old
+ * contents are not read), then, on the last K block only, + bias[j] and ReLU.
+ * bias points at the tile's first column; NULL when absent. */
+typedef struct nb_tile_store {
+    double alpha, beta;
+    const void *bias;
+    bool relu;
+} nb_tile_store;
+
+/* C[m x n] (row stride ldc) from k steps of packed panels:
+ * a is [k][MR] (only the first m rows used), b is [k][NR]; 1 <= m <= MR,
+ * 1 <= n <= NR. k may be 0 (then acc = 0). */
+typedef void (*nb_ukr_f32)(int64_t k, const float *a, const float *b, float *c, int64_t ldc, int m,
+                           int n, const nb_tile_store *st);
+typedef void (*nb_ukr_f64)(int64_t k, const double *a, const double *b, double *c, int64_t ldc, int m,
+                           int n, const nb_tile_store *st);
+
+/* Packs w <= W lines of a transposing source into a [k][W] panel: element
+ * (p, x) of the panel is src[x*ldx + p], zero for x >= w. The ISA files may
+ * supply a fast one (the common row-major A case); NULL means the portable. */
+typedef void (*nb_packT_f32)(float *dst, int W, const float *src, int64_t ldx, int64_t k, int w);
+typedef void (*nb_packT_f64)(double *dst, int W, const double *src, int64_t ldx, int64_t k, int w);
+
+typedef struct nb_gemm_impl {
+    const char *name;
+    int mr[2], nr[2]; /* register tile per dtype (index nb_dtype) */
+    int kc[2], mc[2], nc[2];
+    nb_ukr_f32 ukr_f32;
+    nb_ukr_f64 ukr_f64;
+    nb_packT_f32 packT_f32;
+    nb_packT_f64 packT_f64;
+} nb_gemm_impl;
+
+/* The ISA implementations (NULL-free; call only when the CPU supports them). */
+const nb_gemm_impl *nb_gemm_impl_avx512(void);
+const nb_gemm_impl *nb_gemm_impl_avx2(void);
+const nb_gemm_impl *nb_gemm_impl_portable(void);
+
+/* Forces a kernel by name ("avx512", "avx2", "portable"), or back to the
+ * automatic choice with NULL or "auto". Fails (NB_EINVAL) for an unknown name
+ * or one this CPU cannot run. For tests and benchmarks; not thread-safe
+ * against concurrent nb_gemm calls. */
+nb_status nb_gemm_force(const char *name);
+/* Whether this CPU can run the named kernel. */
+bool nb_gemm_supported(const char *name);
+/* Overrides block sizes of the current kernel for dt (0 keeps a value). */
+void nb_gemm_set_blocking(nb_dtype dt, int mc, int kc, int nc);
+
+/* FMA peak helpers: iters rounds of 16 independent FMA chains over full
+ * vectors; returns a value that depends on every chain (so nothing is
+ * optimised away). Flops = iters * 16 * lanes * 2. */
+double nb_peak_fma_avx512(bool f64, long iters);
+double nb_peak_fma_avx2(bool f64, long iters);
+
+#endif

@@ -1,0 +1,209 @@
+/* nb_gemm against a naive double-precision reference: every kernel this CPU
+ * runs, f32 and f64, all transpose cases, odd sizes, padded leading
+ * dimensions, alpha/beta (beta = 0 over NaN), the epilogue, argument errors,
+ * and bit-identical results for 1 and 2 threads. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+#include "kernels/kernels.h"
+
+static const char *kernels[] = {"portable", "avx2", "avx512"};
+
+static uint64_t rng_state = 42;
+static double urand(void) { /* uniform [-1, 1) */
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(rng_state >> 11) * (1.0 / 9007199254740992.0) * 2 - 1;
+}
+
+static double get(const void *p, nb_dtype dt, int64_t i) {
+    return dt == NB_F32 ? (double)((const float *)p)[i] : ((const double *)p)[i];
+}
+static void set(void *p, nb_dtype dt, int64_t i, double v) {
+    if (dt == NB_F32) ((float *)p)[i] = (float)v;
+    else ((double *)p)[i] = v;
+}
+
+typedef struct gcase {
+    int64_t M, N, K;
+    bool ta, tb;
+    int pad; /* extra elements per row of A, B and C */
+    double alpha, beta;
+    bool nan_c, bias, relu;
+} gcase;
+
+/* Runs one case with the current kernel; returns the number of bad elements. */
+static int run_case(nb_dtype dt, const gcase *g) {
+    const int64_t M = g->M, N = g->N, K = g->K;
+    const int64_t ar = g->ta ? K : M, ac = g->ta ? M : K, br = g->tb ? N : K, bc = g->tb ? K : N;
+    const int64_t lda = ac + g->pad, ldb = bc + g->pad, ldc = N + g->pad;
+    const size_t es = nb_dtype_size(dt);
+    void *A = malloc((size_t)(ar * lda) * es + 8), *B = malloc((size_t)(br * ldb) * es + 8);
+    void *C = malloc((size_t)(M * ldc) * es + 8), *bias = malloc((size_t)N * es + 8);
+    double *C0 = malloc((size_t)(M * ldc) * sizeof(double) + 8);
+    for (int64_t i = 0; i < ar * lda; i++) set(A, dt, i, urand());
+    for (int64_t i = 0; i < br * ldb; i++) set(B, dt, i, urand());
+    for (int64_t i = 0; i < N; i++) set(bias, dt, i, urand());
+    for (int64_t i = 0; i < M * ldc; i++) {
+        set(C, dt, i, (g->nan_c && i % 3 == 0) ? NAN : urand());
+        C0[i] = get(C, dt, i);
+    }
+    nb_epilogue ep = {g->bias ? bias : NULL, g->relu};
+    nb_clear_error();
+    nb_gemm_ex(dt, g->ta, g->tb, M, N, K, g->alpha, A, lda, B, ldb, g->beta, C, ldc, &ep);
+    int bad = nb_errcode() != NB_OK;
+    const double eps = dt == NB_F32 ? 1.2e-7 : 2.3e-16;
+    for (int64_t i = 0; i < M && bad < 5; i++)
+        for (int64_t j = 0; j < ldc; j++) {
+            double got = get(C, dt, i * ldc + j);
+            if (j >= N) { /* padding is never touched */
+                if (!(got == C0[i * ldc + j] || (isnan(got) && isnan(C0[i * ldc + j])))) bad++;
+                continue;
+            }
+            double s = 0, mag = 0;
+            for (int64_t p = 0; p < K; p++) {
+                double a = get(A, dt, g->ta ? p * lda + i : i * lda + p);
+                double b = get(B, dt, g->tb ? j * ldb + p : p * ldb + j);
+                s += a * b;
+                mag += fabs(a * b);
+            }
+            double ref = g->alpha * s, refmag = fabs(g->alpha) * mag;
+            if (g->beta != 0) {
+                ref += g->beta * C0[i * ldc + j];
+                refmag += fabs(g->beta * C0[i * ldc + j]);
+            }
+            if (g->bias) {
+                ref += get(bias, dt, j);
+                refmag += fabs(get(bias, dt, j));
+            }
+            if (g->relu && ref < 0) ref = 0;
+            double tol = 4.0 * (double)(K + 3) * eps * refmag + 1e-30;
+            if (!(fabs(got - ref) <= tol)) {
+                if (bad == 0)
+                    fprintf(stderr, "  %s %s M=%lld N=%lld K=%lld ta=%d tb=%d: C[%lld,%lld] = %.9g, want %.9g\n",
+                            nb_gemm_kernel(), nb_dtype_name(dt), (long long)M, (long long)N, (long long)K, g->ta,
+                            g->tb, (long long)i, (long long)j, got, ref);
+                bad++;
+            }
+        }
+    free(A), free(B), free(C), free(bias), free(C0);
+    return bad;
+}
+
+static const int64_t shapes[][3] = {
+    {1, 1, 1},     {3, 17, 33},  {17, 3, 100}, {33, 100, 3},  {100, 33, 17}, {8, 48, 256},
+    {9, 49, 257},  {257, 65, 33}, {64, 257, 300}, {129, 10, 600}, {5, 1, 7},    {1, 100, 9},
+};
+#define NSHAPES (int)(sizeof shapes / sizeof shapes[0])
+
+/* Every shape, transpose case and dtype with one kernel and one set of knobs. */
+static void sweep(const char *kernel, int pad, double alpha, double beta, bool nan_c, bool bias, bool relu) {
+    if (!nb_gemm_supported(kernel)) return;
+    CHECK_OK(nb_gemm_force(kernel));
+    for (int d = 0; d < 2; d++)
+        for (int s = 0; s < NSHAPES; s++)
+            for (int t = 0; t < 4; t++) {
+                gcase g = {shapes[s][0], shapes[s][1], shapes[s][2], t & 1, (t >> 1) & 1, pad, alpha, beta,
+                           nan_c, bias, relu};
+                int bad = run_case(d ? NB_F64 : NB_F32, &g);
+                CHECK_MSG(bad == 0, "%s %s M=%lld N=%lld K=%lld ta=%d tb=%d pad=%d alpha=%g beta=%g: %d bad",
+                          kernel, d ? "f64" : "f32", (long long)g.M, (long long)g.N, (long long)g.K, g.ta, g.tb,
+                          pad, alpha, beta, bad);
+            }
+    nb_gemm_force(NULL);
+}
+
+TEST(gemm_plain_every_kernel) {
+    for (int k = 0; k < 3; k++) sweep(kernels[k], 0, 1, 0, false, false, false);
+}
+
+TEST(gemm_padded_alpha_beta) {
+    for (int k = 0; k < 3; k++) {
+        sweep(kernels[k], 5, -0.75, 0.5, false, false, false);
+        sweep(kernels[k], 1, 2, 1, false, false, false);
+    }
+}
+
+TEST(gemm_beta_zero_ignores_nan) {
+    for (int k = 0; k < 3; k++) sweep(kernels[k], 3, 1.5, 0, true, false, false);
+}
+
+TEST(gemm_epilogue_bias_relu) {
+    for (int k = 0; k < 3; k++) {
+        sweep(kernels[k], 2, 1, 0, false, true, true);
+        sweep(kernels[k], 0, 0.5, -1, false, true, false);
+        sweep(kernels[k], 0, 1, 1, false, false, true);
+    }
+}
+
+TEST(gemm_k_zero_and_alpha_zero) {
+    float C[6] = {1, -2, NAN, 4, 5, -6}, bias[3] = {1, 1, 1};
+    nb_epilogue ep = {bias, true};
+    nb_gemm_ex(NB_F32, false, false, 2, 3, 0, 1, NULL, 1, NULL, 3, 2, C, 3, &ep);
+    CHECK(nb_errcode() == NB_OK);
+    CHECK(C[0] == 3 && C[1] == 0 && isnan(C[2]) && C[3] == 9 && C[4] == 11 && C[5] == 0);
+    double A[4] = {1, 2, 3, 4}, B[4] = {1, 0, 0, 1}, D[4] = {NAN, NAN, NAN, NAN};
+    nb_gemm(NB_F64, false, false, 2, 2, 2, 0, A, 2, B, 2, 0, D, 2);
+    CHECK(D[0] == 0 && D[1] == 0 && D[2] == 0 && D[3] == 0);
+}
+
+TEST(gemm_argument_errors) {
+    float A[16] = {0}, B[16] = {0}, C[16] = {7};
+    CHECK_ERR(nb_gemm(NB_F32, false, false, -1, 2, 2, 1, A, 2, B, 2, 0, C, 2), NB_ESHAPE, "nb_gemm");
+    CHECK_ERR(nb_gemm(NB_F32, false, false, 2, 2, 3, 1, A, 2, B, 2, 0, C, 2), NB_ESHAPE, "lda");
+    CHECK_ERR(nb_gemm(NB_F32, true, false, 3, 2, 2, 1, A, 2, B, 2, 0, C, 2), NB_ESHAPE, "lda");
+    CHECK_ERR(nb_gemm(NB_F32, false, true, 2, 2, 3, 1, A, 3, B, 2, 0, C, 2), NB_ESHAPE, "ldb");
+    CHECK_ERR(nb_gemm(NB_F32, false, false, 2, 3, 2, 1, A, 2, B, 3, 0, C, 2), NB_ESHAPE, "ldc");
+    CHECK_ERR(nb_gemm(NB_F32, false, false, 2, 2, 2, 1, NULL, 2, B, 2, 0, C, 2), NB_EINVAL, "NULL");
+    CHECK_ERR(nb_gemm((nb_dtype)7, false, false, 2, 2, 2, 1, A, 2, B, 2, 0, C, 2), NB_EDTYPE, "dtype");
+    CHECK(C[0] == 7);
+    CHECK_ERR(nb_gemm_force("sse9"), NB_EINVAL, "unknown kernel");
+    nb_clear_error();
+    nb_gemm(NB_F32, false, false, 0, 2, 2, 1, NULL, 2, NULL, 2, 0, NULL, 2); /* empty: fine */
+    CHECK(nb_errcode() == NB_OK);
+    CHECK(strcmp(nb_gemm_kernel(), "") != 0);
+}
+
+/* The same product with 1 and 2 threads must match bit for bit. */
+static void thread_case(nb_dtype dt, int64_t M, int64_t N, int64_t K, bool ta, bool tb) {
+    const size_t es = nb_dtype_size(dt);
+    void *A = malloc((size_t)(M * K) * es), *B = malloc((size_t)(K * N) * es);
+    void *C1 = malloc((size_t)(M * N) * es), *C2 = malloc((size_t)(M * N) * es), *bias = malloc((size_t)N * es);
+    for (int64_t i = 0; i < M * K; i++) set(A, dt, i, urand());
+    for (int64_t i = 0; i < K * N; i++) set(B, dt, i, urand());
+    for (int64_t i = 0; i < N; i++) set(bias, dt, i, urand());
+    nb_epilogue ep = {bias, true};
+    int saved = nb_get_threads();
+    nb_set_threads(1);
+    nb_gemm_ex(dt, ta, tb, M, N, K, 1, A, ta ? M : K, B, tb ? K : N, 0, C1, N, &ep);
+    nb_set_threads(2);
+    nb_gemm_ex(dt, ta, tb, M, N, K, 1, A, ta ? M : K, B, tb ? K : N, 0, C2, N, &ep);
+    nb_set_threads(saved);
+    CHECK_MSG(memcmp(C1, C2, (size_t)(M * N) * es) == 0, "%s %s %lldx%lldx%lld ta=%d tb=%d: 1 and 2 threads differ",
+              nb_gemm_kernel(), nb_dtype_name(dt), (long long)M, (long long)N, (long long)K, ta, tb);
+    free(A), free(B), free(C1), free(C2), free(bias);
+}
+
+TEST(gemm_threads_bit_identical) {
+    for (int k = 0; k < 3; k++) {
+        if (!nb_gemm_supported(kernels[k])) continue;
+        CHECK_OK(nb_gemm_force(kernels[k]));
+        for (int d = 0; d < 2; d++) {
+            nb_dtype dt = d ? NB_F64 : NB_F32;
+            thread_case(dt, 301, 263, 517, false, false); /* split along M, 3 K blocks */
+            thread_case(dt, 40, 700, 300, true, false);   /* split along N */
+            thread_case(dt, 128, 256, 784, false, true);
+            thread_case(dt, 2000, 7, 300, true, true); /* computed as C^T */
+        }
+        nb_gemm_force(NULL);
+    }
+}
+
+TEST(gemm_threads_setting) {
+    int saved = nb_get_threads();
+    nb_set_threads(1);
+    CHECK(nb_get_threads() == 1);
+    nb_set_threads(0);
+    CHECK(nb_get_threads() >= 1);
+    nb_set_threads(saved);
+}
