@@ -18,7 +18,7 @@ ifeq ($(SAN),1)
   LDSAN  := -fsanitize=address,undefined
 else
   B      := build
-  CFLAGS_OPT := -O2 -g
+  CFLAGS_OPT := -O3 -g
   LDSAN  :=
 endif
 ifeq ($(BLAS),openblas)

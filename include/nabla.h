@@ -6,7 +6,7 @@
  *     nb_ctx *ctx = nb_ctx_new();                         // a step's arena and tape
  *     nb_tensor *x = nb_from_buffer(ctx, NB_F64, NB_SHAPE(3), (double[]){1, 2, 3});
  *     nb_tensor_requires_grad(x, true);
- *     nb_tensor *f = nb_sum(ctx, nb_mul(ctx, x, x), NB_ALL_AXES);   // f = ||x||^2
+ *     nb_tensor *f = nb_sum(ctx, nb_mul(ctx, x, x), NB_ALL_AXES, false);   // f = ||x||^2
  *     nb_backward(ctx, f);                                // x->grad = 2x = (2, 4, 6)
  *     nb_ctx_free(ctx);
  *

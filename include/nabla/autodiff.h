@@ -7,6 +7,8 @@
 #ifndef NABLA_AUTODIFF_H
 #define NABLA_AUTODIFF_H
 
+#include <stdio.h>
+
 #include "nabla/ops.h"
 
 #ifdef __cplusplus
@@ -46,6 +48,11 @@ typedef struct nb_gradcheck_result {
 
 nb_status nb_gradcheck(nb_fn f, void *user, int nin, nb_tensor *const *inputs,
                        const nb_gradcheck_opts *opts, nb_gradcheck_result *res);
+
+/* Gradchecks every op of the library on its built-in cases (broadcast and
+ * size-1 dims, inputs away from kinks), one row per case to out (NULL:
+ * silent). Returns the number of failing cases. */
+int nb_gradcheck_ops(FILE *out);
 
 #ifdef __cplusplus
 }

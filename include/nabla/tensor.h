@@ -106,7 +106,8 @@ nb_tensor *nb_params_tensor(const nb_params *p, int i);
 const char *nb_params_name(const nb_params *p, int i);
 nb_dtype nb_params_dtype(const nb_params *p);
 int64_t nb_params_numel(const nb_params *p);
-void *nb_params_data(nb_params *p);  /* numel values, in order of addition */
+void *nb_params_data(nb_params *p);  /* numel values, in order of addition (each tensor
+                                      * starts 64-byte aligned; the gaps are zeros) */
 void *nb_params_grad(nb_params *p);  /* numel gradients, same layout */
 void nb_params_zero_grad(nb_params *p);
 

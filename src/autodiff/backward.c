@@ -1,0 +1,61 @@
+/* The reverse pass. The tape is in creation order, which for a define-by-run
+ * graph is a topological order: one walk from the newest node back to the
+ * oldest, running each node whose output received a gradient, visits every
+ * node after all its consumers. No recursion, however deep the graph. */
+#include "core/internal.h"
+
+static nb_status run_backward(nb_ctx *ctx, nb_tensor *out, const nb_tensor *upstream, bool retain,
+                              const char *fn) {
+    if (!ctx || !out) return nb_errcode() != NB_OK && !out ? nb_errcode() : nb_fail(NB_EINVAL, "%s: NULL %s", fn, ctx ? "tensor" : "context");
+    if (ctx->tape_freed)
+        return nb_fail(NB_ESTATE, "%s: the graph was freed by an earlier backward (pass retain to walk it twice)", fn);
+    if (!out->requires_grad) return nb_fail(NB_EINVAL, "%s: the output does not depend on any tensor that requires grad", fn);
+    if (out->ctx != ctx) return nb_fail(NB_EINVAL, "%s: the output was not made in this context", fn);
+    if (upstream && (!nb_shape_equal(out, upstream) || upstream->dtype != out->dtype)) {
+        char a[96], b[96];
+        return nb_fail(NB_ESHAPE, "%s: upstream gradient %s %s does not match the output %s %s", fn,
+                       nb_dtype_name(upstream->dtype), nb_shape_str(upstream, a, sizeof a),
+                       nb_dtype_name(out->dtype), nb_shape_str(out, b, sizeof b));
+    }
+    if (!out->node) { /* a leaf: its gradient is the upstream itself, accumulated */
+        void *lg = nb__grad(ctx, out);
+        if (!lg) return nb_errcode();
+        NB_DISPATCH(out->dtype, T, {
+            T *d = lg;
+            const T *u = upstream ? upstream->data : NULL;
+            for (int64_t i = 0; i < out->numel; i++) d[i] += u ? u[i] : 1;
+        });
+        return NB_OK;
+    }
+    /* Intermediate gradients are per walk; only leaves accumulate. */
+    for (nb_node *n = ctx->tape; n; n = n->prev) n->out->grad = NULL;
+    void *g = nb__grad(ctx, out);
+    if (!g) return nb_errcode();
+    size_t bytes = (size_t)out->numel * nb_dtype_size(out->dtype);
+    if (upstream) memcpy(g, upstream->data, bytes);
+    else NB_DISPATCH(out->dtype, T, {
+            T *d = g;
+            for (int64_t i = 0; i < out->numel; i++) d[i] = 1;
+        });
+    for (nb_node *n = out->node; n; n = n->prev) {
+        if (!n->out->grad) continue; /* not on a path from out */
+        n->op->backward(n);
+        if (ctx->failed) return nb_errcode();
+    }
+    if (!retain) ctx->tape_freed = true;
+    return NB_OK;
+}
+
+nb_status nb_backward(nb_ctx *ctx, nb_tensor *loss) {
+    if (loss && loss->numel != 1) {
+        char s[96];
+        return nb_fail(NB_ESHAPE, "nb_backward: the loss must be a scalar, got shape %s (use nb_vjp with an upstream gradient)",
+                       nb_shape_str(loss, s, sizeof s));
+    }
+    return run_backward(ctx, loss, NULL, false, "nb_backward");
+}
+
+nb_status nb_vjp(nb_ctx *ctx, nb_tensor *out, const nb_tensor *upstream, bool retain) {
+    if (!upstream) return nb_fail(NB_EINVAL, "nb_vjp: NULL upstream gradient");
+    return run_backward(ctx, out, upstream, retain, "nb_vjp");
+}

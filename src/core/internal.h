@@ -1,0 +1,106 @@
+/* Library-internal: the tape's node, contexts, and the helpers every op uses.
+ *
+ * An op is a forward function (public, in src/ops/<family>.c) and a backward
+ * rule beside it. The forward calls nb__op_out() to validate its inputs and
+ * get its output tensor (recorded on the tape when a gradient is wanted),
+ * then fills out->data. The backward receives the node and adds
+ * (never assigns) each input's share of dL/d(out) into nb__grad(input). */
+#ifndef NABLA_INTERNAL_H
+#define NABLA_INTERNAL_H
+
+#include <string.h>
+
+#include "nabla.h"
+
+#define NB_MAX_INPUTS 3
+
+/* Tensor flags. */
+enum {
+    NB_TF_HEAP = 1u << 0,  /* struct and data from malloc: nb_tensor_free frees them */
+    NB_TF_PARAM = 1u << 1, /* owned by an nb_params: data and grad in its flat buffers */
+    NB_TF_VIEW = 1u << 2,  /* data belongs to another tensor */
+};
+
+typedef struct nb_op {
+    const char *name;
+    void (*backward)(nb_node *n);
+} nb_op;
+
+struct nb_node {
+    const nb_op *op;
+    nb_tensor *out;
+    nb_tensor *in[NB_MAX_INPUTS];
+    int nin;
+    double f;                 /* a scalar attribute: pow's exponent, a scale */
+    int64_t i[NB_MAX_DIMS];   /* integer attributes: axes, a permutation, a stride */
+    void *saved;              /* arena memory the backward needs */
+    nb_node *prev;            /* the tape, newest first */
+};
+
+typedef struct nb_chunk nb_chunk;
+
+struct nb_ctx {
+    nb_chunk *chunks;        /* newest first; allocation bumps in the first */
+    size_t used, peak, total; /* bytes in use, most ever in use, bytes held */
+    nb_node *tape;           /* newest node */
+    bool grad_enabled;
+    bool tape_freed;         /* a backward freed the tape */
+    bool failed;             /* an allocation during backward failed */
+};
+
+/* Arena allocation, 64-byte aligned; zeroed when zero is set. NULL + error on OOM. */
+void *nb__alloc(nb_ctx *ctx, size_t bytes, bool zero);
+
+/* The output of an op: checks ctx and the inputs (non-NULL, one dtype),
+ * allocates an uninitialised tensor of the given shape in ctx, and records a
+ * node when grad mode is on and an input requires grad. NULL on error; a NULL
+ * input passes an earlier error through. */
+nb_tensor *nb__op_out(nb_ctx *ctx, const nb_op *op, nb_dtype dt, int ndim, const int64_t *shape,
+                      int nin, nb_tensor *const *in);
+/* Checks inputs only (as nb__op_out does), for ops that compute shapes first. */
+bool nb__check_inputs(nb_ctx *ctx, const char *op, int nin, nb_tensor *const *in);
+/* The node that made t (valid right after nb__op_out), or NULL. */
+static inline nb_node *nb__node(const nb_tensor *t) { return t ? t->node : NULL; }
+
+/* dL/dt, allocated and zeroed on first use: in the arena for a step's
+ * tensors, on the heap for lone leaves, in the flat buffer for parameters. */
+void *nb__grad(nb_ctx *ctx, nb_tensor *t);
+/* The node's context (the one whose tape holds it). */
+static inline nb_ctx *nb__ctx(const nb_node *n) { return n->out->ctx; }
+
+/* Axis normalisation: -1 -> ndim-1; false (with an error naming op) if out of range. */
+bool nb__axis(const char *op, int ndim, int axis, int *out);
+int64_t nb__numel(int ndim, const int64_t *shape);
+
+/* Broadcasting, the one place: out_shape from a and b (NumPy rules). */
+bool nb__broadcast_shape(const char *op, const nb_tensor *a, const nb_tensor *b, int *ndim, int64_t *shape);
+/* dst (dshape) += src (sshape), where dshape broadcasts to sshape: sums src
+ * over every broadcast dim. This is both sum-reduction and the un-broadcast
+ * of a gradient. scale multiplies src. */
+void nb__unbroadcast_add(nb_dtype dt, void *dst, int dndim, const int64_t *dshape,
+                         const void *src, int sndim, const int64_t *sshape, double scale);
+/* dst (dshape) += scale * src (sshape) broadcast up to dshape. */
+void nb__broadcast_add(nb_dtype dt, void *dst, int dndim, const int64_t *dshape,
+                       const void *src, int sndim, const int64_t *sshape, double scale);
+
+/* "(3,4)" for messages; returns buf. */
+const char *nb__shape_str(int ndim, const int64_t *shape, char *buf, size_t n);
+
+/* One kernel body, instantiated for both dtypes: T is float or double. */
+#define NB_DISPATCH(dt, T, ...)                                                 \
+    do {                                                                        \
+        if ((dt) == NB_F32) {                                                   \
+            typedef float T;                                                    \
+            __VA_ARGS__                                                         \
+        } else {                                                                \
+            typedef double T;                                                   \
+            __VA_ARGS__                                                         \
+        }                                                                       \
+    } while (0)
+
+/* Every op (src/ops/registry.c), NULL-terminated; and whether the built-in
+ * gradcheck cases cover an op, by name. */
+extern const nb_op *const nb__all_ops[];
+bool nb__gradcheck_covers(const char *op);
+
+#endif

@@ -1,0 +1,178 @@
+/* Products: matmul (2-D, batched with broadcast batch dims, 1-D operands as in
+ * NumPy) and the linear layers. Every product goes through nb_gemm. */
+#include "ops/broadcast.h"
+
+static void matmul_backward(nb_node *n);
+const nb_op nb__op_matmul = {"matmul", matmul_backward};
+
+/* a (..., m, k) and b (..., k, n) seen as 2-D matrices per batch element. */
+typedef struct mm_plan {
+    int64_t m, k, n, batch;
+    int nb;                                  /* batch dims */
+    int64_t bshape[NB_MAX_DIMS];             /* broadcast batch shape */
+    int64_t ast[NB_MAX_DIMS], bst[NB_MAX_DIMS]; /* batch strides of a and b, in matrices */
+} mm_plan;
+
+static bool mm_plan_make(const nb_tensor *a, const nb_tensor *b, mm_plan *p, int *ndim, int64_t *shape) {
+    char sa[96], sb[96];
+    if (a->ndim == 0 || b->ndim == 0) {
+        nb_fail(NB_ESHAPE, "matmul: shapes %s and %s: operands must have at least one dimension",
+                nb_shape_str(a, sa, sizeof sa), nb_shape_str(b, sb, sizeof sb));
+        return false;
+    }
+    int64_t am = a->ndim == 1 ? 1 : a->shape[a->ndim - 2], ak = a->shape[a->ndim - 1];
+    int64_t bk = b->ndim == 1 ? b->shape[0] : b->shape[b->ndim - 2], bn = b->ndim == 1 ? 1 : b->shape[b->ndim - 1];
+    if (ak != bk) {
+        nb_fail(NB_ESHAPE, "matmul: shapes %s and %s do not align", nb_shape_str(a, sa, sizeof sa),
+                nb_shape_str(b, sb, sizeof sb));
+        return false;
+    }
+    int na = a->ndim > 2 ? a->ndim - 2 : 0, nbb = b->ndim > 2 ? b->ndim - 2 : 0;
+    p->nb = na > nbb ? na : nbb;
+    p->m = am, p->k = ak, p->n = bn, p->batch = 1;
+    for (int i = 0; i < p->nb; i++) {
+        int ia = i - (p->nb - na), ib = i - (p->nb - nbb);
+        int64_t da = ia >= 0 ? a->shape[ia] : 1, db = ib >= 0 ? b->shape[ib] : 1;
+        if (da != db && da != 1 && db != 1) {
+            nb_fail(NB_ESHAPE, "matmul: batch dims of %s and %s do not broadcast", nb_shape_str(a, sa, sizeof sa),
+                    nb_shape_str(b, sb, sizeof sb));
+            return false;
+        }
+        p->bshape[i] = da == 1 ? db : da;
+        p->batch *= p->bshape[i];
+    }
+    nb__bstrides(p->nb, p->bshape, na, a->shape, p->ast);
+    nb__bstrides(p->nb, p->bshape, nbb, b->shape, p->bst);
+    int nd = 0;
+    for (int i = 0; i < p->nb; i++) shape[nd++] = p->bshape[i];
+    if (a->ndim > 1) shape[nd++] = am;
+    if (b->ndim > 1) shape[nd++] = bn;
+    *ndim = nd;
+    return true;
+}
+
+/* The matrix offsets (in matrices) of a and b for batch element t. */
+static void mm_offsets(const mm_plan *p, int64_t t, int64_t *oa, int64_t *ob) {
+    *oa = *ob = 0;
+    for (int i = p->nb - 1; i >= 0; i--) {
+        int64_t idx = t % p->bshape[i];
+        t /= p->bshape[i];
+        *oa += idx * p->ast[i];
+        *ob += idx * p->bst[i];
+    }
+}
+
+nb_tensor *nb_matmul(nb_ctx *ctx, nb_tensor *a, nb_tensor *b) {
+    nb_tensor *in[2] = {a, b};
+    if (!nb__check_inputs(ctx, "matmul", 2, in)) return NULL;
+    mm_plan p;
+    int nd;
+    int64_t shape[NB_MAX_DIMS];
+    if (!mm_plan_make(a, b, &p, &nd, shape)) return NULL;
+    nb_tensor *c = nb__op_out(ctx, &nb__op_matmul, a->dtype, nd, shape, 2, in);
+    if (!c) return NULL;
+    size_t es = nb_dtype_size(a->dtype);
+    for (int64_t t = 0; t < p.batch; t++) {
+        int64_t oa, ob;
+        mm_offsets(&p, t, &oa, &ob);
+        /* C_t (m,n) = A_t (m,k) B_t (k,n) */
+        nb_gemm(a->dtype, false, false, p.m, p.n, p.k, 1.0, (char *)a->data + (size_t)(oa * p.m * p.k) * es, p.k,
+                (char *)b->data + (size_t)(ob * p.k * p.n) * es, p.n, 0.0,
+                (char *)c->data + (size_t)(t * p.m * p.n) * es, p.n);
+    }
+    return c;
+}
+
+/* C = A B: dA = g B^T, dB = A^T g (summed over the batch elements that share
+ * an operand, which is its un-broadcast) */
+static void matmul_backward(nb_node *n) {
+    nb_tensor *a = n->in[0], *b = n->in[1], *c = n->out;
+    mm_plan p;
+    int nd;
+    int64_t shape[NB_MAX_DIMS];
+    mm_plan_make(a, b, &p, &nd, shape);
+    size_t es = nb_dtype_size(a->dtype);
+    void *ga = a->requires_grad ? nb__grad(nb__ctx(n), a) : NULL;
+    void *gb = b->requires_grad ? nb__grad(nb__ctx(n), b) : NULL;
+    if ((a->requires_grad && !ga) || (b->requires_grad && !gb)) return;
+    for (int64_t t = 0; t < p.batch; t++) {
+        int64_t oa, ob;
+        mm_offsets(&p, t, &oa, &ob);
+        const char *g = (const char *)c->grad->data + (size_t)(t * p.m * p.n) * es;
+        if (ga)
+            nb_gemm(a->dtype, false, true, p.m, p.k, p.n, 1.0, g, p.n, (char *)b->data + (size_t)(ob * p.k * p.n) * es,
+                    p.n, 1.0, (char *)ga + (size_t)(oa * p.m * p.k) * es, p.k);
+        if (gb)
+            nb_gemm(a->dtype, true, false, p.k, p.n, p.m, 1.0, (char *)a->data + (size_t)(oa * p.m * p.k) * es, p.k, g,
+                    p.n, 1.0, (char *)gb + (size_t)(ob * p.k * p.n) * es, p.n);
+    }
+}
+
+/* ---- linear layers: y = x W + b, optionally through ReLU --------------------
+ * x (N,K), W (K,M), b (M). The bias and the ReLU ride in the GEMM's epilogue,
+ * so the output is written once. */
+
+static void linear_backward(nb_node *n);
+const nb_op nb__op_linear = {"linear", linear_backward}, nb__op_linear_relu = {"linear_relu", linear_backward};
+
+static nb_tensor *linear(nb_ctx *ctx, const nb_op *op, nb_tensor *x, nb_tensor *w, nb_tensor *b, bool relu) {
+    nb_tensor *in[3] = {x, w, b};
+    if (!nb__check_inputs(ctx, op->name, 3, in)) return NULL;
+    char sx[96], sw[96], sb[96];
+    if (x->ndim != 2 || w->ndim != 2 || b->ndim != 1 || x->shape[1] != w->shape[0] || b->shape[0] != w->shape[1]) {
+        nb_fail(NB_ESHAPE, "%s: x %s, W %s and b %s do not fit (want (N,K), (K,M), (M))", op->name,
+                nb_shape_str(x, sx, sizeof sx), nb_shape_str(w, sw, sizeof sw), nb_shape_str(b, sb, sizeof sb));
+        return NULL;
+    }
+    int64_t N = x->shape[0], K = x->shape[1], M = w->shape[1];
+    nb_tensor *y = nb__op_out(ctx, op, x->dtype, NB_SHAPE(N, M), 3, in);
+    if (!y) return NULL;
+    if (y->node) y->node->i[0] = relu;
+    nb_epilogue ep = {b->data, relu};
+    nb_gemm_ex(x->dtype, false, false, N, M, K, 1.0, x->data, K, w->data, M, 0.0, y->data, M, &ep);
+    return y;
+}
+
+nb_tensor *nb_linear(nb_ctx *ctx, nb_tensor *x, nb_tensor *w, nb_tensor *b) {
+    return linear(ctx, &nb__op_linear, x, w, b, false);
+}
+
+nb_tensor *nb_linear_relu(nb_ctx *ctx, nb_tensor *x, nb_tensor *w, nb_tensor *b) {
+    return linear(ctx, &nb__op_linear_relu, x, w, b, true);
+}
+
+/* y = relu(z), z = x W + b: dz = g [y > 0]; dW = x^T dz; db = sum_rows dz; dx = dz W^T */
+static void linear_backward(nb_node *n) {
+    nb_ctx *ctx = nb__ctx(n);
+    nb_tensor *x = n->in[0], *w = n->in[1], *b = n->in[2], *y = n->out;
+    int64_t N = x->shape[0], K = x->shape[1], M = w->shape[1];
+    const void *dz = y->grad->data;
+    if (n->i[0]) { /* mask the gradient where the ReLU was off */
+        void *m = nb__alloc(ctx, (size_t)(N * M) * nb_dtype_size(y->dtype), false);
+        if (!m) {
+            ctx->failed = true;
+            return;
+        }
+        NB_DISPATCH(y->dtype, T, {
+            const T *g = y->grad->data, *py = y->data;
+            T *d = m;
+            for (int64_t i = 0; i < N * M; i++) d[i] = py[i] > 0 ? g[i] : 0;
+        });
+        dz = m;
+    }
+    if (w->requires_grad) {
+        void *gw = nb__grad(ctx, w);
+        if (!gw) return;
+        nb_gemm(x->dtype, true, false, K, M, N, 1.0, x->data, K, dz, M, 1.0, gw, M);
+    }
+    if (b->requires_grad) {
+        void *gb = nb__grad(ctx, b);
+        if (!gb) return;
+        nb__unbroadcast_add(y->dtype, gb, 1, &M, dz, 2, y->shape, 1.0);
+    }
+    if (x->requires_grad) {
+        void *gx = nb__grad(ctx, x);
+        if (!gx) return;
+        nb_gemm(x->dtype, false, true, N, K, M, 1.0, dz, M, w->data, M, 1.0, gx, K);
+    }
+}
