@@ -1,0 +1,295 @@
+/* The bias-variance lab: the exact formulas against explicit inversion, the
+ * handout's claims, the Monte Carlo estimates against the exact values within
+ * a stated number of standard errors, and the identity mse = bias2 + variance
+ * + noise. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+#include "nabla/linreg.h"
+
+static void mm(int m, int k, int p, const double *A, const double *B, double *C) {
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < p; j++) {
+            double s = 0;
+            for (int l = 0; l < k; l++) s += A[i * k + l] * B[l * p + j];
+            C[i * p + j] = s;
+        }
+}
+
+static void tr(int m, int n, const double *A, double *At) {
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) At[j * m + i] = A[i * n + j];
+}
+
+static void inverse(int d, const double *A, double *inv) {
+    double *a = malloc(sizeof(double) * d * 2 * d);
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < 2 * d; j++) a[i * 2 * d + j] = j < d ? A[i * d + j] : (j - d == i);
+    for (int c = 0; c < d; c++) {
+        int piv = c;
+        for (int r = c + 1; r < d; r++)
+            if (fabs(a[r * 2 * d + c]) > fabs(a[piv * 2 * d + c])) piv = r;
+        for (int j = 0; j < 2 * d; j++) {
+            double t = a[c * 2 * d + j];
+            a[c * 2 * d + j] = a[piv * 2 * d + j];
+            a[piv * 2 * d + j] = t;
+        }
+        double p = a[c * 2 * d + c];
+        for (int j = 0; j < 2 * d; j++) a[c * 2 * d + j] /= p;
+        for (int r = 0; r < d; r++)
+            if (r != c) {
+                double f = a[r * 2 * d + c];
+                for (int j = 0; j < 2 * d; j++) a[r * 2 * d + j] -= f * a[c * 2 * d + j];
+            }
+    }
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++) inv[i * d + j] = a[i * 2 * d + d + j];
+    free(a);
+}
+
+/* A design with decaying column scales, so that ridge has something to do. */
+enum { N = 30, D = 5, K = 12 };
+typedef struct {
+    double X[N * D], theta[D], Xt[K * D];
+} problem;
+
+static void make_problem(problem *p, uint64_t seed) {
+    nb_rng r;
+    nb_rng_seed(&r, seed);
+    for (int i = 0; i < N * D; i++) p->X[i] = nb_rng_normal(&r) * pow(0.4, i % D);
+    for (int j = 0; j < D; j++) p->theta[j] = nb_rng_normal(&r);
+    for (int i = 0; i < K * D; i++) p->Xt[i] = nb_rng_normal(&r);
+}
+
+/* The prediction covariance C (K x K) = Xtest Cov Xtest^T and the bias vector
+ * b_k = x_k^T (theta_bar - theta), from the explicit inverse:
+ * theta_bar = (X^T X + lambda I)^-1 X^T X theta; Cov = sigma^2 Ai X^T X Ai. */
+static void reference(const problem *p, double sigma, double lambda, double *C, double *b) {
+    double Xt[D * N], G[D * D], A[D * D], Ai[D * D], tb[D], T1[D * D], Cov[D * D], XtT[D * K], T2[K * D];
+    tr(N, D, p->X, Xt);
+    mm(D, N, D, Xt, p->X, G);
+    memcpy(A, G, sizeof A);
+    for (int i = 0; i < D; i++) A[i * D + i] += lambda;
+    inverse(D, A, Ai);
+    mm(D, D, D, Ai, G, T1);
+    mm(D, D, 1, T1, p->theta, tb);
+    for (int j = 0; j < D; j++) tb[j] -= p->theta[j];
+    mm(K, D, 1, p->Xt, tb, b);
+    mm(D, D, D, T1, Ai, Cov);
+    for (int i = 0; i < D * D; i++) Cov[i] *= sigma * sigma;
+    tr(K, D, p->Xt, XtT);
+    mm(K, D, D, p->Xt, Cov, T2);
+    mm(K, D, K, T2, XtT, C);
+}
+
+TEST(biasvar_exact_matches_explicit_inversion) {
+    problem p;
+    make_problem(&p, 21);
+    double sigma = 0.7, lambdas[] = {0, 0.01, 0.3, 3, 100};
+    for (int l = 0; l < 5; l++) {
+        double C[K * K], b[K], b2k[K], vk[K];
+        reference(&p, sigma, lambdas[l], C, b);
+        nb_biasvar ex;
+        CHECK_OK(nb_biasvar_exact(N, D, p.X, p.theta, sigma, K, p.Xt, lambdas[l], &ex, b2k, vk));
+        double sb = 0, sv = 0;
+        for (int k = 0; k < K; k++) {
+            CHECK_NEAR(b2k[k], b[k] * b[k], 1e-13, 1e-8);
+            CHECK_NEAR(vk[k], C[k * K + k], 1e-13, 1e-9);
+            sb += b[k] * b[k];
+            sv += C[k * K + k];
+        }
+        CHECK_NEAR(ex.bias2, sb / K, 1e-13, 1e-8);
+        CHECK_NEAR(ex.variance, sv / K, 1e-13, 1e-9);
+        CHECK(ex.noise == sigma * sigma);
+        CHECK_NEAR(ex.mse, ex.bias2 + ex.variance + ex.noise, 0, 1e-15);
+    }
+}
+
+TEST(biasvar_ols_is_unbiased_and_ridge_trades_bias_for_variance) {
+    problem p;
+    make_problem(&p, 22);
+    nb_biasvar ols, prev;
+    CHECK_OK(nb_biasvar_exact(N, D, p.X, p.theta, 1, K, p.Xt, 0, &ols, NULL, NULL));
+    CHECK(ols.bias2 == 0); // theta_bar - theta = -lambda (X^T X + lambda I)^-1 theta, exactly 0
+    prev = ols;
+    for (double lam = 0.01; lam < 1e4; lam *= 10) {
+        nb_biasvar r;
+        CHECK_OK(nb_biasvar_exact(N, D, p.X, p.theta, 1, K, p.Xt, lam, &r, NULL, NULL));
+        CHECK_MSG(r.bias2 > prev.bias2 && r.variance < prev.variance, "lambda %g: bias2 %g variance %g", lam, r.bias2,
+                  r.variance);
+        prev = r;
+    }
+}
+
+TEST(biasvar_diagonal_design_matches_the_handout) {
+    // X^T X = diag(s_i): X holds sqrt(s_i) at (i, i). With noise variance 1 (the
+    // handout's Problem 3) the covariance of the ridge estimate is diagonal with
+    // entries s_i / (s_i + lambda)^2 (the handout writes s_i as sigma_i^2), so at
+    // x = e_i the variance is exactly that, and the bias is lambda theta_i / (s_i + lambda).
+    enum { d = 4, n = 6 };
+    double s[d] = {4, 1, 0.25, 1e-3}, X[n * d] = {0}, theta[d] = {1, -2, 0.5, 3}, E[d * d] = {0};
+    for (int i = 0; i < d; i++) X[i * d + i] = sqrt(s[i]), E[i * d + i] = 1;
+    double lambdas[] = {0, 0.1, 1, 10};
+    for (int l = 0; l < 4; l++) {
+        double lam = lambdas[l], b2[d], v[d];
+        nb_biasvar ex;
+        CHECK_OK(nb_biasvar_exact(n, d, X, theta, 1.0, d, E, lam, &ex, b2, v));
+        for (int i = 0; i < d; i++) {
+            CHECK_NEAR(v[i], s[i] / ((s[i] + lam) * (s[i] + lam)), 0, 1e-12);
+            double bi = lam * theta[i] / (s[i] + lam);
+            CHECK_NEAR(b2[i], bi * bi, 1e-300, 1e-12);
+        }
+        // and with noise sigma the entries scale by sigma^2
+        CHECK_OK(nb_biasvar_exact(n, d, X, theta, 3.0, d, E, lam, &ex, b2, v));
+        for (int i = 0; i < d; i++) CHECK_NEAR(v[i], 9 * s[i] / ((s[i] + lam) * (s[i] + lam)), 0, 1e-12);
+    }
+}
+
+TEST(biasvar_ridge_variance_stays_bounded_as_a_direction_vanishes) {
+    // OLS: variance 1/s_i grows without bound as s_i -> 0; ridge: s/(s+lambda)^2 <= 1/(4 lambda)
+    // for every s, and -> 0 with s.
+    enum { d = 2, n = 2 };
+    double E[4] = {1, 0, 0, 1}, theta[2] = {1, 1}, lam = 0.5, prev_ols = 0;
+    for (double s = 1; s >= 1e-10; s /= 100) {
+        double X[4] = {1, 0, 0, sqrt(s)}, v[2];
+        nb_biasvar ex;
+        CHECK_OK(nb_biasvar_exact(n, d, X, theta, 1, 2, E, 0, &ex, NULL, v));
+        CHECK_NEAR(v[1], 1 / s, 0, 1e-9);
+        CHECK(v[1] > prev_ols);
+        prev_ols = v[1];
+        CHECK_OK(nb_biasvar_exact(n, d, X, theta, 1, 2, E, lam, &ex, NULL, v));
+        CHECK(v[1] <= 1 / (4 * lam));
+        CHECK_NEAR(v[1], s / ((s + lam) * (s + lam)), 0, 1e-9);
+    }
+}
+
+TEST(biasvar_monte_carlo_agrees_with_exact_within_4_standard_errors) {
+    // With Gaussian noise the estimators' means and standard errors are known exactly:
+    //   E[variance] = (1 - 1/T) V,        SE^2 = 2 (T-1) tr(C^2) / (T K)^2      (Wishart trace)
+    //   E[noise]    = (1 - 1/T) sigma^2,  SE^2 = 2 (T-1) sigma^4 / (T^2 K)
+    //   E[bias2]    = B + (V + sigma^2)/T, SE^2 = (4 b^T S b + 2 tr(S^2)) / K^2, S = (C + sigma^2 I)/T
+    //   E[mse]      = B + V + sigma^2 (the pair average is unbiased); the three parts are
+    //   independent (sample means and variances of Gaussians are), so SE^2 adds up.
+    problem p;
+    make_problem(&p, 23);
+    const int T = 4000;
+    double sigma = 0.8, lambdas[] = {0, 0.05, 1, 20};
+    for (int l = 0; l < 4; l++) {
+        double C[K * K], b[K], S[K * K];
+        reference(&p, sigma, lambdas[l], C, b);
+        double V = 0, B = 0, trC2 = 0, bSb = 0, trS2 = 0;
+        for (int i = 0; i < K; i++) {
+            V += C[i * K + i] / K;
+            B += b[i] * b[i] / K;
+            for (int j = 0; j < K; j++) {
+                S[i * K + j] = (C[i * K + j] + (i == j) * sigma * sigma) / T;
+                trC2 += C[i * K + j] * C[j * K + i];
+            }
+        }
+        for (int i = 0; i < K; i++)
+            for (int j = 0; j < K; j++) {
+                bSb += b[i] * S[i * K + j] * b[j];
+                trS2 += S[i * K + j] * S[j * K + i];
+            }
+        double s2 = sigma * sigma;
+        double se_v = sqrt(2.0 * (T - 1) * trC2) / ((double)T * K);
+        double se_n = s2 * sqrt(2.0 * (T - 1) / K) / T;
+        double se_b = sqrt(4 * bSb + 2 * trS2) / K;
+        double se_m = sqrt(se_v * se_v + se_n * se_n + se_b * se_b);
+        nb_rng r;
+        nb_rng_seed(&r, 100 + l);
+        nb_biasvar mc, ex;
+        CHECK_OK(nb_biasvar_mc(N, D, p.X, p.theta, sigma, K, p.Xt, lambdas[l], T, &r, &mc));
+        CHECK_OK(nb_biasvar_exact(N, D, p.X, p.theta, sigma, K, p.Xt, lambdas[l], &ex, NULL, NULL));
+        CHECK_NEAR(ex.variance, V, 1e-14, 1e-9);
+        CHECK_MSG(fabs(mc.variance - (1 - 1.0 / T) * V) <= 4 * se_v, "lambda %g: variance %g vs %g (SE %g)",
+                  lambdas[l], mc.variance, V, se_v);
+        CHECK_MSG(fabs(mc.noise - (1 - 1.0 / T) * s2) <= 4 * se_n, "lambda %g: noise %g vs %g (SE %g)", lambdas[l],
+                  mc.noise, s2, se_n);
+        CHECK_MSG(fabs(mc.bias2 - B - (V + s2) / T) <= 4 * se_b, "lambda %g: bias2 %g vs %g (SE %g)", lambdas[l],
+                  mc.bias2, B, se_b);
+        CHECK_MSG(fabs(mc.mse - ex.mse) <= 4 * se_m, "lambda %g: mse %g vs %g (SE %g)", lambdas[l], mc.mse, ex.mse,
+                  se_m);
+        // the decomposition is an identity of the estimates, not just of their means
+        CHECK_NEAR(mc.mse, mc.bias2 + mc.variance + mc.noise, 0, 1e-12);
+    }
+}
+
+TEST(biasvar_estimator_identity_holds_per_test_point_against_brute_force) {
+    // mse is the average over every (trial t, fresh target s) pair of (y_s - p_t)^2;
+    // bias = mean(p) - mean(y) (the handout's E[f(x) - Y]); both variances ddof 0.
+    enum { k = 3, T = 41 };
+    nb_rng r;
+    nb_rng_seed(&r, 9);
+    double P[k * T], Y[k * T];
+    for (int i = 0; i < k * T; i++) {
+        P[i] = 5 + (i / T) + 0.3 * nb_rng_normal(&r);
+        Y[i] = 4 + 2 * nb_rng_normal(&r);
+    }
+    nb_biasvar est;
+    CHECK_OK(nb_biasvar_from_samples(k, T, P, Y, &est));
+    double mse = 0, b2 = 0, var = 0, nz = 0;
+    for (int q = 0; q < k; q++) {
+        const double *p = P + q * T, *y = Y + q * T;
+        double pm = 0, ym = 0;
+        for (int t = 0; t < T; t++) pm += p[t] / T, ym += y[t] / T;
+        for (int t = 0; t < T; t++) {
+            var += (p[t] - pm) * (p[t] - pm) / T / k;
+            nz += (y[t] - ym) * (y[t] - ym) / T / k;
+            for (int s = 0; s < T; s++) mse += (y[s] - p[t]) * (y[s] - p[t]) / ((double)T * T * k);
+        }
+        b2 += (pm - ym) * (pm - ym) / k;
+    }
+    CHECK_NEAR(est.mse, mse, 0, 1e-12);
+    CHECK_NEAR(est.bias2, b2, 0, 1e-12);
+    CHECK_NEAR(est.variance, var, 0, 1e-12);
+    CHECK_NEAR(est.noise, nz, 0, 1e-12);
+    CHECK_NEAR(mse, b2 + var + nz, 0, 1e-12);
+}
+
+TEST(biasvar_monte_carlo_is_reproducible_and_checks_its_inputs) {
+    problem p;
+    make_problem(&p, 24);
+    nb_rng r1, r2;
+    nb_rng_seed(&r1, 5);
+    nb_rng_seed(&r2, 5);
+    nb_biasvar a, b;
+    CHECK_OK(nb_biasvar_mc(N, D, p.X, p.theta, 1, K, p.Xt, 0.5, 100, &r1, &a));
+    CHECK_OK(nb_biasvar_mc(N, D, p.X, p.theta, 1, K, p.Xt, 0.5, 100, &r2, &b));
+    CHECK(memcmp(&a, &b, sizeof a) == 0);
+    CHECK_ERR(nb_biasvar_mc(N, D, p.X, p.theta, 1, K, p.Xt, 0.5, 0, &r1, &a), NB_EINVAL, "trials must be >= 1");
+    CHECK_ERR(nb_biasvar_mc(N, D, p.X, p.theta, 1, K, p.Xt, -1, 10, &r1, &a), NB_EINVAL, "lambda");
+    CHECK_ERR(nb_biasvar_mc(N, D, p.X, p.theta, -1, K, p.Xt, 1, 10, &r1, &a), NB_EINVAL, "sigma");
+    CHECK_ERR(nb_biasvar_mc(3, D, p.X, p.theta, 1, K, p.Xt, 0, 10, &r1, &a), NB_ENUM, "lambda > 0");
+    CHECK_ERR(nb_biasvar_exact(3, D, p.X, p.theta, 1, K, p.Xt, 0, &a, NULL, NULL), NB_ENUM, "singular");
+    double th[D];
+    memcpy(th, p.theta, sizeof th);
+    th[2] = NAN;
+    CHECK_ERR(nb_biasvar_exact(N, D, p.X, th, 1, K, p.Xt, 0, &a, NULL, NULL), NB_ENUM, "theta contains NaN");
+    CHECK_ERR(nb_biasvar_exact(N, D, p.X, p.theta, 1, 0, p.Xt, 0, &a, NULL, NULL), NB_ESHAPE, "no test inputs");
+}
+
+TEST(biasvar_poly_degree_sweep_shows_the_tradeoff) {
+    // sin(2 pi x) needs about degree 5 on [0, 1]: bias falls with the degree, variance rises
+    double b2[16], var[16];
+    int degs[] = {1, 3, 5, 7, 11};
+    for (int i = 0; i < 5; i++) {
+        nb_rng r;
+        nb_rng_seed(&r, 7);
+        nb_biasvar e;
+        CHECK_OK(nb_biasvar_poly(degs[i], 30, 0.3, 40, 0, 400, &r, &e));
+        b2[i] = e.bias2;
+        var[i] = e.variance;
+        CHECK_NEAR(e.mse, e.bias2 + e.variance + e.noise, 0, 1e-12);
+        CHECK_NEAR(e.noise, 0.09, 0.01, 0);
+    }
+    CHECK(b2[0] > 10 * b2[1] && b2[1] > 5 * b2[2]);
+    CHECK(var[4] > var[3] && var[3] > var[2] && var[2] > var[1]);
+    nb_rng r;
+    nb_rng_seed(&r, 7);
+    nb_biasvar e;
+    CHECK_ERR(nb_biasvar_poly(10, 10, 0.3, 40, 0, 10, &r, &e), NB_ENUM, "only 10 training points");
+    CHECK_OK(nb_biasvar_poly(10, 10, 0.3, 40, 1e-3, 10, &r, &e));
+    CHECK_ERR(nb_biasvar_poly(-1, 10, 0.3, 40, 0, 10, &r, &e), NB_EINVAL, "degree");
+}
