@@ -58,9 +58,11 @@ $(B)/nabla: $(CLI_OBJ) $(B)/libnabla.a
 CLI_LIB_OBJ := $(filter-out %/main.o,$(CLI_OBJ))
 $(B)/nabla_tests: $(TEST_OBJ) $(CLI_LIB_OBJ) $(B)/libnabla.a
 	$(CC) -o $@ $(TEST_OBJ) $(CLI_LIB_OBJ) $(B)/libnabla.a $(LDLIBS)
+# pkg-config file for PREFIX ($(1): where to write it)
+write_pc = printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: nabla\nDescription: tensors, autodiff and first-order optimizers in C11\nVersion: %s\nLibs: -L$${libdir} -lnabla\nLibs.private: -lz -lm -fopenmp\nCflags: -I$${includedir}\n' '$(PREFIX)' '$(VERSION)' > $(1)
 $(B)/nabla.pc: Makefile
 	@mkdir -p $(B)
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: nabla\nDescription: tensors, autodiff and first-order optimizers in C11\nVersion: %s\nLibs: -L$${libdir} -lnabla\nLibs.private: -lz -lm -fopenmp\nCflags: -I$${includedir}\n' '$(PREFIX)' '$(VERSION)' > $@
+	$(call write_pc,$@)
 
 test: $(B)/nabla $(B)/nabla_tests
 	@NABLA=$(B)/nabla NABLA_TESTS=$(B)/nabla_tests sh tests/run.sh
@@ -80,7 +82,7 @@ install: all
 	install -m 644 include/nabla.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 include/nabla/*.h $(DESTDIR)$(PREFIX)/include/nabla/
 	install -m 755 $(B)/nabla $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(B)/nabla.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	$(call write_pc,$(DESTDIR)$(PREFIX)/lib/pkgconfig/nabla.pc)
 
 clean:
 	rm -rf build
