@@ -34,6 +34,7 @@
 #include "nabla/ops.h"
 #include "nabla/autodiff.h"
 #include "nabla/gemm.h"
+#include "nabla/optim.h"
 #include "nabla/io.h"
 #include "nabla/plot.h"
 

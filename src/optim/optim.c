@@ -1,0 +1,405 @@
+/* Optimizers over one flat buffer: the handout's update rules and torch.optim's.
+ * Each step is one pass over the contiguous parameters; the body is written
+ * once and instantiated for f32 and f64. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nabla/optim.h"
+
+#define MAX_STATE 3
+
+struct nb_optim {
+    nb_optim_config cfg;
+    nb_dtype dt;
+    int64_t n;
+    int64_t t;
+    double lr;
+    int nstate;
+    const char *names[MAX_STATE];
+    void *state[MAX_STATE];
+};
+
+static const char *kind_names[NB_OPT_COUNT] = {"gd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw"};
+
+const char *nb_optim_kind_name(nb_optim_kind kind) {
+    return (unsigned)kind < NB_OPT_COUNT ? kind_names[kind] : "unknown";
+}
+
+nb_status nb_optim_kind_parse(const char *name, nb_optim_kind *kind) {
+    if (!name || !kind) return nb_fail(NB_EINVAL, "optimizer: no name given");
+    if (strcmp(name, "sgd") == 0) {
+        *kind = NB_OPT_GD;
+        return NB_OK;
+    }
+    for (int i = 0; i < NB_OPT_COUNT; i++)
+        if (strcmp(name, kind_names[i]) == 0) {
+            *kind = (nb_optim_kind)i;
+            return NB_OK;
+        }
+    return nb_fail(NB_EINVAL, "unknown optimizer '%s' (expected gd, sgd, momentum, nesterov, rmsprop, adagrad, adam or adamw)",
+                   name);
+}
+
+const char *nb_convention_name(nb_convention conv) {
+    return conv == NB_CONV_TORCH ? "torch" : conv == NB_CONV_HANDOUT ? "handout" : "unknown";
+}
+
+nb_status nb_convention_parse(const char *name, nb_convention *conv) {
+    if (!name || !conv) return nb_fail(NB_EINVAL, "convention: no name given");
+    if (strcmp(name, "handout") == 0) *conv = NB_CONV_HANDOUT;
+    else if (strcmp(name, "torch") == 0) *conv = NB_CONV_TORCH;
+    else return nb_fail(NB_EINVAL, "unknown convention '%s' (expected handout or torch)", name);
+    return NB_OK;
+}
+
+nb_optim_config nb_optim_defaults(nb_optim_kind kind, nb_convention conv) {
+    nb_optim_config c = {0};
+    c.kind = kind;
+    c.convention = conv;
+    c.beta1 = 0.9, c.beta2 = 0.999, c.eps = 1e-8;
+    if (conv == NB_CONV_TORCH) {
+        c.eps_inside = false;
+        c.momentum_first_grad = true;
+        switch (kind) {
+        case NB_OPT_GD: c.lr = 0.01; break;
+        case NB_OPT_MOMENTUM:
+        case NB_OPT_NESTEROV: c.lr = 0.01, c.momentum = 0.9; break;
+        case NB_OPT_RMSPROP: c.lr = 0.01, c.beta = 0.99; break;
+        case NB_OPT_ADAGRAD: c.lr = 0.01, c.beta = 1, c.eps = 1e-10; break;
+        case NB_OPT_ADAM: c.lr = 1e-3; break;
+        case NB_OPT_ADAMW: c.lr = 1e-3, c.weight_decay = 1e-2, c.decoupled_decay = true; break;
+        }
+    } else {
+        c.eps_inside = true;
+        c.momentum_first_grad = false;
+        c.lr = 0.01;
+        switch (kind) {
+        case NB_OPT_MOMENTUM:
+        case NB_OPT_NESTEROV: c.momentum = 0.9; break;
+        case NB_OPT_RMSPROP: c.beta = 0.9; break;
+        case NB_OPT_ADAGRAD: c.beta = 1; break;
+        case NB_OPT_ADAMW: c.weight_decay = 1e-2, c.decoupled_decay = true; break;
+        default: break;
+        }
+    }
+    return c;
+}
+
+/* v in [lo, hi) (or [lo, hi] with closed), finite. */
+static bool in_range(double v, double lo, double hi, bool closed) {
+    return isfinite(v) && v >= lo && (closed ? v <= hi : v < hi);
+}
+
+nb_status nb_optim_validate(const nb_optim_config *c) {
+    if (!c) return nb_fail(NB_EINVAL, "optimizer: NULL config");
+    if ((unsigned)c->kind >= NB_OPT_COUNT) return nb_fail(NB_EINVAL, "optimizer: unknown kind %d", (int)c->kind);
+    if ((unsigned)c->convention > NB_CONV_TORCH)
+        return nb_fail(NB_EINVAL, "optimizer: unknown convention %d", (int)c->convention);
+    const char *k = nb_optim_kind_name(c->kind);
+    if (!(isfinite(c->lr) && c->lr > 0)) return nb_fail(NB_EINVAL, "%s: lr must be > 0 and finite, got %g", k, c->lr);
+    if (!in_range(c->weight_decay, 0, INFINITY, false))
+        return nb_fail(NB_EINVAL, "%s: weight decay must be >= 0 and finite, got %g", k, c->weight_decay);
+    if (!in_range(c->eps, 0, INFINITY, false)) return nb_fail(NB_EINVAL, "%s: eps must be >= 0 and finite, got %g", k, c->eps);
+    switch (c->kind) {
+    case NB_OPT_GD: break;
+    case NB_OPT_MOMENTUM:
+    case NB_OPT_NESTEROV:
+        if (!in_range(c->momentum, 0, 1, false))
+            return nb_fail(NB_EINVAL, "%s: momentum must be in [0, 1), got %g", k, c->momentum);
+        if (!in_range(c->dampening, 0, 1, true))
+            return nb_fail(NB_EINVAL, "%s: dampening must be in [0, 1], got %g", k, c->dampening);
+        if (c->kind == NB_OPT_NESTEROV && (c->momentum == 0 || c->dampening != 0))
+            return nb_fail(NB_EINVAL, "nesterov: needs momentum > 0 and dampening 0, got momentum %g, dampening %g",
+                           c->momentum, c->dampening);
+        break;
+    case NB_OPT_RMSPROP:
+        if (!in_range(c->beta, 0, 1, false))
+            return nb_fail(NB_EINVAL, "rmsprop: beta (torch's alpha) must be in [0, 1), got %g", c->beta);
+        if (!in_range(c->momentum, 0, 1, false))
+            return nb_fail(NB_EINVAL, "rmsprop: momentum must be in [0, 1), got %g", c->momentum);
+        if (c->eps == 0)
+            return nb_fail(NB_EINVAL, "rmsprop: eps must be > 0 (a zero gradient would divide by sqrt(s) = 0)");
+        break;
+    case NB_OPT_ADAGRAD:
+        if (!(isfinite(c->beta) && c->beta > 0)) return nb_fail(NB_EINVAL, "adagrad: beta must be > 0 and finite, got %g", c->beta);
+        if (!in_range(c->lr_decay, 0, INFINITY, false))
+            return nb_fail(NB_EINVAL, "adagrad: lr_decay must be >= 0 and finite, got %g", c->lr_decay);
+        if (!in_range(c->initial_accumulator, 0, INFINITY, false))
+            return nb_fail(NB_EINVAL, "adagrad: initial accumulator must be >= 0 and finite, got %g", c->initial_accumulator);
+        if (c->eps == 0 && c->initial_accumulator == 0)
+            return nb_fail(NB_EINVAL, "adagrad: eps must be > 0 when the initial accumulator is 0 (a zero gradient would divide by 0)");
+        break;
+    case NB_OPT_ADAM:
+    case NB_OPT_ADAMW:
+        if (!in_range(c->beta1, 0, 1, false)) return nb_fail(NB_EINVAL, "%s: beta1 must be in [0, 1), got %g", k, c->beta1);
+        if (!in_range(c->beta2, 0, 1, false)) return nb_fail(NB_EINVAL, "%s: beta2 must be in [0, 1), got %g", k, c->beta2);
+        if (c->eps == 0) return nb_fail(NB_EINVAL, "%s: eps must be > 0 (a zero gradient would divide by sqrt(v) = 0)", k);
+        break;
+    }
+    return NB_OK;
+}
+
+nb_optim *nb_optim_new(const nb_optim_config *cfg, nb_dtype dt, int64_t n) {
+    if (nb_optim_validate(cfg) != NB_OK) return NULL;
+    if (dt != NB_F32 && dt != NB_F64) {
+        nb_fail(NB_EDTYPE, "nb_optim_new: dtype must be f32 or f64");
+        return NULL;
+    }
+    if (n < 0 || (uint64_t)n > SIZE_MAX / 8 / MAX_STATE) {
+        nb_fail(NB_EINVAL, "nb_optim_new: bad parameter count %lld", (long long)n);
+        return NULL;
+    }
+    nb_optim *o = calloc(1, sizeof *o);
+    if (!o) goto oom;
+    o->cfg = *cfg, o->dt = dt, o->n = n, o->lr = cfg->lr;
+    switch (cfg->kind) {
+    case NB_OPT_GD: break;
+    case NB_OPT_MOMENTUM:
+    case NB_OPT_NESTEROV: o->names[o->nstate++] = "momentum_buffer"; break;
+    case NB_OPT_RMSPROP:
+        o->names[o->nstate++] = "square_avg";
+        if (cfg->centered) o->names[o->nstate++] = "grad_avg";
+        if (cfg->momentum > 0) o->names[o->nstate++] = "momentum_buffer";
+        break;
+    case NB_OPT_ADAGRAD: o->names[o->nstate++] = "sum"; break;
+    case NB_OPT_ADAM:
+    case NB_OPT_ADAMW:
+        o->names[o->nstate++] = "exp_avg";
+        o->names[o->nstate++] = "exp_avg_sq";
+        if (cfg->amsgrad) o->names[o->nstate++] = "max_exp_avg_sq";
+        break;
+    }
+    size_t es = nb_dtype_size(dt);
+    for (int i = 0; i < o->nstate; i++)
+        if (!(o->state[i] = calloc((size_t)(n > 0 ? n : 1), es))) goto oom;
+    if (cfg->kind == NB_OPT_ADAGRAD && cfg->initial_accumulator != 0) {
+        for (int64_t i = 0; i < n; i++) {
+            if (dt == NB_F64) ((double *)o->state[0])[i] = cfg->initial_accumulator;
+            else ((float *)o->state[0])[i] = (float)cfg->initial_accumulator;
+        }
+    }
+    return o;
+oom:
+    nb_optim_free(o);
+    nb_fail(NB_ENOMEM, "nb_optim_new: out of memory for %lld parameters", (long long)n);
+    return NULL;
+}
+
+nb_optim *nb_optim_new_params(const nb_optim_config *cfg, const nb_params *p) {
+    if (!p) {
+        nb_fail(NB_EINVAL, "nb_optim_new_params: NULL params");
+        return NULL;
+    }
+    return nb_optim_new(cfg, nb_params_dtype(p), nb_params_numel(p));
+}
+
+void nb_optim_free(nb_optim *o) {
+    if (!o) return;
+    for (int i = 0; i < MAX_STATE; i++) free(o->state[i]);
+    free(o);
+}
+
+/* Every scalar of one step, computed once in double (as torch's Python does). */
+typedef struct coef {
+    double sign, wd, keep;   /* g <- sign g + wd theta; theta <- keep theta first */
+    double nlr;              /* -lr, or -clr (Adagrad), or -lr / (1 - beta1^t) (Adam) */
+    double m, damp1;         /* momentum, 1 - dampening */
+    bool first;              /* torch's first momentum step: v = g */
+    double b, omb;           /* RMSprop beta, 1 - beta; Adagrad: b is its factor */
+    double b1, omb1, b2, omb2;
+    double bc2, bc2s;        /* 1 - beta2^t and its square root */
+    double eps;
+} coef;
+
+/* The update body for one dtype over [lo, hi). T is float or double. */
+#define DEFINE_STEP(T, SQRT, NAME)                                                                  \
+    static void NAME(const nb_optim_config *c, const coef *k, int64_t lo, int64_t hi, T *restrict p, \
+                     const T *restrict gr, T *restrict s0, T *restrict s1, T *restrict s2) {        \
+        const T sign = (T)k->sign, wd = (T)k->wd, keep = (T)k->keep, nlr = (T)k->nlr;               \
+        const T m = (T)k->m, damp1 = (T)k->damp1, b = (T)k->b, omb = (T)k->omb;                     \
+        const T b1 = (T)k->b1, omb1 = (T)k->omb1, b2 = (T)k->b2, omb2 = (T)k->omb2;                 \
+        const T bc2 = (T)k->bc2, bc2s = (T)k->bc2s, eps = (T)k->eps;                                \
+        const bool inside = c->eps_inside, decouple = c->decoupled_decay;                           \
+        switch (c->kind) {                                                                          \
+        case NB_OPT_GD:                                                                             \
+            /* theta <- theta - lr g */                                                            \
+            for (int64_t i = lo; i < hi; i++) {                                                     \
+                T pi = decouple ? keep * p[i] : p[i];                                               \
+                T g = sign * gr[i] + wd * pi;                                                       \
+                p[i] = pi + nlr * g;                                                                \
+            }                                                                                       \
+            break;                                                                                  \
+        case NB_OPT_MOMENTUM:                                                                       \
+        case NB_OPT_NESTEROV: {                                                                     \
+            /* v <- m v + (1 - tau) g (torch: v1 = g); theta <- theta - lr v, or - lr (g + m v)  */  \
+            const bool nest = c->kind == NB_OPT_NESTEROV, first = k->first;                         \
+            for (int64_t i = lo; i < hi; i++) {                                                     \
+                T pi = decouple ? keep * p[i] : p[i];                                               \
+                T g = sign * gr[i] + wd * pi;                                                       \
+                T v = first ? g : m * s0[i] + damp1 * g;                                            \
+                s0[i] = v;                                                                          \
+                p[i] = pi + nlr * (nest ? g + m * v : v);                                           \
+            }                                                                                       \
+            break;                                                                                  \
+        }                                                                                           \
+        case NB_OPT_RMSPROP: {                                                                      \
+            /* s <- b s + (1-b) g^2 (centered: minus gbar^2); theta <- theta - lr g / sqrt(s + eps) \
+               (torch: / (sqrt(s) + eps)); with momentum: u <- m u + g / den, theta -= lr u */       \
+            T *sq = s0, *ga = c->centered ? s1 : NULL, *mb = c->momentum > 0 ? (c->centered ? s2 : s1) : NULL; \
+            for (int64_t i = lo; i < hi; i++) {                                                     \
+                T pi = decouple ? keep * p[i] : p[i];                                               \
+                T g = sign * gr[i] + wd * pi;                                                       \
+                T s = b * sq[i] + omb * g * g;                                                      \
+                sq[i] = s;                                                                          \
+                if (ga) {                                                                           \
+                    T a = b * ga[i] + omb * g;                                                      \
+                    ga[i] = a;                                                                      \
+                    s = s - a * a;                                                                  \
+                }                                                                                   \
+                T den = inside ? SQRT(s + eps) : SQRT(s) + eps;                                     \
+                if (mb) {                                                                           \
+                    T u = m * mb[i] + g / den;                                                      \
+                    mb[i] = u;                                                                      \
+                    p[i] = pi + nlr * u;                                                            \
+                } else                                                                              \
+                    p[i] = pi + nlr * (g / den);                                                    \
+            }                                                                                       \
+            break;                                                                                  \
+        }                                                                                           \
+        case NB_OPT_ADAGRAD:                                                                        \
+            /* s <- s + beta g^2; theta <- theta - lr_t g / sqrt(s + eps) (torch: / (sqrt(s) + eps)) */ \
+            for (int64_t i = lo; i < hi; i++) {                                                     \
+                T pi = decouple ? keep * p[i] : p[i];                                               \
+                T g = sign * gr[i] + wd * pi;                                                       \
+                T s = s0[i] + b * g * g;                                                            \
+                s0[i] = s;                                                                          \
+                T den = inside ? SQRT(s + eps) : SQRT(s) + eps;                                     \
+                p[i] = pi + nlr * (g / den);                                                        \
+            }                                                                                       \
+            break;                                                                                  \
+        case NB_OPT_ADAM:                                                                           \
+        case NB_OPT_ADAMW: {                                                                        \
+            /* m <- b1 m + (1-b1) g; v <- b2 v + (1-b2) g^2; theta <- theta - lr m^ / sqrt(v^ + eps) \
+               (torch: / (sqrt(v^) + eps)), m^ = m/(1-b1^t), v^ = v/(1-b2^t) (amsgrad: max v)   */  \
+            const bool ams = c->amsgrad;                                                            \
+            for (int64_t i = lo; i < hi; i++) {                                                     \
+                T pi = decouple ? keep * p[i] : p[i];                                               \
+                T g = sign * gr[i] + wd * pi;                                                       \
+                T mm = b1 * s0[i] + omb1 * g;                                                       \
+                T v = b2 * s1[i] + omb2 * g * g;                                                    \
+                s0[i] = mm, s1[i] = v;                                                              \
+                if (ams) {                                                                          \
+                    if (s2[i] > v) v = s2[i];                                                       \
+                    s2[i] = v;                                                                      \
+                }                                                                                   \
+                T den = inside ? SQRT(v / bc2 + eps) : SQRT(v) / bc2s + eps;                        \
+                p[i] = pi + nlr * (mm / den);                                                       \
+            }                                                                                       \
+            break;                                                                                  \
+        }                                                                                           \
+        }                                                                                           \
+    }
+
+DEFINE_STEP(double, sqrt, step_f64)
+DEFINE_STEP(float, sqrtf, step_f32)
+
+nb_status nb_optim_step(nb_optim *o, void *param, const void *grad) {
+    if (!o) return nb_fail(NB_EINVAL, "nb_optim_step: NULL optimizer");
+    if (o->n > 0 && (!param || !grad)) return nb_fail(NB_EINVAL, "nb_optim_step: NULL parameter or gradient buffer");
+    const nb_optim_config *c = &o->cfg;
+    int64_t t = ++o->t;
+    double lr = o->lr;
+    coef k = {0};
+    k.sign = c->maximize ? -1 : 1;
+    k.wd = c->decoupled_decay ? 0 : c->weight_decay;
+    k.keep = c->decoupled_decay ? 1 - lr * c->weight_decay : 1;
+    k.nlr = -lr;
+    k.m = c->momentum, k.damp1 = 1 - c->dampening;
+    k.first = c->momentum_first_grad && t == 1;
+    k.b = c->beta, k.omb = 1 - c->beta;
+    k.b1 = c->beta1, k.omb1 = 1 - c->beta1, k.b2 = c->beta2, k.omb2 = 1 - c->beta2;
+    k.bc2 = k.bc2s = 1;
+    k.eps = c->eps;
+    if (c->kind == NB_OPT_ADAGRAD) k.nlr = -(lr / (1 + (double)(t - 1) * c->lr_decay));
+    if (c->kind == NB_OPT_ADAM || c->kind == NB_OPT_ADAMW) {
+        k.nlr = -(lr / (1 - pow(c->beta1, (double)t)));
+        k.bc2 = 1 - pow(c->beta2, (double)t);
+        k.bc2s = sqrt(k.bc2);
+    }
+    /* Elementwise, so any split gives the same bits: threads only for big buffers. */
+    enum { BLOCK = 16384 };
+    int64_t n = o->n, nblk = (n + BLOCK - 1) / BLOCK;
+    void *s0 = o->state[0], *s1 = o->state[1], *s2 = o->state[2];
+    if (o->dt == NB_F64) {
+        if (nblk <= 4) step_f64(c, &k, 0, n, param, grad, s0, s1, s2);
+        else {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static)
+#endif
+            for (int64_t b = 0; b < nblk; b++)
+                step_f64(c, &k, b * BLOCK, b * BLOCK + BLOCK < n ? b * BLOCK + BLOCK : n, param, grad, s0, s1, s2);
+        }
+    } else {
+        if (nblk <= 4) step_f32(c, &k, 0, n, param, grad, s0, s1, s2);
+        else {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static)
+#endif
+            for (int64_t b = 0; b < nblk; b++)
+                step_f32(c, &k, b * BLOCK, b * BLOCK + BLOCK < n ? b * BLOCK + BLOCK : n, param, grad, s0, s1, s2);
+        }
+    }
+    return NB_OK;
+}
+
+nb_status nb_optim_step_params(nb_optim *o, nb_params *p) {
+    if (!o || !p) return nb_fail(NB_EINVAL, "nb_optim_step_params: NULL argument");
+    if (nb_params_dtype(p) != o->dt || nb_params_numel(p) != o->n)
+        return nb_fail(NB_EINVAL, "nb_optim_step_params: optimizer is for %lld %s values, params hold %lld %s",
+                       (long long)o->n, nb_dtype_name(o->dt), (long long)nb_params_numel(p),
+                       nb_dtype_name(nb_params_dtype(p)));
+    return nb_optim_step(o, nb_params_data(p), nb_params_grad(p));
+}
+
+nb_status nb_optim_zero_grad(const nb_optim *o, void *grad) {
+    if (!o || (o->n > 0 && !grad)) return nb_fail(NB_EINVAL, "nb_optim_zero_grad: NULL argument");
+    if (o->n > 0) memset(grad, 0, (size_t)o->n * nb_dtype_size(o->dt));
+    return NB_OK;
+}
+
+const nb_optim_config *nb_optim_get_config(const nb_optim *o) { return o ? &o->cfg : NULL; }
+nb_dtype nb_optim_dtype(const nb_optim *o) { return o ? o->dt : NB_F64; }
+int64_t nb_optim_numel(const nb_optim *o) { return o ? o->n : 0; }
+int64_t nb_optim_state_numel(const nb_optim *o) { return o ? o->n : 0; }
+double nb_optim_lr(const nb_optim *o) { return o ? o->lr : 0; }
+
+nb_status nb_optim_set_lr(nb_optim *o, double lr) {
+    if (!o) return nb_fail(NB_EINVAL, "nb_optim_set_lr: NULL optimizer");
+    if (!(isfinite(lr) && lr > 0)) return nb_fail(NB_EINVAL, "nb_optim_set_lr: lr must be > 0 and finite, got %g", lr);
+    o->lr = lr;
+    return NB_OK;
+}
+
+int nb_optim_state_count(const nb_optim *o) { return o ? o->nstate : 0; }
+
+const char *nb_optim_state_name(const nb_optim *o, int i) {
+    return o && i >= 0 && i < o->nstate ? o->names[i] : NULL;
+}
+
+void *nb_optim_state_data(nb_optim *o, int i) {
+    if (!o || i < 0 || i >= o->nstate) {
+        nb_fail(NB_EINVAL, "nb_optim_state_data: no state array %d", i);
+        return NULL;
+    }
+    return o->state[i];
+}
+
+int64_t nb_optim_steps(const nb_optim *o) { return o ? o->t : 0; }
+
+nb_status nb_optim_set_steps(nb_optim *o, int64_t t) {
+    if (!o) return nb_fail(NB_EINVAL, "nb_optim_set_steps: NULL optimizer");
+    if (t < 0) return nb_fail(NB_EINVAL, "nb_optim_set_steps: step count must be >= 0, got %lld", (long long)t);
+    o->t = t;
+    return NB_OK;
+}
