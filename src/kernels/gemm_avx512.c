@@ -140,17 +140,19 @@ static void ukr_f64(int64_t k, const double *a, const double *b, double *c, int6
 
 /* ---- packing ---- */
 
-/* Transposing pack of 8 source lines into a [k][8] f32 panel (the row-major A
- * case): 8 x 8 blocks are transposed in ymm registers. Other widths (the B^T
- * case, W = 48) fall back to a scalar loop. */
+/* Transposing packs (the row-major A case, W = 8, and the B^T case, W = 48
+ * or 24): each group of 8 (f32) or 4 (f64) source lines is transposed in
+ * blocks in ymm registers; leftover lines and the zero padding are scalar. */
 static void packT_f32(float *dst, int W, const float *src, int64_t ldx, int64_t k, int w) {
-    int64_t p = 0;
-    if (W == 8 && w == 8) {
-        for (; p + 8 <= k; p += 8) {
-            __m256 r0 = _mm256_loadu_ps(src + 0 * ldx + p), r1 = _mm256_loadu_ps(src + 1 * ldx + p);
-            __m256 r2 = _mm256_loadu_ps(src + 2 * ldx + p), r3 = _mm256_loadu_ps(src + 3 * ldx + p);
-            __m256 r4 = _mm256_loadu_ps(src + 4 * ldx + p), r5 = _mm256_loadu_ps(src + 5 * ldx + p);
-            __m256 r6 = _mm256_loadu_ps(src + 6 * ldx + p), r7 = _mm256_loadu_ps(src + 7 * ldx + p);
+    const int64_t k8 = k / 8 * 8;
+    int x0 = 0;
+    for (; x0 + 8 <= w; x0 += 8) {
+        const float *s = src + (int64_t)x0 * ldx;
+        for (int64_t p = 0; p < k8; p += 8) {
+            __m256 r0 = _mm256_loadu_ps(s + 0 * ldx + p), r1 = _mm256_loadu_ps(s + 1 * ldx + p);
+            __m256 r2 = _mm256_loadu_ps(s + 2 * ldx + p), r3 = _mm256_loadu_ps(s + 3 * ldx + p);
+            __m256 r4 = _mm256_loadu_ps(s + 4 * ldx + p), r5 = _mm256_loadu_ps(s + 5 * ldx + p);
+            __m256 r6 = _mm256_loadu_ps(s + 6 * ldx + p), r7 = _mm256_loadu_ps(s + 7 * ldx + p);
             __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
             __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
             __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
@@ -159,51 +161,53 @@ static void packT_f32(float *dst, int W, const float *src, int64_t ldx, int64_t 
             __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
             __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
             __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-            float *d = dst + p * 8;
-            _mm256_store_ps(d + 0, _mm256_permute2f128_ps(u0, u4, 0x20));
-            _mm256_store_ps(d + 8, _mm256_permute2f128_ps(u1, u5, 0x20));
-            _mm256_store_ps(d + 16, _mm256_permute2f128_ps(u2, u6, 0x20));
-            _mm256_store_ps(d + 24, _mm256_permute2f128_ps(u3, u7, 0x20));
-            _mm256_store_ps(d + 32, _mm256_permute2f128_ps(u0, u4, 0x31));
-            _mm256_store_ps(d + 40, _mm256_permute2f128_ps(u1, u5, 0x31));
-            _mm256_store_ps(d + 48, _mm256_permute2f128_ps(u2, u6, 0x31));
-            _mm256_store_ps(d + 56, _mm256_permute2f128_ps(u3, u7, 0x31));
+            float *d = dst + p * W + x0;
+            _mm256_storeu_ps(d + 0 * W, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_storeu_ps(d + 1 * W, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_storeu_ps(d + 2 * W, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_storeu_ps(d + 3 * W, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_storeu_ps(d + 4 * W, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_storeu_ps(d + 5 * W, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_storeu_ps(d + 6 * W, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_storeu_ps(d + 7 * W, _mm256_permute2f128_ps(u3, u7, 0x31));
         }
+        for (int x = x0; x < x0 + 8; x++)
+            for (int64_t p = k8; p < k; p++) dst[p * W + x] = s[(int64_t)(x - x0) * ldx + p];
     }
-    for (int x = 0; x < W; x++) {
+    for (int x = x0; x < W; x++) {
         const float *s = src + (int64_t)x * ldx;
         if (x < w)
-            for (int64_t q = p; q < k; q++) dst[q * W + x] = s[q];
+            for (int64_t p = 0; p < k; p++) dst[p * W + x] = s[p];
         else
-            for (int64_t q = p; q < k; q++) dst[q * W + x] = 0;
+            for (int64_t p = 0; p < k; p++) dst[p * W + x] = 0;
     }
 }
 
 static void packT_f64(double *dst, int W, const double *src, int64_t ldx, int64_t k, int w) {
-    int64_t p = 0;
-    if (W == 8 && w == 8) {
-        /* 8 x 4 blocks: four 4 x 4 transposes per 4 k steps. */
-        for (; p + 4 <= k; p += 4) {
-            for (int h = 0; h < 2; h++) {
-                const double *s = src + 4 * h * ldx + p;
-                __m256d r0 = _mm256_loadu_pd(s), r1 = _mm256_loadu_pd(s + ldx);
-                __m256d r2 = _mm256_loadu_pd(s + 2 * ldx), r3 = _mm256_loadu_pd(s + 3 * ldx);
-                __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
-                __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
-                double *d = dst + p * 8 + 4 * h;
-                _mm256_store_pd(d + 0, _mm256_permute2f128_pd(t0, t2, 0x20));
-                _mm256_store_pd(d + 8, _mm256_permute2f128_pd(t1, t3, 0x20));
-                _mm256_store_pd(d + 16, _mm256_permute2f128_pd(t0, t2, 0x31));
-                _mm256_store_pd(d + 24, _mm256_permute2f128_pd(t1, t3, 0x31));
-            }
+    const int64_t k4 = k / 4 * 4;
+    int x0 = 0;
+    for (; x0 + 4 <= w; x0 += 4) {
+        const double *s = src + (int64_t)x0 * ldx;
+        for (int64_t p = 0; p < k4; p += 4) {
+            __m256d r0 = _mm256_loadu_pd(s + p), r1 = _mm256_loadu_pd(s + ldx + p);
+            __m256d r2 = _mm256_loadu_pd(s + 2 * ldx + p), r3 = _mm256_loadu_pd(s + 3 * ldx + p);
+            __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+            __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+            double *d = dst + p * W + x0;
+            _mm256_storeu_pd(d + 0 * W, _mm256_permute2f128_pd(t0, t2, 0x20));
+            _mm256_storeu_pd(d + 1 * W, _mm256_permute2f128_pd(t1, t3, 0x20));
+            _mm256_storeu_pd(d + 2 * W, _mm256_permute2f128_pd(t0, t2, 0x31));
+            _mm256_storeu_pd(d + 3 * W, _mm256_permute2f128_pd(t1, t3, 0x31));
         }
+        for (int x = x0; x < x0 + 4; x++)
+            for (int64_t p = k4; p < k; p++) dst[p * W + x] = s[(int64_t)(x - x0) * ldx + p];
     }
-    for (int x = 0; x < W; x++) {
+    for (int x = x0; x < W; x++) {
         const double *s = src + (int64_t)x * ldx;
         if (x < w)
-            for (int64_t q = p; q < k; q++) dst[q * W + x] = s[q];
+            for (int64_t p = 0; p < k; p++) dst[p * W + x] = s[p];
         else
-            for (int64_t q = p; q < k; q++) dst[q * W + x] = 0;
+            for (int64_t p = 0; p < k; p++) dst[p * W + x] = 0;
     }
 }
 
