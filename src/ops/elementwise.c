@@ -1,8 +1,10 @@
 /* Elementwise ops: binary ones broadcast as NumPy does, unary ones map.
  * Each forward is followed by its backward; the math is in one comment line
  * with g = dL/dz for the output z. */
-#include <math.h>
+/* Type-generic math: a float argument calls expf, tanhf..., so f32 ops stay f32. */
+#include <tgmath.h>
 
+#include "kernels/vmath.h"
 #include "ops/broadcast.h"
 
 /* ---- binary ---------------------------------------------------------------
@@ -109,7 +111,7 @@ static void binary_backward(nb_node *n) {
 /* ---- unary ----------------------------------------------------------------
  * y = f(x) elementwise; dx = g f'(x), written with x, y and the attribute p. */
 
-#define UNARY_OP(NAME, FWD, BWD)                                                       \
+#define UNARY_OP(NAME, FWD, BWD, VF32)                                                       \
     static void NAME##_backward(nb_node *n) {                                          \
         nb_tensor *xt = n->in[0], *yt = n->out;                                        \
         if (!xt->requires_grad) return;                                                \
@@ -135,6 +137,11 @@ static void binary_backward(nb_node *n) {
         if (!yt) return NULL;                                                          \
         if (yt->node) yt->node->f = p;                                                 \
         (void)p;                                                                       \
+        void (*vf32)(const float *, float *, int64_t) = VF32;                          \
+        if (vf32 && xt->dtype == NB_F32) {                                             \
+            vf32(xt->data, yt->data, xt->numel);                                       \
+            return yt;                                                                 \
+        }                                                                              \
         NB_DISPATCH(xt->dtype, T, {                                                    \
             const T *px = xt->data;                                                    \
             T *py = yt->data;                                                          \
@@ -146,17 +153,17 @@ static void binary_backward(nb_node *n) {
         return yt;                                                                     \
     }
 
-UNARY_OP(neg, -x, -g)                                          /* y = -x:      dx = -g */
-UNARY_OP(pow, pow(x, p), g * p * pow(x, p - 1))                /* y = x^p:     dx = g p x^(p-1) */
-UNARY_OP(exp, exp(x), g * y)                                   /* y = e^x:     dx = g y */
-UNARY_OP(log, log(x), g / x)                                   /* y = log x:   dx = g / x */
-UNARY_OP(sqrt, sqrt(x), g / (2 * y))                           /* y = sqrt x:  dx = g / 2y */
-UNARY_OP(tanh, tanh(x), g * (1 - y * y))                       /* y = tanh x:  dx = g (1 - y^2) */
+UNARY_OP(neg, -x, -g, NULL)                                             /* y = -x:      dx = -g */
+UNARY_OP(pow, pow(x, p), g * p * pow(x, p - 1), NULL)                   /* y = x^p:     dx = g p x^(p-1) */
+UNARY_OP(exp, exp(x), g * y, nb__vexp_f32)                              /* y = e^x:     dx = g y */
+UNARY_OP(log, log(x), g / x, NULL)                                      /* y = log x:   dx = g / x */
+UNARY_OP(sqrt, sqrt(x), g / (2 * y), NULL)                              /* y = sqrt x:  dx = g / 2y */
+UNARY_OP(tanh, tanh(x), g * (1 - y * y), nb__vtanh_f32)                 /* y = tanh x:  dx = g (1 - y^2) */
 UNARY_OP(sigmoid, x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)),
-         g * y * (1 - y))                                      /* y = s(x):    dx = g y (1 - y) */
-UNARY_OP(relu, x > 0 ? x : 0, x > 0 ? g : 0)                   /* y = max(x,0): dx = g [x > 0] */
-UNARY_OP(abs, x < 0 ? -x : x, x > 0 ? g : (x < 0 ? -g : 0))    /* y = |x|:     dx = g sign x */
-UNARY_OP(scale, p * x, p * g)                                  /* y = p x:     dx = p g */
+         g * y * (1 - y), nb__vsigmoid_f32)                             /* y = s(x):    dx = g y (1 - y) */
+UNARY_OP(relu, x > 0 ? x : 0, x > 0 ? g : 0, NULL)                      /* y = max(x,0): dx = g [x > 0] */
+UNARY_OP(abs, x < 0 ? -x : x, x > 0 ? g : (x < 0 ? -g : 0), NULL)       /* y = |x|:     dx = g sign x */
+UNARY_OP(scale, p * x, p * g, NULL)                                     /* y = p x:     dx = p g */
 
 nb_tensor *nb_neg(nb_ctx *ctx, nb_tensor *x) { return neg_forward(ctx, x, 0); }
 nb_tensor *nb_pow(nb_ctx *ctx, nb_tensor *x, double p) {
