@@ -2,7 +2,8 @@
 # The tiny-model step (2-16-1 tanh MLP, batch 8, MSE, SGD) against PyTorch's
 # c1 in ../shared/peers/torch_overhead.py, both measured now. Target: >= 50x.
 set -eu
-B=${B:-build}
+NABLA=${1:-build/nabla}
+B=$(dirname "$NABLA")
 PEERS=${PEERS:-../shared/peers}
 cc -O2 -Iinclude -Isrc bench/tiny_mlp.c "$B/libnabla.a" -lz -lm -fopenmp -o "$B/bench_tiny_mlp"
 ours=$("$B/bench_tiny_mlp" 1000 7)
