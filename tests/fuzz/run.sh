@@ -1,0 +1,91 @@
+#!/bin/sh
+# Builds every libFuzzer target with ASan + UBSan and fuzzes each for SECONDS
+# (default 30) on a copy of its seed corpus, two at a time. Regression inputs
+# (tests/fuzz/regress/TARGET/) are replayed first. Fails on any crash, leak,
+# timeout or oversized allocation; prints executions per target and a total.
+#   sh tests/fuzz/run.sh [SECONDS] [TARGET...]
+# FUZZ_JOBS (default 2) targets run at once; FUZZ_BUILD (default build/fuzz)
+# holds the binaries; FUZZ_WORK (default FUZZ_BUILD/run) holds each run's
+# corpus, log and crashing inputs.
+set -u
+cd "$(dirname "$0")/../.."
+secs=${1:-30}
+[ $# -gt 0 ] && shift
+targets=${*:-"idx idx_gz npy csv safetensors json cli"}
+CC_FUZZ=${CC_FUZZ:-clang}
+B=${FUZZ_BUILD:-build/fuzz}
+W=${FUZZ_WORK:-$B/run}
+jobs=${FUZZ_JOBS:-2}
+
+# The library sources the targets reach, each compiled once with coverage.
+LIB="src/core/error.c src/core/rng.c src/data/idx.c src/data/npy.c src/data/csv.c
+     src/io/outfile.c src/io/json.c src/io/safetensors.c src/cli/args.c"
+CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Iinclude -Isrc -g -O1
+        -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+mkdir -p "$B/obj" "$W" || exit 1
+objs=""
+for s in $LIB; do
+    o="$B/obj/$(echo "$s" | tr / _ | sed 's/\.c$/.o/')"
+    objs="$objs $o"
+    # rebuild when the source or any header is newer than the object
+    if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find include src -name '*.h' -newer "$o" | head -1)" ]; then
+        $CC_FUZZ $CFLAGS -fsanitize=fuzzer-no-link,address,undefined -c "$s" -o "$o" || { echo "fuzz: cannot build $s"; exit 1; }
+    fi
+done
+for t in $targets; do
+    h=tests/fuzz/fuzz_$t.c
+    [ -f "$h" ] || { echo "fuzz: no target '$t'"; exit 1; }
+    # the harnesses need memfd_create and open_memstream: GNU extensions
+    $CC_FUZZ $CFLAGS -D_GNU_SOURCE -U_POSIX_C_SOURCE -fsanitize=fuzzer,address,undefined \
+        "$h" $objs -lz -lm -o "$B/fuzz_$t" || { echo "fuzz: cannot build $t"; exit 1; }
+done
+
+# run_one TARGET: replay its regression inputs, then fuzz; writes W/TARGET.result
+run_one() {
+    t=$1; d="$W/$t"
+    rm -rf "$d"; mkdir -p "$d/corpus" "$d/crashes"
+    cp tests/fuzz/corpus/"$t"/* "$d/corpus/" 2>/dev/null
+    dict=""; [ -f "tests/fuzz/$t.dict" ] && dict="-dict=tests/fuzz/$t.dict"
+    opts="-timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=64 -max_len=4096 -close_fd_mask=3"
+    if ls tests/fuzz/regress/"$t"/* >/dev/null 2>&1; then
+        if ! ASAN_OPTIONS=detect_leaks=1 "$B/fuzz_$t" $opts tests/fuzz/regress/"$t"/* > "$d/regress.log" 2>&1; then
+            echo "fail 0 regression input crashed (see $d/regress.log)" > "$W/$t.result"
+            return
+        fi
+    fi
+    # $dict is empty or one word
+    # shellcheck disable=SC2086
+    "$B/fuzz_$t" $opts $dict -max_total_time="$secs" -print_final_stats=1 \
+        -artifact_prefix="$d/crashes/" "$d/corpus" > "$d/log" 2>&1
+    rc=$?
+    n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$d/log" | tail -1)
+    if [ $rc -eq 0 ]; then echo "ok ${n:-0}" > "$W/$t.result"
+    else echo "fail ${n:-0} exit $rc: $(ls "$d/crashes" | head -3 | tr '\n' ' ')" > "$W/$t.result"; fi
+}
+
+set -- $targets
+while [ $# -gt 0 ]; do
+    pids=""
+    i=0
+    while [ $# -gt 0 ] && [ $i -lt "$jobs" ]; do
+        run_one "$1" & pids="$pids $!"
+        shift; i=$((i + 1))
+    done
+    for p in $pids; do wait "$p"; done
+done
+
+pass=0; fail=0
+for t in $targets; do
+    r=$(cat "$W/$t.result" 2>/dev/null || echo "fail 0 no result")
+    set -- $r
+    n=$2
+    why=$(echo "$r" | cut -d' ' -f3-)
+    printf 'fuzz %-12s %12s executions in %ss  %s\n' "$t" "$n" "$secs" "$1${why:+: $why}"
+    if [ "$1" = ok ]; then pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        grep -m1 -E 'ERROR|SUMMARY|runtime error|Timeout|out-of-memory' "$W/$t/log" "$W/$t/regress.log" 2>/dev/null | head -3
+    fi
+done
+echo "fuzz: $pass passed, $fail failed"
+[ $fail -eq 0 ]
