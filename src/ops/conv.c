@@ -112,6 +112,29 @@ static conv_geom geom_of(const nb_tensor *x, const nb_tensor *w, int stride, int
     return g;
 }
 
+/* n ones of dtype dt at p. */
+static void ones(nb_dtype dt, void *p, int64_t n) {
+    NB_DISPATCH(dt, T, {
+        T *o = p;
+        for (int64_t i = 0; i < n; i++) o[i] = 1;
+    });
+}
+
+/* [w | b]: w (F,K) with b (F) as a last column, (F,K+1), in the arena. */
+static void *with_bias(nb_ctx *ctx, nb_dtype dt, const void *wv, const void *bv, int64_t F, int64_t K) {
+    void *out = nb__alloc(ctx, (size_t)(F * (K + 1)) * nb_dtype_size(dt), false);
+    if (out)
+        NB_DISPATCH(dt, T, {
+            const T *w = wv, *b = bv;
+            T *o = out;
+            for (int64_t f = 0; f < F; f++) {
+                memcpy(o + f * (K + 1), w + f * K, (size_t)K * sizeof(T));
+                o[f * (K + 1) + K] = b[f];
+            }
+        });
+    return out;
+}
+
 /* ---- conv2d ---------------------------------------------------------------- */
 static void conv2d_backward(nb_node *n);
 const nb_op nb__op_conv2d = {"conv2d", conv2d_backward};
@@ -156,15 +179,20 @@ nb_tensor *nb_conv2d(nb_ctx *ctx, nb_tensor *x, nb_tensor *w, nb_tensor *b, int 
     if (node) node->i[0] = stride, node->i[1] = pad;
     if (N == 0 || g.F == 0 || g.P == 0) return y;
 
-    bool pointwise = is_pointwise(&g);
+    /* The bias rides in the GEMM: w1 = [w | b] (F,K+1) and col1 = [col; 1] (K+1,P). */
+    int64_t K1 = b ? g.K + 1 : g.K;
+    bool pointwise = is_pointwise(&g) && !b;
+    const void *w1 = b ? with_bias(ctx, dt, w->data, b->data, g.F, g.K) : w->data;
     int nt = nb_get_threads();
     if (nt > N) nt = (int)N;
     if (nt < 1) nt = 1;
     unsigned char *cols = NULL;
-    if (!pointwise && !(cols = nb__alloc(ctx, (size_t)nt * (size_t)(g.K * g.P) * es, false))) return NULL;
+    if (!w1 || (!pointwise && !(cols = nb__alloc(ctx, (size_t)nt * (size_t)(K1 * g.P) * es, false)))) return NULL;
+    if (b)
+        for (int t = 0; t < nt; t++) ones(dt, cols + ((size_t)t * (size_t)(K1 * g.P) + (size_t)(g.K * g.P)) * es, g.P);
     const unsigned char *xd = x->data;
     unsigned char *yd = y->data;
-    /* With one thread's worth of samples the GEMM gets the cores instead. */
+    /* One sample per thread at a time; with a single sample the GEMM gets the cores. */
     int par = nt > 1;
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (par)
     for (int64_t i = 0; i < N; i++) {
@@ -172,30 +200,22 @@ nb_tensor *nb_conv2d(nb_ctx *ctx, nb_tensor *x, nb_tensor *w, nb_tensor *b, int 
         void *yi = yd + (size_t)(i * g.F * g.P) * es;
         const void *col = xi;
         if (!pointwise) {
-            void *buf = cols + (size_t)thread_id() * (size_t)(g.K * g.P) * es;
+            void *buf = cols + (size_t)thread_id() * (size_t)(K1 * g.P) * es;
             im2col(dt, &g, xi, buf);
             col = buf;
         }
-        if (b)
-            NB_DISPATCH(dt, T, {
-                const T *bb = b->data;
-                T *yy = yi;
-                for (int64_t f = 0; f < g.F; f++)
-                    for (int64_t p = 0; p < g.P; p++) yy[f * g.P + p] = bb[f];
-            });
-        /* y_n (F,P) = w (F,K) col_n (K,P) [+ b broadcast along P] */
-        nb_gemm(dt, false, false, g.F, g.P, g.K, 1.0, w->data, g.K, col, g.P, b ? 1.0 : 0.0, yi, g.P);
+        /* y_n (F,P) = w1 (F,K+1) col1_n (K+1,P) = w col_n + b 1ᵀ */
+        nb_gemm(dt, false, false, g.F, g.P, K1, 1.0, w1, K1, col, g.P, 0.0, yi, g.P);
     }
     return y;
 }
 
 /* Chunks of the batch for the cross-sample sums: a function of the shapes
  * only, so dW and db come out the same whatever the thread count. */
-static int64_t conv_chunks(int64_t N, const conv_geom *g) {
+static int64_t conv_chunks(int64_t N, int64_t F, int64_t K1) {
     int64_t nc = N < 16 ? N : 16;
-    int64_t fk = g->F * g->K + g->F;
     int64_t cap = (int64_t)1 << 23; /* elements of per-chunk partials at most */
-    if (fk > 0 && nc * fk > cap) nc = cap / fk;
+    if (F * K1 > 0 && nc * F * K1 > cap) nc = cap / (F * K1);
     return nc < 1 ? 1 : nc;
 }
 
@@ -212,51 +232,50 @@ static void conv2d_backward(nb_node *n) {
     void *dw = want_w ? nb__grad(ctx, w) : NULL;
     void *db = want_b ? nb__grad(ctx, b) : NULL;
     if ((want_x && !dx) || (want_w && !dw) || (want_b && !db)) return;
-    bool pointwise = is_pointwise(&g);
-    int64_t nc = conv_chunks(N, &g);
+    /* As in the forward, col1 = [col; 1], so one GEMM gives [dW | db]. When
+     * only db is wanted the GEMM runs over the row of ones alone. */
+    int64_t K1 = b ? g.K + 1 : g.K;
+    bool pointwise = is_pointwise(&g) && !b;
+    int64_t nc = conv_chunks(N, g.F, K1);
     int nt = nb_get_threads();
     if (nt > nc) nt = (int)nc;
     if (nt < 1) nt = 1;
-    size_t kp = (size_t)(g.K * g.P), fk = (size_t)(g.F * g.K);
-    /* per thread: col_n and dcol_n (K,P); per chunk: dW partial (F,K) and db partial (F) */
-    unsigned char *tbuf = nb__alloc(ctx, (size_t)nt * 2 * kp * es + 64, false);
-    unsigned char *part = nb__alloc(ctx, (size_t)nc * (fk + (size_t)g.F) * es + 64, true);
+    size_t k1p = (size_t)(K1 * g.P), kp = (size_t)(g.K * g.P), fk1 = (size_t)(g.F * K1);
+    /* per thread: col1_n (K+1,P) and dcol_n (K,P); per chunk: [dW | db] partial (F,K+1) */
+    unsigned char *tbuf = nb__alloc(ctx, (size_t)nt * (k1p + kp) * es + 64, false);
+    unsigned char *part = nb__alloc(ctx, (size_t)nc * fk1 * es + 64, false);
     if (!tbuf || !part) {
         ctx->failed = true;
         return;
     }
+    if (b)
+        for (int t = 0; t < nt; t++) ones(dt, tbuf + ((size_t)t * (k1p + kp) + kp) * es, g.P);
     const unsigned char *xd = x->data, *dyd = y->grad->data;
     unsigned char *dxd = dx;
     int par = nt > 1;
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (par)
     for (int64_t c = 0; c < nc; c++) {
-        unsigned char *mine = tbuf + (size_t)thread_id() * 2 * kp * es;
-        void *col = mine, *dcol = mine + kp * es;
-        void *dwc = part + (size_t)c * (fk + (size_t)g.F) * es;
-        void *dbc = (unsigned char *)dwc + fk * es;
+        unsigned char *mine = tbuf + (size_t)thread_id() * (k1p + kp) * es;
+        void *col = mine, *dcol = mine + k1p * es;
+        void *dwc = part + (size_t)c * fk1 * es;
         int64_t lo = c * N / nc, hi = (c + 1) * N / nc;
         for (int64_t i = lo; i < hi; i++) {
             const void *xi = xd + (size_t)(i * g.C * g.H * g.W) * es;
             const void *dyi = dyd + (size_t)(i * g.F * g.P) * es;
+            double beta = i == lo ? 0.0 : 1.0;
             if (want_w) {
                 const void *ci = xi;
                 if (!pointwise) {
                     im2col(dt, &g, xi, col);
                     ci = col;
                 }
-                // y_n = w col_n: ∂L/∂w += (∂L/∂y_n) col_nᵀ, (F,P)(P,K)
-                nb_gemm(dt, false, true, g.F, g.K, g.P, 1.0, dyi, g.P, ci, g.P, i == lo ? 0.0 : 1.0, dwc, g.K);
+                // y_n = w1 col1_n: ∂L/∂w1 += (∂L/∂y_n) col1_nᵀ, (F,P)(P,K+1); its last column is ∂L/∂b
+                nb_gemm(dt, false, true, g.F, K1, g.P, 1.0, dyi, g.P, ci, g.P, beta, dwc, K1);
+            } else if (want_b) {
+                // ∂L/∂b = (∂L/∂y_n) 1, (F,P)(P,1)
+                nb_gemm(dt, false, true, g.F, 1, g.P, 1.0, dyi, g.P, (unsigned char *)col + kp * es, g.P, beta,
+                        (unsigned char *)dwc + (size_t)g.K * es, K1);
             }
-            if (want_b)
-                NB_DISPATCH(dt, T, { // ∂L/∂b_f = Σ_n Σ_p ∂L/∂y_{n,f,p}
-                    const T *d = dyi;
-                    T *o = dbc;
-                    for (int64_t f = 0; f < g.F; f++) {
-                        T s = 0;
-                        for (int64_t p = 0; p < g.P; p++) s += d[f * g.P + p];
-                        o[f] += s;
-                    }
-                });
             if (want_x) {
                 void *dxi = dxd + (size_t)(i * g.C * g.H * g.W) * es;
                 // ∂L/∂col_n = wᵀ (∂L/∂y_n), (K,F)(F,P); ∂L/∂x_n = col2im of it
@@ -272,14 +291,13 @@ static void conv2d_backward(nb_node *n) {
     /* the chunks' partials, in chunk order */
     NB_DISPATCH(dt, T, {
         for (int64_t c = 0; c < nc; c++) {
-            const T *pw = (const T *)(part + (size_t)c * (fk + (size_t)g.F) * es);
-            if (want_w) {
-                T *o = dw;
-                for (size_t j = 0; j < fk; j++) o[j] += pw[j];
-            }
-            if (want_b) {
-                T *o = db;
-                for (int64_t f = 0; f < g.F; f++) o[f] += pw[fk + (size_t)f];
+            const T *pw = (const T *)(part + (size_t)c * fk1 * es);
+            for (int64_t f = 0; f < g.F; f++) {
+                if (want_w) {
+                    T *o = (T *)dw + f * g.K;
+                    for (int64_t j = 0; j < g.K; j++) o[j] += pw[f * K1 + j];
+                }
+                if (want_b) ((T *)db)[f] += pw[f * K1 + g.K];
             }
         }
     });
@@ -289,32 +307,52 @@ static void conv2d_backward(nb_node *n) {
 static void max_pool2d_backward(nb_node *n);
 const nb_op nb__op_max_pool2d = {"max_pool2d", max_pool2d_backward};
 
-/* One (H,W) plane -> (OH,OW): the window maxima and their offsets in the plane.
- * The ow loops are innermost and branch-free, so they vectorise. */
+/* One (H,W) plane -> (OH,OW): the window maxima and their offsets in the
+ * plane. A candidate v replaces the running max m when m is not NaN and
+ * !(v <= m): larger, or NaN. So the first maximum wins ties, and the first
+ * NaN wins the window. Branch-free, so the k = 2 loop vectorises. */
+#define POOL_TAKE(v, m) ((m) == (m) && !((v) <= (m)))
 static void pool_plane(nb_dtype dt, const void *xv, void *yv, int32_t *idx, int64_t W, int64_t k,
                        int64_t OH, int64_t OW) {
     NB_DISPATCH(dt, T, {
         const T *xp = xv;
         T *yp = yv;
         for (int64_t oh = 0; oh < OH; oh++) {
-            T *m = yp + oh * OW;
-            int32_t *ix = idx + oh * OW;
-            const T *r0 = xp + oh * k * W;
-            for (int64_t ow = 0; ow < OW; ow++) {
-                m[ow] = r0[ow * k];
-                ix[ow] = (int32_t)(oh * k * W + ow * k);
-            }
-            for (int64_t kh = 0; kh < k; kh++)
-                for (int64_t kw = (kh == 0); kw < k; kw++) {
-                    const T *r = xp + (oh * k + kh) * W + kw;
-                    int32_t base = (int32_t)((oh * k + kh) * W + kw);
-                    for (int64_t ow = 0; ow < OW; ow++) {
-                        T v = r[ow * k];
-                        bool take = v > m[ow] || (v != v && m[ow] == m[ow]);
-                        m[ow] = take ? v : m[ow];
-                        ix[ow] = take ? base + (int32_t)(ow * k) : ix[ow];
-                    }
+            T *restrict m = yp + oh * OW;
+            int32_t *restrict ix = idx + oh * OW;
+            const T *restrict r0 = xp + oh * k * W;
+            int32_t base = (int32_t)(oh * k * W);
+            if (k == 2) {
+                const T *restrict r1 = r0 + W;
+                for (int64_t ow = 0; ow < OW; ow++) {
+                    T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+                    T best = a;
+                    int32_t bi = 0;
+                    bool t = POOL_TAKE(b, best);
+                    best = t ? b : best, bi = t ? 1 : bi;
+                    t = POOL_TAKE(c, best);
+                    best = t ? c : best, bi = t ? (int32_t)W : bi;
+                    t = POOL_TAKE(d, best);
+                    best = t ? d : best, bi = t ? (int32_t)W + 1 : bi;
+                    m[ow] = best;
+                    ix[ow] = base + (int32_t)(2 * ow) + bi;
                 }
+                continue;
+            }
+            for (int64_t ow = 0; ow < OW; ow++) {
+                const T *w0 = r0 + ow * k;
+                T best = w0[0];
+                int32_t bi = 0;
+                for (int64_t kh = 0; kh < k; kh++)
+                    for (int64_t kw = 0; kw < k; kw++) {
+                        T v = w0[kh * W + kw];
+                        bool t = POOL_TAKE(v, best);
+                        best = t ? v : best;
+                        bi = t ? (int32_t)(kh * W + kw) : bi;
+                    }
+                m[ow] = best;
+                ix[ow] = base + (int32_t)(ow * k) + bi;
+            }
         }
     });
 }
