@@ -1,13 +1,507 @@
-/* Placeholder until the optim command lands: refuses to run. */
-#include "cli/cli.h"
+/* nabla optim: the optimizer lab on a 2-D test function, and the handout's
+ * Figures 2-4 (figures_optim).
+ *
+ * Measured rate: r = (d_T / d_T0)^(1/(T - T0)) with d_t = ||x_t - x*||, T the
+ * last step and T0 = floor(T/2): the geometric mean of the per-step distance
+ * ratios over the second half of the run, which tends to the slowest mode's
+ * rate (the spectral radius) for a linear iteration.
+ * Predicted rate (quadratics, Hessian eigenvalues l_i = 2 a_i, plus the weight
+ * decay, coupled): GD max_i |1 - alpha l_i|; heavy ball the spectral radius of
+ * [[1 + m - alpha (1-tau) l_i, -m], [1, 0]] (torch's first step v = g does not
+ * change it); Nesterov of [[(1+m)(1 - alpha l_i), -m (1 - alpha l_i)], [1, 0]];
+ * max over i. Adaptive methods are not linear iterations: no prediction.
+ * Divergence: the run stops at the first step whose iterate or f is not
+ * finite; the CSV keeps that row (inf/nan, which numpy and pandas read) and a
+ * note goes to stderr. That is a result, not an error: exit status 0. */
+#include <complex.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "cli/cli.h"
+#include "nabla/io.h"
+#include "nabla/optim.h"
+#include "nabla/plot.h"
+
+static const char CMD[] = "optim";
+#define MAX_STEPS 1000000L
+
+typedef struct lab_fn {
+    bool rosen;     /* Rosenbrock (a = 1, b = 100), else a1 x1^2 + a2 x2^2 */
+    double a1, a2;
+} lab_fn;
+
+typedef struct lab_traj {
+    int64_t n;           /* points held: x_0 .. x_{n-1} */
+    double *x1, *x2, *f;
+    bool diverged;
+} lab_traj;
+
+static double lab_f(const lab_fn *fn, double x1, double x2) {
+    if (fn->rosen) {
+        double r = x2 - x1 * x1;
+        return (1 - x1) * (1 - x1) + 100 * r * r;
+    }
+    return fn->a1 * x1 * x1 + fn->a2 * x2 * x2;
+}
+
+static double lab_f_cb(double x1, double x2, void *ud) { return lab_f(ud, x1, x2); }
+
+/* The same formulas, in the same order, as tests/fixtures' generator. */
+static void lab_grad(const lab_fn *fn, const double *x, double *g) {
+    if (fn->rosen) {
+        double r = x[1] - x[0] * x[0];
+        g[0] = -2 * (1 - x[0]) - 4 * 100.0 * x[0] * r;
+        g[1] = 2 * 100.0 * r;
+    } else {
+        g[0] = 2 * fn->a1 * x[0];
+        g[1] = 2 * fn->a2 * x[1];
+    }
+}
+
+static void lab_optimum(const lab_fn *fn, double *o) { o[0] = o[1] = fn->rosen ? 1 : 0; }
+
+static void traj_free(lab_traj *t) {
+    free(t->x1);
+    free(t->x2);
+    free(t->f);
+    memset(t, 0, sizeof *t);
+}
+
+/* Runs steps steps from x0; stops early at the first non-finite point. */
+static int lab_run(const lab_fn *fn, const nb_optim_config *cfg, const double *x0, int64_t steps, lab_traj *t) {
+    memset(t, 0, sizeof *t);
+    size_t cap = (size_t)steps + 1;
+    t->x1 = malloc(cap * sizeof(double));
+    t->x2 = malloc(cap * sizeof(double));
+    t->f = malloc(cap * sizeof(double));
+    nb_optim *o = nb_optim_new(cfg, NB_F64, 2);
+    if (!o || !t->x1 || !t->x2 || !t->f) {
+        int rc = o ? cli_error(CMD, "out of memory for %lld steps", (long long)steps) : cli_lib_error(CMD);
+        nb_optim_free(o);
+        traj_free(t);
+        return rc;
+    }
+    double x[2] = {x0[0], x0[1]}, g[2];
+    t->x1[0] = x[0], t->x2[0] = x[1], t->f[0] = lab_f(fn, x[0], x[1]);
+    t->n = 1;
+    for (int64_t s = 1; s <= steps; s++) {
+        lab_grad(fn, x, g);
+        nb_optim_step(o, x, g);
+        double f = lab_f(fn, x[0], x[1]);
+        t->x1[s] = x[0], t->x2[s] = x[1], t->f[s] = f;
+        t->n = s + 1;
+        if (!isfinite(x[0]) || !isfinite(x[1]) || !isfinite(f)) {
+            t->diverged = true;
+            break;
+        }
+    }
+    nb_optim_free(o);
+    return 0;
+}
+
+/* Spectral radius of [[b, -c], [1, 0]]: the larger root of z^2 - b z + c. */
+static double radius2(double b, double c) {
+    double complex d = csqrt((double complex)(b * b - 4 * c));
+    double r1 = cabs((b + d) / 2), r2 = cabs((b - d) / 2);
+    return r1 > r2 ? r1 : r2;
+}
+
+static double lab_predicted_rate(const lab_fn *fn, const nb_optim_config *c) {
+    if (fn->rosen || c->maximize) return NAN;
+    double lam[2] = {2 * fn->a1, 2 * fn->a2}, worst = 0;
+    for (int i = 0; i < 2; i++) {
+        double l = lam[i] + (c->decoupled_decay ? 0 : c->weight_decay), r;
+        double keep = c->decoupled_decay ? 1 - c->lr * c->weight_decay : 1;
+        if (c->kind == NB_OPT_GD) r = fabs(keep - c->lr * l);
+        else if (c->kind == NB_OPT_MOMENTUM && !c->decoupled_decay)
+            r = radius2(1 + c->momentum - c->lr * (1 - c->dampening) * l, c->momentum);
+        else if (c->kind == NB_OPT_NESTEROV && !c->decoupled_decay)
+            r = radius2((1 + c->momentum) * (1 - c->lr * l), c->momentum * (1 - c->lr * l));
+        else return NAN;
+        if (r > worst) worst = r;
+    }
+    return worst;
+}
+
+static double lab_measured_rate(const lab_fn *fn, const lab_traj *t) {
+    double o[2];
+    lab_optimum(fn, o);
+    int64_t T = t->n - 1;
+    while (T > 0 && !(isfinite(t->x1[T]) && isfinite(t->x2[T]))) T--;
+    int64_t T0 = T / 2;
+    if (T - T0 < 1) return NAN;
+    double dT = hypot(t->x1[T] - o[0], t->x2[T] - o[1]), d0 = hypot(t->x1[T0] - o[0], t->x2[T0] - o[1]);
+    if (!(d0 > 0) || !isfinite(dT)) return NAN;
+    if (dT == 0) return 0;
+    return exp((log(dT) - log(d0)) / (double)(T - T0));
+}
+
+static const char *knobs_str(const nb_optim_config *c, char *buf, size_t n) {
+    int k = snprintf(buf, n, "α=%g", c->lr);
+    switch (c->kind) {
+    case NB_OPT_MOMENTUM:
+    case NB_OPT_NESTEROV: k += snprintf(buf + k, n - (size_t)k, ", m=%g", c->momentum); break;
+    case NB_OPT_RMSPROP: k += snprintf(buf + k, n - (size_t)k, ", β=%g, ε=%g", c->beta, c->eps); break;
+    case NB_OPT_ADAGRAD: k += snprintf(buf + k, n - (size_t)k, ", β=%g, ε=%g", c->beta, c->eps); break;
+    case NB_OPT_ADAM:
+    case NB_OPT_ADAMW: k += snprintf(buf + k, n - (size_t)k, ", β₁=%g, β₂=%g, ε=%g", c->beta1, c->beta2, c->eps); break;
+    default: break;
+    }
+    if (c->weight_decay > 0 && (size_t)k < n) snprintf(buf + k, n - (size_t)k, ", λ=%g", c->weight_decay);
+    return buf;
+}
+
+static const char *fn_str(const lab_fn *fn, char *buf, size_t n) {
+    if (fn->rosen) snprintf(buf, n, "Rosenbrock (1 - x₁)² + 100 (x₂ - x₁²)²");
+    else snprintf(buf, n, "f = %g x₁² + %g x₂²", fn->a1, fn->a2);
+    return buf;
+}
+
+/* The plot box: every point within 3 ||x0 - x*|| of the optimum (a diverging
+ * path runs off the panel instead of shrinking everything else), padded. */
+static void auto_box(const lab_fn *fn, const lab_traj *ts, int nt, double *box) {
+    double o[2];
+    lab_optimum(fn, o);
+    double R = 3 * hypot(ts[0].x1[0] - o[0], ts[0].x2[0] - o[1]);
+    if (!(R > 0)) R = 1;
+    double lo1 = o[0], hi1 = o[0], lo2 = o[1], hi2 = o[1];
+    for (int k = 0; k < nt; k++)
+        for (int64_t i = 0; i < ts[k].n; i++) {
+            double a = ts[k].x1[i], b = ts[k].x2[i];
+            if (!isfinite(a) || !isfinite(b) || hypot(a - o[0], b - o[1]) > R) continue;
+            if (a < lo1) lo1 = a;
+            if (a > hi1) hi1 = a;
+            if (b < lo2) lo2 = b;
+            if (b > hi2) hi2 = b;
+        }
+    double p1 = 0.12 * (hi1 - lo1) + 1e-3, p2 = 0.12 * (hi2 - lo2) + 1e-3;
+    box[0] = lo1 - p1, box[1] = hi1 + p1, box[2] = lo2 - p2, box[3] = hi2 + p2;
+}
+
+static const nb_marker markers[] = {NB_MARKER_CIRCLE, NB_MARKER_SQUARE, NB_MARKER_TRIANGLE, NB_MARKER_DIAMOND,
+                                    NB_MARKER_CIRCLE, NB_MARKER_SQUARE, NB_MARKER_TRIANGLE};
+
+/* Contour panel with every path, and a log-scale loss panel, into panels p0, p0+1. */
+static nb_status lab_draw(nb_fig *fig, int p0, const lab_fn *fn, const lab_traj *ts, const char *const *labels, int nt,
+                          const double *box_in, const char *title) {
+    double box[4];
+    if (box_in) memcpy(box, box_in, sizeof box);
+    else auto_box(fn, ts, nt, box);
+    nb_panel *a = nb_fig_panel(fig, p0), *b = nb_fig_panel(fig, p0 + 1);
+    if (!a || !b) return nb_errcode();
+    nb_status s;
+    char fbuf[96];
+    if ((s = nb_panel_labels(a, title ? title : fn_str(fn, fbuf, sizeof fbuf), "x₁", "x₂"))) return s;
+    if ((s = nb_panel_xlim(a, box[0], box[1])) || (s = nb_panel_ylim(a, box[2], box[3]))) return s;
+    /* log-spaced levels from the box's corners down towards the minimum */
+    double fmax = 0;
+    for (int i = 0; i < 4; i++) {
+        double v = lab_f(fn, box[i & 1], box[2 + (i >> 1)]);
+        if (v > fmax) fmax = v;
+    }
+    double lv[14];
+    double fmin = fn->rosen ? fmax * 1e-4 : fmax * 2e-3;
+    if (!(fmax > 0)) fmax = 1, fmin = 1e-3;
+    if ((s = nb_plot_levels(fmin, fmax, 14, true, lv))) return s;
+    if ((s = nb_plot_contour(a, lab_f_cb, (void *)fn, 14, lv, 0, NULL))) return s;
+    if ((s = nb_panel_labels(b, "loss", "step", "f(x)")) || (s = nb_panel_scale(b, false, true))) return s;
+    double o[2];
+    lab_optimum(fn, o);
+    int64_t maxn = 0;
+    for (int k = 0; k < nt; k++) maxn = ts[k].n > maxn ? ts[k].n : maxn;
+    double *steps = malloc((size_t)maxn * sizeof *steps);
+    if (!steps) return nb_fail(NB_ENOMEM, "optim figure: out of memory");
+    for (int64_t i = 0; i < maxn; i++) steps[i] = (double)i;
+    for (int k = 0; k < nt && !s; k++) {
+        /* markers only while they stay readable */
+        nb_style st = {.color = k + 1, .width = 1.6, .marker = ts[k].n <= 400 ? markers[k % 7] : NB_MARKER_NONE,
+                       .marker_size = nt > 1 ? 2.4 : 2.8};
+        s = nb_plot_line(a, ts[k].n, ts[k].x1, ts[k].x2, labels ? labels[k] : NULL, &st);
+        nb_style ls = {.color = k + 1, .width = 1.6};
+        if (!s) s = nb_plot_line(b, ts[k].n, steps, ts[k].f, labels ? labels[k] : NULL, &ls);
+    }
+    free(steps);
+    if (s) return s;
+    nb_style star = {.rgb = "#000000", .marker = NB_MARKER_STAR, .marker_size = 6};
+    if ((s = nb_plot_points(a, 1, o, o + 1, NULL, "optimum", &star))) return s;
+    if (nt > 3) nb_panel_legend(b, NB_LEGEND_SW), nb_panel_legend(a, NB_LEGEND_NONE);
+    else if (!labels) nb_panel_legend(b, NB_LEGEND_NONE);
+    return NB_OK;
+}
+
+static void rate_str(double v, char *buf, size_t n) {
+    if (isnan(v)) snprintf(buf, n, "n/a");
+    else snprintf(buf, n, "%.4g", v);
+}
+
+/* ---- the command ----------------------------------------------------------- */
 int cmd_optim(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return cli_error("optim", "not built yet");
+    static const cli_cmd cmd = {
+        CMD,
+        "--fn quadratic --a1 A1 --a2 A2 | --fn rosenbrock  --x0 X1,X2 --opt NAME --steps N [options]",
+        "Runs an optimizer on f = a1 x1^2 + a2 x2^2 or Rosenbrock's (1-x1)^2 + 100 (x2-x1^2)^2 from x0.\n"
+        "--csv writes step,x1,x2,f (step 0 is x0; %.17g); --svg draws the contour plot with the path\n"
+        "and a log-scale loss-vs-step panel; without either, prints a summary. For quadratics it also\n"
+        "reports the predicted linear rate (GD: max_i |1 - 2 alpha a_i|; momentum and nesterov: the\n"
+        "spectral radius of the 2x2 iteration matrix per eigen-direction) next to the measured one,\n"
+        "(||x_T - x*|| / ||x_T0 - x*||)^(1/(T - T0)) over the second half of the run, T0 = T/2.\n"
+        "Knobs default per --convention (handout: lr 0.01, momentum 0.9, beta 0.9 for rmsprop and 1\n"
+        "for adagrad, beta1 0.9, beta2 0.999, eps 1e-8 inside the square root; torch: torch.optim's).\n"
+        "If the iterates overflow to inf/nan, the run stops there: the CSV ends with that row, a note\n"
+        "goes to stderr and the exit status is still 0."};
+    const char *fname = NULL, *opt = NULL, *conv_s = NULL, *csv = NULL, *svg = NULL;
+    double a1 = 0, a2 = 0, lr = 0, mom = 0, beta = 0, beta1 = 0, beta2 = 0, eps = 0, wd = 0;
+    long steps = -1;
+    cli_list x0 = {{0}, 0};
+    cli_opt opts[] = {
+        {"fn", CLI_STR, &fname, "NAME", "quadratic or rosenbrock", false},
+        {"a1", CLI_DOUBLE, &a1, "A1", "quadratic: coefficient of x1^2 (> 0)", false},
+        {"a2", CLI_DOUBLE, &a2, "A2", "quadratic: coefficient of x2^2 (> 0)", false},
+        {"x0", CLI_DOUBLES, &x0, "X1,X2", "starting point", false},
+        {"opt", CLI_STR, &opt, "NAME", "gd|sgd|momentum|nesterov|rmsprop|adagrad|adam|adamw", false},
+        {"lr", CLI_DOUBLE, &lr, "A", "learning rate alpha (> 0)", false},
+        {"momentum", CLI_DOUBLE, &mom, "M", "momentum, nesterov, rmsprop: m in [0,1)", false},
+        {"beta", CLI_DOUBLE, &beta, "B", "rmsprop: decay in [0,1) (torch's alpha); adagrad: factor > 0", false},
+        {"beta1", CLI_DOUBLE, &beta1, "B1", "adam, adamw: in [0,1)", false},
+        {"beta2", CLI_DOUBLE, &beta2, "B2", "adam, adamw: in [0,1)", false},
+        {"eps", CLI_DOUBLE, &eps, "E", "rmsprop, adagrad, adam, adamw: >= 0 (> 0 where it divides)", false},
+        {"weight-decay", CLI_DOUBLE, &wd, "W", ">= 0; coupled L2, decoupled for adamw", false},
+        {"convention", CLI_STR, &conv_s, "C", "handout (default) or torch", false},
+        {"steps", CLI_INT, &steps, "N", "number of steps, 0..1000000", false},
+        {"csv", CLI_STR, &csv, "FILE", "write the trajectory as CSV", false},
+        {"svg", CLI_STR, &svg, "FILE", "write the contour plot and loss curve", false},
+    };
+    int nopts = (int)(sizeof opts / sizeof opts[0]);
+    int r = cli_parse(&cmd, argc, argv, opts, nopts);
+    if (r != CLI_OK) return r == CLI_HELP ? 0 : r;
+#define SEEN(name) (cli_find(opts, nopts, name)->seen)
+    if (!fname) return cli_error(CMD, "--fn is required (quadratic or rosenbrock)");
+    lab_fn fn = {0};
+    if (strcmp(fname, "quadratic") == 0) {
+        if (!SEEN("a1") || !SEEN("a2")) return cli_error(CMD, "--fn quadratic needs --a1 and --a2");
+        if (!(a1 > 0)) return cli_error(CMD, "--a1 must be > 0, got %g", a1);
+        if (!(a2 > 0)) return cli_error(CMD, "--a2 must be > 0, got %g", a2);
+        fn.a1 = a1, fn.a2 = a2;
+    } else if (strcmp(fname, "rosenbrock") == 0) {
+        if (SEEN("a1") || SEEN("a2")) return cli_error(CMD, "--a1 and --a2 apply only to --fn quadratic");
+        fn.rosen = true;
+    } else return cli_error(CMD, "unknown function '%s' (expected quadratic or rosenbrock)", fname);
+    if (!SEEN("x0")) return cli_error(CMD, "--x0 X1,X2 is required");
+    if (x0.n != 2) return cli_error(CMD, "--x0 needs exactly two coordinates, got %d", x0.n);
+    if (!opt) return cli_error(CMD, "--opt is required (gd, momentum, nesterov, rmsprop, adagrad, adam or adamw)");
+    nb_optim_kind kind;
+    if (nb_optim_kind_parse(opt, &kind) != NB_OK) return cli_error(CMD, "--opt: %s", nb_errmsg());
+    nb_convention conv = NB_CONV_HANDOUT;
+    if (conv_s && nb_convention_parse(conv_s, &conv) != NB_OK) return cli_error(CMD, "--convention: %s", nb_errmsg());
+    if (steps < 0 && !SEEN("steps")) return cli_error(CMD, "--steps N is required");
+    if (steps < 0 || steps > MAX_STEPS) return cli_error(CMD, "--steps must be in [0, %ld], got %ld", MAX_STEPS, steps);
+    if (csv && svg && strcmp(csv, svg) == 0) return cli_error(CMD, "--csv and --svg name the same file '%s'", csv);
+    /* knobs that the chosen optimizer does not have are mistakes, not silently ignored */
+    bool has_mom = kind == NB_OPT_MOMENTUM || kind == NB_OPT_NESTEROV || kind == NB_OPT_RMSPROP;
+    bool has_beta = kind == NB_OPT_RMSPROP || kind == NB_OPT_ADAGRAD;
+    bool has_adam = kind == NB_OPT_ADAM || kind == NB_OPT_ADAMW;
+    bool has_eps = has_beta || has_adam;
+    const char *kn = nb_optim_kind_name(kind);
+    if (SEEN("momentum") && !has_mom) return cli_error(CMD, "--momentum does not apply to --opt %s", kn);
+    if (SEEN("beta") && !has_beta) return cli_error(CMD, "--beta does not apply to --opt %s (rmsprop, adagrad)", kn);
+    if ((SEEN("beta1") || SEEN("beta2")) && !has_adam)
+        return cli_error(CMD, "--beta1/--beta2 do not apply to --opt %s (adam, adamw)", kn);
+    if (SEEN("eps") && !has_eps) return cli_error(CMD, "--eps does not apply to --opt %s", kn);
+    nb_optim_config c = nb_optim_defaults(kind, conv);
+    if (SEEN("lr")) c.lr = lr;
+    if (SEEN("momentum")) c.momentum = mom;
+    if (SEEN("beta")) c.beta = beta;
+    if (SEEN("beta1")) c.beta1 = beta1;
+    if (SEEN("beta2")) c.beta2 = beta2;
+    if (SEEN("eps")) c.eps = eps;
+    if (SEEN("weight-decay")) c.weight_decay = wd;
+#undef SEEN
+    if (nb_optim_validate(&c) != NB_OK) return cli_lib_error(CMD);
+
+    lab_traj t;
+    if ((r = lab_run(&fn, &c, x0.v, steps, &t))) return r;
+    double pred = lab_predicted_rate(&fn, &c), meas = lab_measured_rate(&fn, &t);
+    char kb[160], fb[96], ps[32], ms[32];
+    knobs_str(&c, kb, sizeof kb);
+    fn_str(&fn, fb, sizeof fb);
+    rate_str(pred, ps, sizeof ps);
+    rate_str(meas, ms, sizeof ms);
+    /* write both files to temporaries first, so an error leaves neither */
+    nb_outfile fc = {0}, fs = {0};
+    nb_fig *fig = NULL;
+    if (csv) {
+        if (nb_outfile_open(&fc, csv) != NB_OK) goto lib_fail;
+        fprintf(fc.fp, "step,x1,x2,f\n");
+        for (int64_t i = 0; i < t.n; i++)
+            fprintf(fc.fp, "%lld,%.17g,%.17g,%.17g\n", (long long)i, t.x1[i], t.x2[i], t.f[i]);
+    }
+    if (svg) {
+        if (!(fig = nb_fig_new(980, 420, 1, 2))) goto lib_fail;
+        char title[320], cap[256];
+        snprintf(title, sizeof title, "%s (%s convention), %s, on %s", kn, nb_convention_name(conv), kb, fb);
+        const char *lab = kn;
+        if (nb_fig_title(fig, title) || lab_draw(fig, 0, &fn, &t, &lab, 1, NULL, NULL)) goto lib_fail;
+        snprintf(cap, sizeof cap, "%lld steps%s; final f = %.4g; rate: predicted %s, measured %s", (long long)(t.n - 1),
+                 t.diverged ? " (diverged: stopped at the first inf/nan)" : "", t.f[t.n - 1], ps, ms);
+        if (nb_fig_caption(fig, cap)) goto lib_fail;
+        if (nb_outfile_open(&fs, svg) != NB_OK || nb_fig_write(fig, fs.fp) != NB_OK) goto lib_fail;
+    }
+    if (csv && nb_outfile_commit(&fc, false) != NB_OK) goto lib_fail;
+    if (svg && nb_outfile_commit(&fs, false) != NB_OK) goto lib_fail;
+    nb_fig_free(fig);
+    if (!csv && !svg) {
+        printf("optimizer  %s (%s convention): %s\n", kn, nb_convention_name(conv), kb);
+        printf("function   %s, x0 = (%.17g, %.17g)\n", fb, x0.v[0], x0.v[1]);
+        printf("steps      %lld%s\n", (long long)(t.n - 1), t.diverged ? " (diverged: stopped at the first inf/nan)" : "");
+        printf("final x    (%.17g, %.17g)\n", t.x1[t.n - 1], t.x2[t.n - 1]);
+        printf("final f    %.17g\n", t.f[t.n - 1]);
+        if (!fn.rosen) printf("predicted rate  %s\n", ps);
+        printf("measured rate   %s   (||x_T - x*|| / ||x_T/2 - x*||)^(2/T)\n", ms);
+    }
+    if (t.diverged)
+        fprintf(stderr, "nabla optim: note: diverged at step %lld (x = (%g, %g), f = %g); the run stops there\n",
+                (long long)(t.n - 1), t.x1[t.n - 1], t.x2[t.n - 1], t.f[t.n - 1]);
+    traj_free(&t);
+    return 0;
+lib_fail:
+    r = cli_lib_error(CMD);
+    if (fc.fp) nb_outfile_abort(&fc);
+    if (fs.fp) nb_outfile_abort(&fs);
+    nb_fig_free(fig);
+    traj_free(&t);
+    return r;
+}
+
+/* ---- the handout's figures ------------------------------------------------- */
+/* The well-conditioned problem, the ill-conditioned one, and the box they are
+ * drawn in. With alpha = 0.2: GD's factors are |1 - 2 alpha a_i| = 0.6, 0.2 on
+ * the first, 0.8 and 1.2 on the second (x2 flips sign and grows); alpha = 0.02
+ * gives 0.98 and 0.78 (stable, slow along x1). */
+static const lab_fn WELL = {false, 1.0, 2.0}, ILL = {false, 0.5, 5.5};
+static const double X0[2] = {-2.5, 1.0}, BOX[4] = {-3.0, 3.0, -2.0, 2.0};
+
+typedef struct fig_spec {
+    const char *file, *title;
+    const lab_fn *fn;
+    nb_optim_kind kind;
+    double lr, momentum;
+    int steps;
+} fig_spec;
+
+static int write_fig(const char *dir, const char *file, nb_fig *fig) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (nb_fig_save(fig, path) != NB_OK) return cli_lib_error("figures");
+    return 0;
+}
+
+static int one_figure(const char *dir, const fig_spec *sp) {
+    nb_optim_config c = nb_optim_defaults(sp->kind, NB_CONV_HANDOUT);
+    c.lr = sp->lr;
+    if (sp->momentum > 0) c.momentum = sp->momentum;
+    lab_traj t;
+    int r = lab_run(sp->fn, &c, X0, sp->steps, &t);
+    if (r) return r;
+    nb_fig *fig = nb_fig_new(980, 420, 1, 2);
+    if (!fig) {
+        traj_free(&t);
+        return cli_lib_error("figures");
+    }
+    char kb[160], fb[96], title[400], cap[400], ps[32], ms[32];
+    knobs_str(&c, kb, sizeof kb);
+    fn_str(sp->fn, fb, sizeof fb);
+    snprintf(title, sizeof title, "%s — %s, %s, on %s", sp->title, nb_optim_kind_name(sp->kind), kb, fb);
+    rate_str(lab_predicted_rate(sp->fn, &c), ps, sizeof ps);
+    rate_str(lab_measured_rate(sp->fn, &t), ms, sizeof ms);
+    const char *lab = nb_optim_kind_name(sp->kind);
+    nb_status s = nb_fig_title(fig, title);
+    if (!s) s = lab_draw(fig, 0, sp->fn, &t, &lab, 1, BOX, NULL);
+    if (!s) {
+        if (sp->kind == NB_OPT_GD)
+            snprintf(cap, sizeof cap, "Linear rate per step: predicted max_i |1 − 2α aᵢ| = %s; measured %s "
+                     "(‖x_T‖/‖x_T/2‖)^(2/T) over %lld steps%s.", ps, ms, (long long)(t.n - 1),
+                     t.diverged ? ", diverged" : "");
+        else if (sp->kind == NB_OPT_MOMENTUM)
+            snprintf(cap, sizeof cap, "Linear rate per step: predicted (spectral radius of the 2×2 heavy-ball "
+                     "iteration, worst direction) %s; measured %s over %lld steps.", ps, ms, (long long)(t.n - 1));
+        else
+            snprintf(cap, sizeof cap, "RMSProp is not a linear iteration (no predicted rate); measured rate %s "
+                     "over %lld steps.", ms, (long long)(t.n - 1));
+        s = nb_fig_caption(fig, cap);
+    }
+    if (!s && sp->fn == &ILL && sp->kind != NB_OPT_GD) {
+        /* GD with the small learning rate of Figure 2c, for comparison */
+        nb_optim_config g = nb_optim_defaults(NB_OPT_GD, NB_CONV_HANDOUT);
+        g.lr = 0.02;
+        char gp[32];
+        rate_str(lab_predicted_rate(&ILL, &g), gp, sizeof gp);
+        snprintf(cap, sizeof cap, "For comparison, GD on this problem is stable only for α < 1/a₂ ≈ %.3g; "
+                 "at α = 0.02 (Figure 2c) its rate is %s.", 1 / ILL.a2, gp);
+        s = nb_fig_caption(fig, cap);
+    }
+    traj_free(&t);
+    if (s) {
+        nb_fig_free(fig);
+        return cli_lib_error("figures");
+    }
+    r = write_fig(dir, sp->file, fig);
+    nb_fig_free(fig);
+    return r;
+}
+
+static int all_optimizers(const char *dir) {
+    /* each with a learning rate that suits it on the ill-conditioned problem */
+    static const struct { nb_optim_kind k; double lr, m; } runs[] = {
+        {NB_OPT_GD, 0.08, 0},       {NB_OPT_MOMENTUM, 0.08, 0.5}, {NB_OPT_NESTEROV, 0.08, 0.5},
+        {NB_OPT_RMSPROP, 0.1, 0},   {NB_OPT_ADAGRAD, 0.6, 0},     {NB_OPT_ADAM, 0.15, 0},
+        {NB_OPT_ADAMW, 0.15, 0},
+    };
+    enum { N = 7, STEPS = 60 };
+    lab_traj t[N];
+    char labels[N][200];
+    const char *lp[N];
+    int r = 0, done = 0;
+    nb_fig *fig = nb_fig_new(1040, 460, 1, 2);
+    if (!fig) return cli_lib_error("figures");
+    nb_status s = nb_fig_title(fig, "All optimizers (handout convention) on the ill-conditioned f = 0.5 x₁² + 5.5 x₂²");
+    for (int i = 0; i < N && !r; i++) {
+        nb_optim_config c = nb_optim_defaults(runs[i].k, NB_CONV_HANDOUT);
+        c.lr = runs[i].lr;
+        if (runs[i].m > 0) c.momentum = runs[i].m;
+        if ((r = lab_run(&ILL, &c, X0, STEPS, &t[i]))) break;
+        done++;
+        char kb[160], ps[32], ms[32];
+        knobs_str(&c, kb, sizeof kb);
+        snprintf(labels[i], sizeof labels[i], "%s (%s)", nb_optim_kind_name(runs[i].k), kb);
+        lp[i] = labels[i];
+        rate_str(lab_predicted_rate(&ILL, &c), ps, sizeof ps);
+        rate_str(lab_measured_rate(&ILL, &t[i]), ms, sizeof ms);
+        char cap[256];
+        snprintf(cap, sizeof cap, "%-9s rate predicted %s, measured %s; f after %d steps = %.3g", nb_optim_kind_name(runs[i].k),
+                 ps, ms, STEPS, t[i].f[t[i].n - 1]);
+        if (!s) s = nb_fig_caption(fig, cap);
+    }
+    if (!r && !s) s = lab_draw(fig, 0, &ILL, t, lp, N, BOX, "iterates");
+    if (!r && s) r = cli_lib_error("figures");
+    if (!r) r = write_fig(dir, "optimizers.svg", fig);
+    for (int i = 0; i < done; i++) traj_free(&t[i]);
+    nb_fig_free(fig);
+    return r;
 }
 
 int figures_optim(const char *dir) {
-    (void)dir;
-    return cli_error("figures", "optimizer figures not built yet");
+    static const fig_spec specs[] = {
+        {"fig2a.svg", "Figure 2a: well-conditioned, large α: fast, steady", &WELL, NB_OPT_GD, 0.2, 0, 30},
+        {"fig2b.svg", "Figure 2b: ill-conditioned, same α: oscillates and diverges along x₂", &ILL, NB_OPT_GD, 0.2, 0, 14},
+        {"fig2c.svg", "Figure 2c: ill-conditioned, small α: stable, slow along x₁", &ILL, NB_OPT_GD, 0.02, 0, 60},
+        {"fig3.svg", "Figure 3: momentum fixes it", &ILL, NB_OPT_MOMENTUM, 0.05, 0.7, 50},
+        {"fig4.svg", "Figure 4: RMSProp fixes it", &ILL, NB_OPT_RMSPROP, 0.1, 0, 40},
+    };
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        int r = one_figure(dir, &specs[i]);
+        if (r) return r;
+    }
+    return all_optimizers(dir);
 }
