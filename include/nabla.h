@@ -35,6 +35,9 @@
 #include "nabla/autodiff.h"
 #include "nabla/gemm.h"
 #include "nabla/optim.h"
+#include "nabla/data.h"
+#include "nabla/nn.h"
+#include "nabla/checkpoint.h"
 #include "nabla/io.h"
 #include "nabla/plot.h"
 

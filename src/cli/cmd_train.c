@@ -1,8 +1,381 @@
-/* Placeholder until the train command lands: refuses to run. */
+/* nabla train: an MLP or the small CNN on Fashion-MNIST (or any MNIST-format
+ * directory), with checkpoints that survive a crash and resume bit for bit. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "cli/cli.h"
+#include "nabla/nn.h"
+#include "nabla/plot.h"
+
+static const cli_cmd train_cmd = {
+    "train",
+    "--data fashion-mnist|DIR --model mlp|cnn [--hidden 256,256] [--opt NAME] [--lr A] [--batch B]\n"
+    "       [--epochs E] [--seed S] [--threads T] [--save CKPT] [--resume CKPT] [--log CSV] [--svg FILE]",
+    "Trains a classifier with softmax cross-entropy. One line per epoch on stdout; a progress bar on\n"
+    "stderr when it is a terminal. --save writes a safetensors checkpoint after every epoch,\n"
+    "atomically. --resume CKPT --epochs N continues to a total of N epochs, ending bit-identical to\n"
+    "a run never interrupted; the model, optimizer and settings come from the checkpoint (flags\n"
+    "that contradict it are an error). The optimizer flags are nabla optim's; the convention\n"
+    "defaults to torch here, so '--opt adam' is torch.optim.Adam. A NaN or Inf loss stops\n"
+    "training (exit 2) and keeps the last good checkpoint. --log columns:\n"
+    "epoch,train_loss,train_acc,test_loss,test_acc,seconds,samples_per_s (seconds and samples/s\n"
+    "cover the training loop only).",
+};
+
+typedef struct train_args {
+    const char *data, *model, *opt, *convention, *save, *resume, *log, *svg, *schedule;
+    cli_list hidden;
+    double lr, momentum, beta, beta1, beta2, eps, weight_decay;
+    long batch, epochs, seed, threads, limit, warmup;
+    bool normalize;
+} train_args;
+
+/* ---- output: the per-epoch record, CSV and SVG ------------------------------- */
+
+typedef struct epoch_row {
+    long epoch;
+    double train_loss, train_acc, test_loss, test_acc, seconds, samples_per_s;
+} epoch_row;
+
+static nb_status write_log(const char *path, const epoch_row *rows, int n) {
+    nb_outfile f;
+    nb_status s = nb_outfile_open(&f, path);
+    if (s) return s;
+    fprintf(f.fp, "epoch,train_loss,train_acc,test_loss,test_acc,seconds,samples_per_s\n");
+    for (int i = 0; i < n; i++)
+        fprintf(f.fp, "%ld,%.9g,%.9g,%.9g,%.9g,%.6f,%.1f\n", rows[i].epoch, rows[i].train_loss, rows[i].train_acc,
+                rows[i].test_loss, rows[i].test_acc, rows[i].seconds, rows[i].samples_per_s);
+    return nb_outfile_commit(&f, false);
+}
+
+static nb_status write_svg(const char *path, const epoch_row *rows, int n, const char *title) {
+    double *x = malloc(sizeof(double) * (size_t)(n ? n : 1) * 5);
+    if (!x) return nb_fail(NB_ENOMEM, "%s: out of memory", path);
+    double *trl = x + n, *tel = x + 2 * n, *tra = x + 3 * n, *tea = x + 4 * n;
+    for (int i = 0; i < n; i++) {
+        x[i] = (double)rows[i].epoch;
+        trl[i] = rows[i].train_loss;
+        tel[i] = rows[i].test_loss;
+        tra[i] = rows[i].train_acc;
+        tea[i] = rows[i].test_acc;
+    }
+    nb_status s = NB_OK;
+    nb_fig *fig = nb_fig_new(880, 340, 1, 2);
+    if (!fig) s = nb_errcode();
+    nb_style mark = {0};
+    mark.marker = NB_MARKER_CIRCLE;
+    if (!s) s = nb_fig_title(fig, title);
+    nb_panel *pl = fig ? nb_fig_panel(fig, 0) : NULL, *pa = fig ? nb_fig_panel(fig, 1) : NULL;
+    if (!s) s = nb_panel_labels(pl, "loss", "epoch", "cross-entropy");
+    if (!s) s = nb_plot_line(pl, n, x, trl, "train", &mark);
+    if (!s) s = nb_plot_line(pl, n, x, tel, "test", &mark);
+    if (!s) s = nb_panel_labels(pa, "accuracy", "epoch", "accuracy");
+    if (!s) s = nb_panel_legend(pa, NB_LEGEND_SE);
+    if (!s) s = nb_plot_line(pa, n, x, tra, "train", &mark);
+    if (!s) s = nb_plot_line(pa, n, x, tea, "test", &mark);
+    if (!s) s = nb_fig_save(fig, path);
+    nb_fig_free(fig);
+    free(x);
+    return s;
+}
+
+/* ---- the progress bar ---------------------------------------------------------- */
+
+typedef struct progress {
+    bool on;
+    long epoch, epochs;
+    int64_t batch;
+    double last;
+} progress;
+
+static void on_step(void *user, int64_t step, int64_t nsteps, double loss, double seconds) {
+    progress *p = user;
+    if (!p->on || (seconds - p->last < 0.1 && step < nsteps)) return;
+    p->last = seconds;
+    int width = 24, done = (int)(width * step / nsteps);
+    char bar[32];
+    for (int i = 0; i < width; i++) bar[i] = i < done ? '#' : '.';
+    bar[width] = '\0';
+    double rate = seconds > 0 ? (double)(step * p->batch) / seconds : 0;
+    double eta = step > 0 ? seconds * (double)(nsteps - step) / (double)step : 0;
+    fprintf(stderr, "\r\033[Kepoch %ld/%ld [%s] %lld/%lld  loss %.4f  %.0f samples/s  ETA %.1fs", p->epoch,
+            p->epochs, bar, (long long)step, (long long)nsteps, loss, rate, eta);
+    if (step == nsteps) fprintf(stderr, "\r\033[K");
+    fflush(stderr);
+}
+
+/* ---- the command ------------------------------------------------------------------ */
+
+static int load_data(const char *data, long limit, nb_dataset *train, nb_dataset *test) {
+    const char *dir = nb_dataset_dir(data);
+    if (nb_dataset_load(train, dir, "train")) return cli_lib_error("train");
+    if (nb_dataset_load(test, dir, "t10k")) {
+        nb_dataset_free(train);
+        return cli_lib_error("train");
+    }
+    if (limit > 0) {
+        nb_dataset_limit(train, limit);
+        nb_dataset_limit(test, limit);
+    }
+    return CLI_OK;
+}
+
+/* The model the flags describe (kind from --model or, if absent, fallback). */
+static int desc_from_flags(const train_args *a, cli_opt *opts, int nopts, nb_model_kind fallback, nb_model_desc *d) {
+    nb_model_kind kind = fallback;
+    if (cli_find(opts, nopts, "model")->seen && nb_model_kind_parse(a->model, &kind))
+        return cli_error("train", "--model: unknown model '%s' (expected mlp or cnn)", a->model);
+    bool hseen = cli_find(opts, nopts, "hidden")->seen;
+    if (kind == NB_MODEL_CNN) {
+        if (hseen) return cli_error("train", "--hidden applies to --model mlp only");
+        *d = nb_cnn_desc();
+        return CLI_OK;
+    }
+    int64_t h[NB_MAX_HIDDEN];
+    int n = 2;
+    h[0] = h[1] = 256;
+    if (hseen) {
+        if (a->hidden.n > NB_MAX_HIDDEN)
+            return cli_error("train", "--hidden: %d layers, at most %d", a->hidden.n, NB_MAX_HIDDEN);
+        n = a->hidden.n;
+        for (int i = 0; i < n; i++) {
+            if (a->hidden.v[i] < 1 || a->hidden.v[i] > (1 << 20))
+                return cli_error("train", "--hidden: size %g is not in 1..%d", a->hidden.v[i], 1 << 20);
+            h[i] = (int64_t)a->hidden.v[i];
+        }
+    }
+    *d = nb_mlp_desc(n, h);
+    return CLI_OK;
+}
+
+/* The optimizer the flags describe: defaults of --opt under --convention, then each knob given. */
+static int optim_from_flags(const train_args *a, cli_opt *opts, int nopts, nb_optim_config *c) {
+    nb_optim_kind kind = NB_OPT_ADAM;
+    nb_convention conv = NB_CONV_TORCH;
+    if (cli_find(opts, nopts, "opt")->seen && nb_optim_kind_parse(a->opt, &kind))
+        return cli_error("train", "--opt: %s", nb_errmsg());
+    if (cli_find(opts, nopts, "convention")->seen && nb_convention_parse(a->convention, &conv))
+        return cli_error("train", "--convention: %s", nb_errmsg());
+    /* torch.optim.SGD with momentum is the heavy ball */
+    if (kind == NB_OPT_GD && cli_find(opts, nopts, "momentum")->seen && a->momentum > 0) kind = NB_OPT_MOMENTUM;
+    *c = nb_optim_defaults(kind, conv);
+    if (cli_find(opts, nopts, "lr")->seen) c->lr = a->lr;
+    if (cli_find(opts, nopts, "momentum")->seen) c->momentum = a->momentum;
+    if (cli_find(opts, nopts, "beta")->seen) c->beta = a->beta;
+    if (cli_find(opts, nopts, "beta1")->seen) c->beta1 = a->beta1;
+    if (cli_find(opts, nopts, "beta2")->seen) c->beta2 = a->beta2;
+    if (cli_find(opts, nopts, "eps")->seen) c->eps = a->eps;
+    if (cli_find(opts, nopts, "weight-decay")->seen) c->weight_decay = a->weight_decay;
+    if (nb_optim_validate(c)) return cli_error("train", "%s", nb_errmsg());
+    return CLI_OK;
+}
+
+/* On resume: every flag given must agree with the checkpoint. */
+static int check_resume(const train_args *a, cli_opt *opts, int nopts, const nb_trainer *t) {
+    const char *ck = a->resume;
+    char have[128], want[128];
+    const nb_model_desc *hd = &t->model->desc;
+    if (cli_find(opts, nopts, "model")->seen || cli_find(opts, nopts, "hidden")->seen) {
+        nb_model_desc d;
+        if (desc_from_flags(a, opts, nopts, hd->kind, &d) != CLI_OK) return CLI_ERR;
+        if (!nb_model_desc_equal(&d, hd))
+            return cli_error("train", "%s holds a different model: %s, not the %s asked for", ck,
+                             nb_model_desc_str(hd, have, sizeof have), nb_model_desc_str(&d, want, sizeof want));
+    }
+    const nb_optim_config *oc = nb_optim_get_config(t->opt);
+    if (cli_find(opts, nopts, "opt")->seen) {
+        nb_optim_kind k;
+        if (nb_optim_kind_parse(a->opt, &k)) return cli_error("train", "--opt: %s", nb_errmsg());
+        if (k == NB_OPT_GD && oc->kind == NB_OPT_MOMENTUM) k = NB_OPT_MOMENTUM;
+        if (k != oc->kind)
+            return cli_error("train", "%s was trained with %s, not --opt %s", ck, nb_optim_kind_name(oc->kind), a->opt);
+    }
+    const struct {
+        const char *flag;
+        double given, held;
+    } nums[] = {
+        {"lr", a->lr, oc->lr},
+        {"momentum", a->momentum, oc->momentum},
+        {"beta", a->beta, oc->beta},
+        {"beta1", a->beta1, oc->beta1},
+        {"beta2", a->beta2, oc->beta2},
+        {"eps", a->eps, oc->eps},
+        {"weight-decay", a->weight_decay, oc->weight_decay},
+        {"batch", (double)a->batch, (double)t->cfg.batch},
+        {"seed", (double)a->seed, (double)t->cfg.seed},
+        {"warmup", (double)a->warmup, (double)t->cfg.warmup},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        if (cli_find(opts, nopts, nums[i].flag)->seen && nums[i].given != nums[i].held)
+            return cli_error("train", "--%s %.17g contradicts %s, which holds %.17g", nums[i].flag, nums[i].given, ck,
+                             nums[i].held);
+    if (cli_find(opts, nopts, "convention")->seen && strcmp(a->convention, nb_convention_name(oc->convention)) != 0)
+        return cli_error("train", "--convention %s contradicts %s, which holds %s", a->convention, ck,
+                         nb_convention_name(oc->convention));
+    if (cli_find(opts, nopts, "schedule")->seen && strcmp(a->schedule, nb_lr_schedule_name(t->cfg.schedule)) != 0)
+        return cli_error("train", "--schedule %s contradicts %s, which holds %s", a->schedule, ck,
+                         nb_lr_schedule_name(t->cfg.schedule));
+    if (a->normalize && t->cfg.norm.mean == 0.0f && t->cfg.norm.std == 1.0f)
+        return cli_error("train", "--normalize contradicts %s, which was trained on plain [0,1] pixels", ck);
+    return CLI_OK;
+}
 
 int cmd_train(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return cli_error("train", "not built yet");
+    train_args a;
+    memset(&a, 0, sizeof a);
+    a.batch = 128;
+    a.epochs = 5;
+    a.threads = 0;
+    a.schedule = "constant";
+    cli_opt opts[] = {
+        {"data", CLI_STR, &a.data, "DIR", "fashion-mnist (Debian's dataset-fashion-mnist) or an MNIST-format directory", false},
+        {"model", CLI_STR, &a.model, "M", "mlp or cnn", false},
+        {"hidden", CLI_INTS, &a.hidden, "H1,H2", "MLP hidden sizes (default 256,256)", false},
+        {"opt", CLI_STR, &a.opt, "NAME", "gd|sgd|momentum|nesterov|rmsprop|adagrad|adam|adamw (default adam)", false},
+        {"lr", CLI_DOUBLE, &a.lr, "A", "learning rate (default: the optimizer's)", false},
+        {"momentum", CLI_DOUBLE, &a.momentum, "M", "momentum (sgd with --momentum > 0 is the heavy ball)", false},
+        {"beta", CLI_DOUBLE, &a.beta, "B", "RMSprop decay / Adagrad factor", false},
+        {"beta1", CLI_DOUBLE, &a.beta1, "B1", "Adam beta1", false},
+        {"beta2", CLI_DOUBLE, &a.beta2, "B2", "Adam beta2", false},
+        {"eps", CLI_DOUBLE, &a.eps, "E", "epsilon", false},
+        {"weight-decay", CLI_DOUBLE, &a.weight_decay, "W", "weight decay (decoupled for adamw)", false},
+        {"convention", CLI_STR, &a.convention, "C", "handout or torch (default torch)", false},
+        {"batch", CLI_INT, &a.batch, "B", "minibatch size (default 128)", false},
+        {"epochs", CLI_INT, &a.epochs, "E", "total epochs (default 5)", false},
+        {"seed", CLI_INT, &a.seed, "S", "seed of the initialisation and the data order (default 0)", false},
+        {"threads", CLI_INT, &a.threads, "T", "threads (default: all cores); results do not depend on it", false},
+        {"schedule", CLI_STR, &a.schedule, "S", "learning rate per step: constant or cosine (to 0)", false},
+        {"warmup", CLI_INT, &a.warmup, "E", "epochs of linear warm-up (default 0)", false},
+        {"normalize", CLI_FLAG, &a.normalize, NULL, "standardise pixels by the training set's mean and std", false},
+        {"limit", CLI_INT, &a.limit, "N", "use only the first N training and N test samples", false},
+        {"save", CLI_STR, &a.save, "CKPT", "write a checkpoint after every epoch (atomic)", false},
+        {"resume", CLI_STR, &a.resume, "CKPT", "continue from a checkpoint to a total of --epochs", false},
+        {"log", CLI_STR, &a.log, "CSV", "per-epoch CSV", false},
+        {"svg", CLI_STR, &a.svg, "FILE", "learning curves", false},
+    };
+    int nopts = (int)(sizeof opts / sizeof opts[0]);
+    int rc = cli_parse(&train_cmd, argc, argv, opts, nopts);
+    if (rc == CLI_HELP) return 0;
+    if (rc != CLI_OK) return rc;
+    if (!a.data) return cli_error("train", "--data is required (fashion-mnist or a directory)");
+    if (!a.resume && !cli_find(opts, nopts, "model")->seen) return cli_error("train", "--model is required (mlp or cnn)");
+    if (a.batch < 1) return cli_error("train", "--batch %ld: must be at least 1", a.batch);
+    if (a.epochs < 0) return cli_error("train", "--epochs %ld: must be at least 0", a.epochs);
+    if (a.seed < 0) return cli_error("train", "--seed %ld: must be at least 0", a.seed);
+    if (a.threads < 0) return cli_error("train", "--threads %ld: must be at least 0 (0: all cores)", a.threads);
+    if (a.warmup < 0) return cli_error("train", "--warmup %ld: must be at least 0", a.warmup);
+    if (cli_find(opts, nopts, "limit")->seen && a.limit < 1)
+        return cli_error("train", "--limit %ld: must be at least 1", a.limit);
+    nb_lr_schedule sched;
+    if (nb_lr_schedule_parse(a.schedule, &sched)) return cli_error("train", "--schedule: %s", nb_errmsg());
+    if (a.threads > 0) nb_set_threads((int)a.threads);
+
+    nb_trainer *t = NULL;
+    nb_train_config cfg = nb_train_defaults();
+    nb_model_desc desc;
+    if (a.resume) {
+        t = nb_checkpoint_load(a.resume);
+        if (!t) return cli_lib_error("train");
+        if (check_resume(&a, opts, nopts, t) != CLI_OK) {
+            nb_trainer_free(t);
+            return CLI_ERR;
+        }
+        if (cli_find(opts, nopts, "epochs")->seen) t->cfg.epochs = a.epochs;
+        if (t->cfg.epochs < t->epoch) {
+            rc = cli_error("train", "%s is at epoch %lld already, past --epochs %lld", a.resume, (long long)t->epoch,
+                           (long long)t->cfg.epochs);
+            nb_trainer_free(t);
+            return rc;
+        }
+    } else {
+        if (desc_from_flags(&a, opts, nopts, NB_MODEL_MLP, &desc) != CLI_OK) return CLI_ERR;
+        if (optim_from_flags(&a, opts, nopts, &cfg.optim) != CLI_OK) return CLI_ERR;
+        cfg.batch = a.batch;
+        cfg.epochs = a.epochs;
+        cfg.seed = (uint64_t)a.seed;
+        cfg.schedule = sched;
+        cfg.warmup = a.warmup;
+    }
+
+    nb_dataset train, test;
+    if (load_data(a.data, a.limit, &train, &test) != CLI_OK) {
+        nb_trainer_free(t);
+        return CLI_ERR;
+    }
+    if (!t) {
+        if (a.normalize) cfg.norm = nb_dataset_stats(&train);
+        t = nb_trainer_new(&desc, &cfg);
+        if (!t) {
+            rc = cli_lib_error("train");
+            goto done;
+        }
+    }
+    char dstr[128];
+    nb_model_desc_str(&t->model->desc, dstr, sizeof dstr);
+    const nb_optim_config *oc = nb_optim_get_config(t->opt);
+    if (train.rows != t->model->desc.height || train.cols != t->model->desc.width) {
+        rc = cli_error("train", "%s: images are %dx%d, the model (%s) takes %dx%d", nb_dataset_dir(a.data), train.rows,
+                       train.cols, dstr, t->model->desc.height, t->model->desc.width);
+        goto done;
+    }
+
+    int cap = (int)(t->cfg.epochs - t->epoch) + 1;
+    epoch_row *rows = calloc((size_t)cap, sizeof *rows);
+    int nrows = 0;
+    if (!rows) {
+        rc = cli_error("train", "out of memory");
+        goto done;
+    }
+    char title[256];
+    snprintf(title, sizeof title, "%s, %s lr %g, batch %lld", dstr, nb_optim_kind_name(oc->kind), oc->lr,
+             (long long)t->cfg.batch);
+    printf("# %s, %s (lr %g), batch %lld, %lld train / %lld test samples, epochs %lld..%lld, %d threads\n", dstr,
+           nb_optim_kind_name(oc->kind), oc->lr, (long long)t->cfg.batch, (long long)train.n, (long long)test.n,
+           (long long)t->epoch + 1, (long long)t->cfg.epochs, nb_get_threads());
+    fflush(stdout);
+    if (a.save && t->cfg.epochs == t->epoch && !a.resume && nb_checkpoint_save(t, a.save)) {
+        rc = cli_lib_error("train"); /* --epochs 0: the initialised model */
+        goto free_rows;
+    }
+    progress pr = {cli_stderr_is_tty(), 0, (long)t->cfg.epochs, t->cfg.batch, 0};
+    while (t->epoch < t->cfg.epochs) {
+        nb_epoch_stats st;
+        pr.epoch = (long)t->epoch + 1;
+        pr.last = -1;
+        nb_status s = nb_train_epoch(t, &train, &st, on_step, &pr);
+        if (s) {
+            if (pr.on) fprintf(stderr, "\r\033[K");
+            if (s == NB_ENUM && a.save)
+                rc = cli_error("train", "%s; stopped, %s keeps the last good epoch", nb_errmsg(), a.save);
+            else rc = cli_lib_error("train");
+            goto free_rows;
+        }
+        double tl, ta;
+        if (nb_evaluate(t->model, t->ctx, &test, &t->cfg.norm, 1000, &tl, &ta)) {
+            rc = cli_lib_error("train");
+            goto free_rows;
+        }
+        epoch_row r = {(long)t->epoch, st.loss, st.acc, tl, ta, st.seconds, st.samples_per_s};
+        rows[nrows++] = r;
+        printf("epoch %ld/%lld  train_loss %.4f  train_acc %.4f  test_loss %.4f  test_acc %.4f  %.2f s  %.0f samples/s\n",
+               r.epoch, (long long)t->cfg.epochs, r.train_loss, r.train_acc, r.test_loss, r.test_acc, r.seconds,
+               r.samples_per_s);
+        fflush(stdout);
+        if ((a.save && nb_checkpoint_save(t, a.save)) || (a.log && write_log(a.log, rows, nrows)) ||
+            (a.svg && write_svg(a.svg, rows, nrows, title))) {
+            rc = cli_lib_error("train");
+            goto free_rows;
+        }
+    }
+    rc = 0;
+free_rows:
+    free(rows);
+done:
+    nb_trainer_free(t);
+    nb_dataset_free(&train);
+    nb_dataset_free(&test);
+    return rc;
 }

@@ -1,0 +1,167 @@
+/* Layers and the two models: their descriptions, parameters and forward pass.
+ *
+ * Parameter names follow the PyTorch nn.Sequential each model mirrors
+ * (MLP: Linear, ReLU, Linear, ... -> "0.weight", "2.weight", ...; CNN: Conv,
+ * ReLU, Pool, Conv, ReLU, Pool, Flatten, Linear -> "0", "3", "7"), so a
+ * checkpoint's state dict loads into torch as it is. Linear weights are
+ * stored (in, out) here, as nb_linear takes them; checkpoints transpose them
+ * to torch's (out, in). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nabla/nn.h"
+
+nb_status nb_init_uniform_fan_in(nb_rng *rng, nb_tensor *t, int64_t fan_in) {
+    if (!rng || !t || fan_in < 1) return nb_fail(NB_EINVAL, "nb_init_uniform_fan_in: bad arguments");
+    double bound = 1.0 / sqrt((double)fan_in);
+    for (int64_t i = 0; i < t->numel; i++) nb_tensor_set(t, i, -bound + 2.0 * bound * nb_rng_uniform(rng));
+    return NB_OK;
+}
+
+nb_model_desc nb_mlp_desc(int nhidden, const int64_t *hidden) {
+    nb_model_desc d;
+    memset(&d, 0, sizeof d);
+    d.kind = NB_MODEL_MLP;
+    d.nhidden = nhidden;
+    for (int i = 0; i < nhidden && i < NB_MAX_HIDDEN; i++) d.hidden[i] = hidden[i];
+    d.channels = 1;
+    d.height = d.width = 28;
+    d.classes = NB_NUM_CLASSES;
+    return d;
+}
+
+nb_model_desc nb_cnn_desc(void) {
+    nb_model_desc d = nb_mlp_desc(0, NULL);
+    d.kind = NB_MODEL_CNN;
+    return d;
+}
+
+nb_status nb_model_kind_parse(const char *name, nb_model_kind *kind) {
+    if (name && strcmp(name, "mlp") == 0) *kind = NB_MODEL_MLP;
+    else if (name && strcmp(name, "cnn") == 0) *kind = NB_MODEL_CNN;
+    else return nb_fail(NB_EINVAL, "unknown model '%s' (expected mlp or cnn)", name ? name : "(null)");
+    return NB_OK;
+}
+
+const char *nb_model_kind_name(nb_model_kind kind) { return kind == NB_MODEL_CNN ? "cnn" : "mlp"; }
+
+nb_status nb_model_desc_validate(const nb_model_desc *d) {
+    if (!d) return nb_fail(NB_EINVAL, "model: no description");
+    if (d->kind != NB_MODEL_MLP && d->kind != NB_MODEL_CNN) return nb_fail(NB_EINVAL, "model: unknown kind");
+    if (d->channels < 1 || d->height < 1 || d->width < 1 || d->classes < 2)
+        return nb_fail(NB_EINVAL, "model: input %dx%dx%d with %d classes is not usable", d->channels, d->height,
+                       d->width, d->classes);
+    if (d->kind == NB_MODEL_MLP) {
+        if (d->nhidden < 0 || d->nhidden > NB_MAX_HIDDEN)
+            return nb_fail(NB_EINVAL, "model: %d hidden layers (at most %d)", d->nhidden, NB_MAX_HIDDEN);
+        for (int i = 0; i < d->nhidden; i++)
+            if (d->hidden[i] < 1 || d->hidden[i] > (1 << 20))
+                return nb_fail(NB_EINVAL, "model: hidden size %lld is not in 1..%d", (long long)d->hidden[i], 1 << 20);
+    } else if (d->channels != 1 || d->height % 4 || d->width % 4 || d->height < 4 || d->width < 4) {
+        return nb_fail(NB_EINVAL, "model: the CNN takes 1 channel with sides divisible by 4, not %dx%dx%d",
+                       d->channels, d->height, d->width);
+    }
+    return NB_OK;
+}
+
+const char *nb_model_desc_str(const nb_model_desc *d, char *buf, size_t n) {
+    if (!buf || n == 0) return buf;
+    buf[0] = '\0';
+    if (!d) return buf;
+    int in = d->channels * d->height * d->width;
+    if (d->kind == NB_MODEL_CNN) {
+        snprintf(buf, n, "cnn %dx%dx%d-16c3-p2-32c3-p2-%d", d->channels, d->height, d->width, d->classes);
+        return buf;
+    }
+    size_t k = (size_t)snprintf(buf, n, "mlp %d", in);
+    for (int i = 0; i < d->nhidden && k < n; i++) k += (size_t)snprintf(buf + k, n - k, "-%lld", (long long)d->hidden[i]);
+    if (k < n) snprintf(buf + k, n - k, "-%d", d->classes);
+    return buf;
+}
+
+bool nb_model_desc_equal(const nb_model_desc *a, const nb_model_desc *b) {
+    if (a->kind != b->kind || a->channels != b->channels || a->height != b->height || a->width != b->width ||
+        a->classes != b->classes)
+        return false;
+    if (a->kind == NB_MODEL_CNN) return true;
+    if (a->nhidden != b->nhidden) return false;
+    for (int i = 0; i < a->nhidden; i++)
+        if (a->hidden[i] != b->hidden[i]) return false;
+    return true;
+}
+
+void nb_model_free(nb_model *m) {
+    if (!m) return;
+    nb_params_free(m->params);
+    free(m);
+}
+
+/* Adds layer l's weight (shape) and bias (out), initialised when rng is set. */
+static nb_status add_layer(nb_model *m, nb_rng *rng, int seq_index, int ndim, const int64_t *wshape, int64_t out,
+                           int64_t fan_in) {
+    char name[32];
+    int l = m->nlayers;
+    snprintf(name, sizeof name, "%d.weight", seq_index);
+    m->w[l] = nb_params_add(m->params, name, ndim, wshape);
+    snprintf(name, sizeof name, "%d.bias", seq_index);
+    m->b[l] = nb_params_add(m->params, name, 1, &out);
+    if (!m->w[l] || !m->b[l]) return nb_errcode();
+    m->nlayers++;
+    if (!rng) return NB_OK;
+    nb_status s = nb_init_uniform_fan_in(rng, m->w[l], fan_in);
+    return s ? s : nb_init_uniform_fan_in(rng, m->b[l], fan_in);
+}
+
+nb_model *nb_model_new(const nb_model_desc *d, nb_dtype dt, nb_rng *rng) {
+    if (nb_model_desc_validate(d)) return NULL;
+    nb_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        nb_fail(NB_ENOMEM, "nb_model_new: out of memory");
+        return NULL;
+    }
+    m->desc = *d;
+    m->params = nb_params_new(dt);
+    if (!m->params) {
+        free(m);
+        return NULL;
+    }
+    nb_status s = NB_OK;
+    int64_t in = (int64_t)d->channels * d->height * d->width;
+    if (d->kind == NB_MODEL_MLP) {
+        for (int i = 0; i <= d->nhidden && !s; i++) {
+            int64_t out = i < d->nhidden ? d->hidden[i] : d->classes;
+            s = add_layer(m, rng, 2 * i, NB_SHAPE(in, out), out, in);
+            in = out;
+        }
+    } else {
+        s = add_layer(m, rng, 0, NB_SHAPE(16, d->channels, 3, 3), 16, (int64_t)d->channels * 9);
+        if (!s) s = add_layer(m, rng, 3, NB_SHAPE(32, 16, 3, 3), 32, 16 * 9);
+        int64_t flat = 32 * (int64_t)(d->height / 4) * (d->width / 4);
+        if (!s) s = add_layer(m, rng, 7, NB_SHAPE(flat, d->classes), d->classes, flat);
+    }
+    if (s) {
+        nb_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+nb_tensor *nb_model_forward(nb_ctx *ctx, nb_model *m, nb_tensor *x) {
+    if (!m || !x) {
+        if (!m) nb_fail(NB_EINVAL, "nb_model_forward: no model");
+        return NULL;
+    }
+    const nb_model_desc *d = &m->desc;
+    int64_t N = x->shape[0];
+    if (d->kind == NB_MODEL_MLP) {
+        nb_tensor *h = x->ndim == 2 ? x : nb_reshape(ctx, x, NB_SHAPE(N, -1));
+        for (int i = 0; i < d->nhidden; i++) h = nb_linear_relu(ctx, h, m->w[i], m->b[i]);
+        return nb_linear(ctx, h, m->w[d->nhidden], m->b[d->nhidden]);
+    }
+    nb_tensor *h = x->ndim == 4 ? x : nb_reshape(ctx, x, NB_SHAPE(N, d->channels, d->height, d->width));
+    h = nb_max_pool2d(ctx, nb_relu(ctx, nb_conv2d(ctx, h, m->w[0], m->b[0], 1, 1)), 2);
+    h = nb_max_pool2d(ctx, nb_relu(ctx, nb_conv2d(ctx, h, m->w[1], m->b[1], 1, 1)), 2);
+    return nb_linear(ctx, nb_flatten(ctx, h), m->w[2], m->b[2]);
+}

@@ -1,0 +1,236 @@
+/* The training loop and evaluation.
+ *
+ * A step: gather a batch into a reused heap tensor, forward in the trainer's
+ * ctx, backward into the flat gradient buffer, one optimizer step over the
+ * flat buffers, rewind the ctx. Nothing is allocated per step once the arena
+ * has grown to a step's size. The data order comes from the trainer's RNG,
+ * whose state is part of a checkpoint, so a resumed run sees the same order. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nabla/autodiff.h"
+#include "nabla/nn.h"
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+nb_train_config nb_train_defaults(void) {
+    nb_train_config c;
+    memset(&c, 0, sizeof c);
+    c.batch = 128;
+    c.epochs = 5;
+    c.seed = 0;
+    c.optim = nb_optim_defaults(NB_OPT_ADAM, NB_CONV_TORCH);
+    c.schedule = NB_LR_CONSTANT;
+    c.warmup = 0;
+    c.norm = (nb_norm){0.0f, 1.0f};
+    return c;
+}
+
+nb_status nb_lr_schedule_parse(const char *name, nb_lr_schedule *s) {
+    if (name && strcmp(name, "constant") == 0) *s = NB_LR_CONSTANT;
+    else if (name && strcmp(name, "cosine") == 0) *s = NB_LR_COSINE;
+    else return nb_fail(NB_EINVAL, "unknown schedule '%s' (expected constant or cosine)", name ? name : "(null)");
+    return NB_OK;
+}
+
+const char *nb_lr_schedule_name(nb_lr_schedule s) { return s == NB_LR_COSINE ? "cosine" : "constant"; }
+
+static nb_status validate_config(const nb_train_config *c) {
+    if (c->batch < 1) return nb_fail(NB_EINVAL, "batch %lld: must be at least 1", (long long)c->batch);
+    if (c->epochs < 0) return nb_fail(NB_EINVAL, "epochs %lld: must be at least 0", (long long)c->epochs);
+    if (c->warmup < 0) return nb_fail(NB_EINVAL, "warmup %lld: must be at least 0", (long long)c->warmup);
+    if (c->schedule != NB_LR_CONSTANT && c->schedule != NB_LR_COSINE)
+        return nb_fail(NB_EINVAL, "unknown schedule %d", (int)c->schedule);
+    if (!isfinite(c->norm.mean) || !isfinite(c->norm.std) || !(c->norm.std > 0))
+        return nb_fail(NB_EINVAL, "normalisation mean %g, std %g: std must be positive", (double)c->norm.mean,
+                       (double)c->norm.std);
+    return nb_optim_validate(&c->optim);
+}
+
+double nb_train_lr(const nb_train_config *cfg, int64_t s, int64_t steps_per_epoch) {
+    double base = cfg->optim.lr;
+    int64_t warm = cfg->warmup * steps_per_epoch, total = cfg->epochs * steps_per_epoch;
+    if (s < warm) return base * (double)(s + 1) / (double)warm;
+    if (cfg->schedule == NB_LR_COSINE && total - warm > 0) {
+        nb_schedule sc;
+        memset(&sc, 0, sizeof sc);
+        sc.kind = NB_SCHED_COSINE;
+        sc.total = total - warm;
+        double lr = base;
+        int64_t e = s - warm < sc.total ? s - warm : sc.total;
+        if (nb_schedule_lr(&sc, base, e, &lr) == NB_OK) return lr;
+    }
+    return base;
+}
+
+void nb_trainer_free(nb_trainer *t) {
+    if (!t) return;
+    nb_model_free(t->model);
+    nb_optim_free(t->opt);
+    nb_ctx_free(t->ctx);
+    free(t->perm);
+    nb_tensor_free(t->xb[0]);
+    nb_tensor_free(t->xb[1]);
+    free(t->yb);
+    free(t);
+}
+
+nb_trainer *nb_trainer_new(const nb_model_desc *d, const nb_train_config *cfg) {
+    if (!d || !cfg) {
+        nb_fail(NB_EINVAL, "nb_trainer_new: NULL argument");
+        return NULL;
+    }
+    if (nb_model_desc_validate(d) || validate_config(cfg)) return NULL;
+    nb_trainer *t = calloc(1, sizeof *t);
+    if (!t) {
+        nb_fail(NB_ENOMEM, "nb_trainer_new: out of memory");
+        return NULL;
+    }
+    t->cfg = *cfg;
+    nb_rng_seed(&t->rng, cfg->seed);
+    t->model = nb_model_new(d, NB_F32, &t->rng);
+    if (t->model) t->opt = nb_optim_new_params(&cfg->optim, t->model->params);
+    if (t->opt) t->ctx = nb_ctx_new();
+    if (t->ctx) t->yb = malloc((size_t)cfg->batch * sizeof *t->yb);
+    if (!t->yb) {
+        if (t->ctx) nb_fail(NB_ENOMEM, "nb_trainer_new: out of memory for a batch of %lld", (long long)cfg->batch);
+        nb_trainer_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* A heap input tensor for b samples, reused while the size stays. */
+static nb_tensor *batch_tensor(nb_tensor **slot, const nb_model_desc *d, int64_t b) {
+    if (*slot && (*slot)->shape[0] == b) return *slot;
+    nb_tensor_free(*slot);
+    *slot = nb_tensor_new(NB_F32, NB_SHAPE(b, (int64_t)d->channels * d->height * d->width));
+    return *slot;
+}
+
+static nb_status check_data(const nb_model_desc *d, const nb_dataset *ds, const char *what) {
+    if (!ds || ds->n < 1) return nb_fail(NB_EINVAL, "%s set is empty", what);
+    if (ds->rows != d->height || ds->cols != d->width || d->channels != 1) {
+        char buf[96];
+        return nb_fail(NB_ESHAPE, "%s images are %dx%d, the model (%s) takes %dx%d", what, ds->rows, ds->cols,
+                       nb_model_desc_str(d, buf, sizeof buf), d->height, d->width);
+    }
+    return NB_OK;
+}
+
+/* Rows of logits (N, C) whose argmax (the first, on ties) is the label. */
+static int64_t count_correct(const nb_tensor *logits, const int32_t *y) {
+    int64_t N = logits->shape[0], C = logits->shape[1], ok = 0;
+    const float *p = logits->data;
+    for (int64_t i = 0; i < N; i++) {
+        int64_t best = 0;
+        for (int64_t c = 1; c < C; c++)
+            if (p[i * C + c] > p[i * C + best]) best = c;
+        ok += best == y[i];
+    }
+    return ok;
+}
+
+nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats *st, nb_progress_fn fn,
+                         void *user) {
+    if (!t) return nb_fail(NB_EINVAL, "nb_train_epoch: no trainer");
+    nb_status s = check_data(&t->model->desc, train, "training");
+    if (s) return s;
+    int64_t n = train->n, B = t->cfg.batch, steps = (n + B - 1) / B;
+    if (t->perm_n != n) {
+        int64_t *p = realloc(t->perm, (size_t)n * sizeof *p);
+        if (!p) return nb_fail(NB_ENOMEM, "nb_train_epoch: out of memory");
+        t->perm = p;
+        t->perm_n = n;
+    }
+    nb_shuffle(&t->rng, t->perm, n);
+    bool scheduled = t->cfg.schedule != NB_LR_CONSTANT || t->cfg.warmup > 0;
+    double loss_sum = 0, t0 = now_s();
+    int64_t correct = 0;
+    nb_ctx_set_grad(t->ctx, true);
+    for (int64_t k = 0; k < steps; k++) {
+        int64_t b = n - k * B < B ? n - k * B : B;
+        nb_tensor *x = batch_tensor(&t->xb[b == B ? 0 : 1], &t->model->desc, b);
+        if (!x) return nb_errcode();
+        nb_dataset_gather(train, t->perm, k * B, b, &t->cfg.norm, x->data, t->yb);
+        if (scheduled && (s = nb_optim_set_lr(t->opt, nb_train_lr(&t->cfg, t->step, steps)))) return s;
+        nb_params_zero_grad(t->model->params);
+        nb_tensor *logits = nb_model_forward(t->ctx, t->model, x);
+        nb_tensor *loss = nb_softmax_cross_entropy(t->ctx, logits, t->yb);
+        if (!loss) {
+            nb_ctx_reset(t->ctx);
+            return nb_errcode() ? nb_errcode() : nb_fail(NB_ESTATE, "step %lld: forward failed", (long long)t->step + 1);
+        }
+        double lv = nb_tensor_get(loss, 0);
+        if (!isfinite(lv)) {
+            nb_ctx_reset(t->ctx);
+            return nb_fail(NB_ENUM, "step %lld (epoch %lld, batch %lld of %lld): loss is %s", (long long)t->step + 1,
+                           (long long)t->epoch + 1, (long long)k + 1, (long long)steps, isnan(lv) ? "NaN" : "Inf");
+        }
+        loss_sum += lv * (double)b;
+        correct += count_correct(logits, t->yb);
+        s = nb_backward(t->ctx, loss);
+        if (!s) s = nb_optim_step_params(t->opt, t->model->params);
+        nb_ctx_reset(t->ctx);
+        if (s) return s;
+        t->step++;
+        if (fn) fn(user, k + 1, steps, loss_sum / (double)(k * B + b), now_s() - t0);
+    }
+    t->epoch++;
+    if (st) {
+        st->seconds = now_s() - t0;
+        st->samples = n;
+        st->steps = steps;
+        st->loss = loss_sum / (double)n;
+        st->acc = (double)correct / (double)n;
+        st->samples_per_s = st->seconds > 0 ? (double)n / st->seconds : 0;
+    }
+    return NB_OK;
+}
+
+nb_status nb_evaluate(nb_model *m, nb_ctx *ctx, const nb_dataset *ds, const nb_norm *norm, int64_t batch,
+                      double *loss, double *acc) {
+    if (!m || !ctx) return nb_fail(NB_EINVAL, "nb_evaluate: no model or ctx");
+    if (batch < 1) return nb_fail(NB_EINVAL, "nb_evaluate: batch %lld must be at least 1", (long long)batch);
+    nb_status s = check_data(&m->desc, ds, "test");
+    if (s) return s;
+    int32_t *y = malloc((size_t)batch * sizeof *y);
+    nb_tensor *xb[2] = {NULL, NULL};
+    if (!y) return nb_fail(NB_ENOMEM, "nb_evaluate: out of memory");
+    bool was = nb_ctx_set_grad(ctx, false);
+    double loss_sum = 0;
+    int64_t correct = 0;
+    for (int64_t at = 0; at < ds->n; at += batch) {
+        int64_t b = ds->n - at < batch ? ds->n - at : batch;
+        nb_tensor *x = batch_tensor(&xb[b == batch ? 0 : 1], &m->desc, b);
+        if (!x) {
+            s = nb_errcode();
+            break;
+        }
+        nb_dataset_gather(ds, NULL, at, b, norm, x->data, y);
+        nb_tensor *logits = nb_model_forward(ctx, m, x);
+        nb_tensor *l = nb_softmax_cross_entropy(ctx, logits, y);
+        if (!l) {
+            s = nb_errcode() ? nb_errcode() : nb_fail(NB_ESTATE, "nb_evaluate: forward failed");
+            nb_ctx_reset(ctx);
+            break;
+        }
+        loss_sum += nb_tensor_get(l, 0) * (double)b;
+        correct += count_correct(logits, y);
+        nb_ctx_reset(ctx);
+    }
+    nb_ctx_set_grad(ctx, was);
+    free(y);
+    nb_tensor_free(xb[0]);
+    nb_tensor_free(xb[1]);
+    if (s) return s;
+    if (loss) *loss = loss_sum / (double)ds->n;
+    if (acc) *acc = (double)correct / (double)ds->n;
+    return NB_OK;
+}
