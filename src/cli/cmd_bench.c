@@ -19,9 +19,16 @@
 #include "cli/cli.h"
 #include "kernels/kernels.h"
 
+/* Wall time; NABLA_BENCH_CPUTIME=1 (a tuning aid for 1-thread runs on a busy
+ * machine) counts this process's CPU time instead. */
 static double now(void) {
+    static int clock_id = -1;
+    if (clock_id < 0) {
+        const char *e = getenv("NABLA_BENCH_CPUTIME");
+        clock_id = e && *e == '1' ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC;
+    }
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime((clockid_t)clock_id, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -83,6 +90,10 @@ static int bench_gemm(int argc, char **argv) {
     else return cli_error(cmd.name, "--dtype must be f32 or f64, got '%s'", dtype);
     if (nb_gemm_force(kernel) != NB_OK) return cli_lib_error(cmd.name);
     if (threads > 0) nb_set_threads((int)threads);
+    /* A tuning aid, not an interface: NABLA_GEMM_BLOCKING=MC,KC,NC. */
+    const char *blk = getenv("NABLA_GEMM_BLOCKING");
+    int bmc = 0, bkc = 0, bnc = 0;
+    if (blk && sscanf(blk, "%d,%d,%d", &bmc, &bkc, &bnc) >= 1) nb_gemm_set_blocking(dt, bmc, bkc, bnc);
 
     size_t es = nb_dtype_size(dt);
     void *A = alloc64((size_t)(m * k) * es), *B = alloc64((size_t)(k * n) * es), *C = alloc64((size_t)(m * n) * es);

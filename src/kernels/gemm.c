@@ -16,6 +16,8 @@
 
 /* Largest MR*NR of any kernel (for the transposed-store scratch tile). */
 #define NB_TILE_MAX (16 * 64)
+/* Up to this many rows per thread, op(B) = B is read in place, unpacked. */
+#define NB_DIRECT_B_MAX_M 32
 
 /* ---- packing buffers: per thread, grow-only, so steady state never mallocs ---- */
 
@@ -40,14 +42,18 @@ static void *pack_buffer(int which, size_t bytes) {
 /* ---- the portable micro-kernel: 4 x 16 (f32) and 4 x 8 (f64) ---- */
 
 #define PORT_KERNEL(SFX, T, MR, NR)                                                                 \
-    static void ukr_portable_##SFX(int64_t k, const T *a, const T *b, T *c, int64_t ldc, int m, int n, \
-                                   const nb_tile_store *st) {                                       \
+    static void ukr_portable_##SFX(int64_t k, const T *a, const T *b, int64_t ldbk, T *c, int64_t ldc, \
+                                   int m, int n, const nb_tile_store *st) {                         \
         T acc[MR][NR];                                                                              \
         memset(acc, 0, sizeof acc);                                                                 \
         for (int64_t p = 0; p < k; p++) {                                                           \
-            const T *ap = a + p * MR, *bp = b + p * NR;                                             \
-            for (int i = 0; i < MR; i++)                                                            \
-                for (int j = 0; j < NR; j++) acc[i][j] += ap[i] * bp[j];                            \
+            const T *ap = a + p * MR, *bp = b + p * ldbk;                                           \
+            if (n == NR) /* constant bounds: the compiler vectorises */                             \
+                for (int i = 0; i < MR; i++)                                                        \
+                    for (int j = 0; j < NR; j++) acc[i][j] += ap[i] * bp[j];                        \
+            else                                                                                    \
+                for (int i = 0; i < MR; i++)                                                        \
+                    for (int j = 0; j < n; j++) acc[i][j] += ap[i] * bp[j];                         \
         }                                                                                           \
         const T alpha = (T)st->alpha, beta = (T)st->beta;                                           \
         const T *bias = (const T *)st->bias;                                                        \
@@ -92,6 +98,8 @@ static nb_gemm_impl portable_impl = {
     .ukr_f64 = ukr_portable_f64,
     .packT_f32 = packT_portable_f32,
     .packT_f64 = packT_portable_f64,
+    .packN_f32 = pack_copy_f32,
+    .packN_f64 = pack_copy_f64,
 };
 const nb_gemm_impl *nb_gemm_impl_portable(void) { return &portable_impl; }
 
@@ -147,6 +155,8 @@ static const nb_gemm_impl *impl_by_name(const char *name) {
             for (int i = 0; i < 3; i++) {
                 if (!impl_copy[i].packT_f32) impl_copy[i].packT_f32 = packT_portable_f32;
                 if (!impl_copy[i].packT_f64) impl_copy[i].packT_f64 = packT_portable_f64;
+                if (!impl_copy[i].packN_f32) impl_copy[i].packN_f32 = pack_copy_f32;
+                if (!impl_copy[i].packN_f64) impl_copy[i].packN_f64 = pack_copy_f64;
             }
             atomic_store(&ready, true);
         }

@@ -22,28 +22,32 @@
 
 /* ---- f32: a is [k][8], b is [k][48] ---- */
 
-INLINE void ukr_f32_body(const int R, const int V, int64_t k, const float *a, const float *b, float *c,
-                         int64_t ldc, int n, const nb_tile_store *st) {
+INLINE void ukr_f32_body(const int R, const int V, int64_t k, const float *a, const float *b, int64_t ldbk,
+                         float *c, int64_t ldc, int n, const nb_tile_store *st) {
     __m512 acc[MR][NV];
-    UNROLL for (int r = 0; r < R; r++) UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();
-    for (int64_t p = 0; p < k; p++) {
-        __m512 bv[NV];
-        UNROLL for (int v = 0; v < V; v++) bv[v] = _mm512_load_ps(b + 16 * v);
-        UNROLL for (int r = 0; r < R; r++) {
-            __m512 av = _mm512_set1_ps(a[r]);
-            UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
-        }
-        a += MR;
-        b += 16 * NV;
-    }
-    const __m512 alpha = _mm512_set1_ps((float)st->alpha), beta = _mm512_set1_ps((float)st->beta);
-    const bool scale = st->alpha != 1, hasc = st->beta != 0, beta1 = st->beta == 1, relu = st->relu;
-    const float *bias = (const float *)st->bias;
     __mmask16 mask[NV];
     UNROLL for (int v = 0; v < V; v++) {
         int left = n - 16 * v;
         mask[v] = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
     }
+    UNROLL for (int r = 0; r < R; r++) UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();
+    /* The C tile is touched only after the k loop: fetch it meanwhile. */
+    UNROLL for (int r = 0; r < R; r++) UNROLL for (int v = 0; v < V; v++) _mm_prefetch((const char *)(c + r * ldc + 16 * v), _MM_HINT_T0);
+    for (int64_t p = 0; p < k; p++) {
+        __m512 bv[NV];
+        /* The last vector is masked: in place, B may end mid-vector. */
+        UNROLL for (int v = 0; v < V; v++)
+            bv[v] = v < V - 1 ? _mm512_loadu_ps(b + 16 * v) : _mm512_maskz_loadu_ps(mask[v], b + 16 * v);
+        UNROLL for (int r = 0; r < R; r++) {
+            __m512 av = _mm512_set1_ps(a[r]);
+            UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+        }
+        a += MR;
+        b += ldbk;
+    }
+    const __m512 alpha = _mm512_set1_ps((float)st->alpha), beta = _mm512_set1_ps((float)st->beta);
+    const bool scale = st->alpha != 1, hasc = st->beta != 0, beta1 = st->beta == 1, relu = st->relu;
+    const float *bias = (const float *)st->bias;
     __m512 bb[NV];
     UNROLL for (int v = 0; v < V; v++) bb[v] = bias ? _mm512_maskz_loadu_ps(mask[v], bias + 16 * v) : _mm512_setzero_ps();
     UNROLL for (int r = 0; r < R; r++) {
@@ -62,11 +66,11 @@ INLINE void ukr_f32_body(const int R, const int V, int64_t k, const float *a, co
     }
 }
 
-typedef void (*kf32)(int64_t, const float *, const float *, float *, int64_t, int, const nb_tile_store *);
+typedef void (*kf32)(int64_t, const float *, const float *, int64_t, float *, int64_t, int, const nb_tile_store *);
 #define DEF32(R, V)                                                                                      \
-    static void k32_##R##_##V(int64_t k, const float *a, const float *b, float *c, int64_t ldc, int n,   \
+    static void k32_##R##_##V(int64_t k, const float *a, const float *b, int64_t ldbk, float *c, int64_t ldc, int n,   \
                               const nb_tile_store *st) {                                                 \
-        ukr_f32_body(R, V, k, a, b, c, ldc, n, st);                                                      \
+        ukr_f32_body(R, V, k, a, b, ldbk, c, ldc, n, st);                                                      \
     }
 #define DEFROW32(R) DEF32(R, 1) DEF32(R, 2) DEF32(R, 3)
 DEFROW32(1) DEFROW32(2) DEFROW32(3) DEFROW32(4) DEFROW32(5) DEFROW32(6) DEFROW32(7) DEFROW32(8)
@@ -74,35 +78,38 @@ DEFROW32(1) DEFROW32(2) DEFROW32(3) DEFROW32(4) DEFROW32(5) DEFROW32(6) DEFROW32
 static const kf32 tab32[MR][NV] = {ROW32(1), ROW32(2), ROW32(3), ROW32(4),
                                    ROW32(5), ROW32(6), ROW32(7), ROW32(8)};
 
-static void ukr_f32(int64_t k, const float *a, const float *b, float *c, int64_t ldc, int m, int n,
+static void ukr_f32(int64_t k, const float *a, const float *b, int64_t ldbk, float *c, int64_t ldc, int m, int n,
                     const nb_tile_store *st) {
-    tab32[m - 1][(n + 15) / 16 - 1](k, a, b, c, ldc, n, st);
+    tab32[m - 1][(n + 15) / 16 - 1](k, a, b, ldbk, c, ldc, n, st);
 }
 
 /* ---- f64: a is [k][8], b is [k][24] ---- */
 
-INLINE void ukr_f64_body(const int R, const int V, int64_t k, const double *a, const double *b, double *c,
-                         int64_t ldc, int n, const nb_tile_store *st) {
+INLINE void ukr_f64_body(const int R, const int V, int64_t k, const double *a, const double *b, int64_t ldbk,
+                         double *c, int64_t ldc, int n, const nb_tile_store *st) {
     __m512d acc[MR][NV];
-    UNROLL for (int r = 0; r < R; r++) UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_pd();
-    for (int64_t p = 0; p < k; p++) {
-        __m512d bv[NV];
-        UNROLL for (int v = 0; v < V; v++) bv[v] = _mm512_load_pd(b + 8 * v);
-        UNROLL for (int r = 0; r < R; r++) {
-            __m512d av = _mm512_set1_pd(a[r]);
-            UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm512_fmadd_pd(av, bv[v], acc[r][v]);
-        }
-        a += MR;
-        b += 8 * NV;
-    }
-    const __m512d alpha = _mm512_set1_pd(st->alpha), beta = _mm512_set1_pd(st->beta);
-    const bool scale = st->alpha != 1, hasc = st->beta != 0, beta1 = st->beta == 1, relu = st->relu;
-    const double *bias = (const double *)st->bias;
     __mmask8 mask[NV];
     UNROLL for (int v = 0; v < V; v++) {
         int left = n - 8 * v;
         mask[v] = left >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << left) - 1);
     }
+    UNROLL for (int r = 0; r < R; r++) UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_pd();
+    /* The C tile is touched only after the k loop: fetch it meanwhile. */
+    UNROLL for (int r = 0; r < R; r++) UNROLL for (int v = 0; v < V; v++) _mm_prefetch((const char *)(c + r * ldc + 8 * v), _MM_HINT_T0);
+    for (int64_t p = 0; p < k; p++) {
+        __m512d bv[NV];
+        UNROLL for (int v = 0; v < V; v++)
+            bv[v] = v < V - 1 ? _mm512_loadu_pd(b + 8 * v) : _mm512_maskz_loadu_pd(mask[v], b + 8 * v);
+        UNROLL for (int r = 0; r < R; r++) {
+            __m512d av = _mm512_set1_pd(a[r]);
+            UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm512_fmadd_pd(av, bv[v], acc[r][v]);
+        }
+        a += MR;
+        b += ldbk;
+    }
+    const __m512d alpha = _mm512_set1_pd(st->alpha), beta = _mm512_set1_pd(st->beta);
+    const bool scale = st->alpha != 1, hasc = st->beta != 0, beta1 = st->beta == 1, relu = st->relu;
+    const double *bias = (const double *)st->bias;
     __m512d bb[NV];
     UNROLL for (int v = 0; v < V; v++) bb[v] = bias ? _mm512_maskz_loadu_pd(mask[v], bias + 8 * v) : _mm512_setzero_pd();
     UNROLL for (int r = 0; r < R; r++) {
@@ -121,11 +128,11 @@ INLINE void ukr_f64_body(const int R, const int V, int64_t k, const double *a, c
     }
 }
 
-typedef void (*kf64)(int64_t, const double *, const double *, double *, int64_t, int, const nb_tile_store *);
+typedef void (*kf64)(int64_t, const double *, const double *, int64_t, double *, int64_t, int, const nb_tile_store *);
 #define DEF64(R, V)                                                                                      \
-    static void k64_##R##_##V(int64_t k, const double *a, const double *b, double *c, int64_t ldc, int n, \
+    static void k64_##R##_##V(int64_t k, const double *a, const double *b, int64_t ldbk, double *c, int64_t ldc, int n, \
                               const nb_tile_store *st) {                                                 \
-        ukr_f64_body(R, V, k, a, b, c, ldc, n, st);                                                      \
+        ukr_f64_body(R, V, k, a, b, ldbk, c, ldc, n, st);                                                      \
     }
 #define DEFROW64(R) DEF64(R, 1) DEF64(R, 2) DEF64(R, 3)
 DEFROW64(1) DEFROW64(2) DEFROW64(3) DEFROW64(4) DEFROW64(5) DEFROW64(6) DEFROW64(7) DEFROW64(8)
@@ -133,9 +140,9 @@ DEFROW64(1) DEFROW64(2) DEFROW64(3) DEFROW64(4) DEFROW64(5) DEFROW64(6) DEFROW64
 static const kf64 tab64[MR][NV] = {ROW64(1), ROW64(2), ROW64(3), ROW64(4),
                                    ROW64(5), ROW64(6), ROW64(7), ROW64(8)};
 
-static void ukr_f64(int64_t k, const double *a, const double *b, double *c, int64_t ldc, int m, int n,
+static void ukr_f64(int64_t k, const double *a, const double *b, int64_t ldbk, double *c, int64_t ldc, int m, int n,
                     const nb_tile_store *st) {
-    tab64[m - 1][(n + 7) / 8 - 1](k, a, b, c, ldc, n, st);
+    tab64[m - 1][(n + 7) / 8 - 1](k, a, b, ldbk, c, ldc, n, st);
 }
 
 /* ---- packing ---- */
@@ -211,17 +218,45 @@ static void packT_f64(double *dst, int W, const double *src, int64_t ldx, int64_
     }
 }
 
+/* Copying packs with full-width vector moves; the tail of each row and the
+ * zero padding are masked. */
+static void packN_f32(float *dst, int W, const float *src, int64_t ldp, int64_t k, int w) {
+    for (int64_t p = 0; p < k; p++) {
+        float *d = dst + p * W;
+        const float *s = src + p * ldp;
+        for (int x = 0; x < W; x += 16) {
+            int left = w - x;
+            __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : left <= 0 ? 0 : (__mmask16)((1u << left) - 1);
+            _mm512_storeu_ps(d + x, _mm512_maskz_loadu_ps(m, s + x));
+        }
+    }
+}
+
+static void packN_f64(double *dst, int W, const double *src, int64_t ldp, int64_t k, int w) {
+    for (int64_t p = 0; p < k; p++) {
+        double *d = dst + p * W;
+        const double *s = src + p * ldp;
+        for (int x = 0; x < W; x += 8) {
+            int left = w - x;
+            __mmask8 m = left >= 8 ? (__mmask8)0xFF : left <= 0 ? 0 : (__mmask8)((1u << left) - 1);
+            _mm512_storeu_pd(d + x, _mm512_maskz_loadu_pd(m, s + x));
+        }
+    }
+}
+
 static const nb_gemm_impl impl = {
     .name = "avx512",
     .mr = {MR, MR},
     .nr = {16 * NV, 8 * NV},
-    .kc = {256, 256},
+    .kc = {512, 256},
     .mc = {256, 128},
     .nc = {4080, 2040},
     .ukr_f32 = ukr_f32,
     .ukr_f64 = ukr_f64,
     .packT_f32 = packT_f32,
     .packT_f64 = packT_f64,
+    .packN_f32 = packN_f32,
+    .packN_f64 = packN_f64,
 };
 const nb_gemm_impl *nb_gemm_impl_avx512(void) { return &impl; }
 

@@ -15,6 +15,7 @@
 #define TMPL_FN static __attribute__((unused))
 #define UKR CAT(ukr, SFX)
 #define PACKT CAT(packT, SFX)
+#define PACKN CAT(packN, SFX)
 
 /* Portable transposing pack: panel (p, x) = src[x*ldx + p]; reads each source
  * line contiguously. */
@@ -45,7 +46,7 @@ TMPL_FN void FN(pack_a)(const nb_gemm_impl *im, T *dst, bool ta, const T *A, int
     for (int64_t ir = 0; ir < mc; ir += MR) {
         int w = (int)(mc - ir < MR ? mc - ir : MR);
         T *d = dst + ir * kc;
-        if (ta) FN(pack_copy)(d, MR, A + p0 * lda + i0 + ir, lda, kc, w);
+        if (ta) im->PACKN(d, MR, A + p0 * lda + i0 + ir, lda, kc, w);
         else im->PACKT(d, MR, A + (i0 + ir) * lda + p0, lda, kc, w);
     }
 }
@@ -58,7 +59,7 @@ TMPL_FN void FN(pack_b)(const nb_gemm_impl *im, T *dst, bool tb, const T *B, int
         int w = (int)(nc - jr < NR ? nc - jr : NR);
         T *d = dst + jr * kc;
         if (tb) im->PACKT(d, NR, B + (j0 + jr) * ldb + p0, ldb, kc, w);
-        else FN(pack_copy)(d, NR, B + p0 * ldb + j0 + jr, ldb, kc, w);
+        else im->PACKN(d, NR, B + p0 * ldb + j0 + jr, ldb, kc, w);
     }
 }
 
@@ -91,31 +92,36 @@ TMPL_FN bool FN(drive)(const nb_gemm_impl *im, bool ta, bool tb, bool ctrans, in
     const int64_t KC = (K + nkb - 1) / nkb;
     const int64_t mcap = ((m1 - m0 < MC ? m1 - m0 : MC) + MR - 1) / MR * MR;
     const int64_t ncap = ((n1 - n0 < NC ? n1 - n0 : NC) + NR - 1) / NR * NR;
+    /* With few row panels to share it, packing op(B) costs more than it
+     * saves: the kernel then reads row-major B in place. */
+    const bool direct_b = !tb && m1 - m0 <= NB_DIRECT_B_MAX_M;
     T *Ap = (T *)pack_buffer(0, (size_t)(mcap * KC) * sizeof(T));
-    T *Bp = (T *)pack_buffer(1, (size_t)(ncap * KC) * sizeof(T));
-    if (!Ap || !Bp) return false;
+    T *Bp = direct_b ? NULL : (T *)pack_buffer(1, (size_t)(ncap * KC) * sizeof(T));
+    if (!Ap || (!direct_b && !Bp)) return false;
     T tile[NB_TILE_MAX];
     for (int64_t jc = n0; jc < n1; jc += NC) {
         const int64_t nc = n1 - jc < NC ? n1 - jc : NC;
         for (int64_t pc = 0; pc < K; pc += KC) {
             const int64_t kc = K - pc < KC ? K - pc : KC;
             const bool first = pc == 0, last = pc + kc == K;
-            FN(pack_b)(im, Bp, tb, B, ldb, pc, jc, kc, nc);
+            if (!direct_b) FN(pack_b)(im, Bp, tb, B, ldb, pc, jc, kc, nc);
+            const int64_t ldbk = direct_b ? ldb : NR;
             for (int64_t ic = m0; ic < m1; ic += MC) {
                 const int64_t mc = m1 - ic < MC ? m1 - ic : MC;
                 FN(pack_a)(im, Ap, ta, A, lda, ic, pc, mc, kc);
                 nb_tile_store st = {alpha, first ? beta : 1, NULL, last && relu};
                 for (int64_t jr = 0; jr < nc; jr += NR) {
                     const int n = (int)(nc - jr < NR ? nc - jr : NR);
+                    const T *b = direct_b ? B + pc * ldb + jc + jr : Bp + jr * kc;
                     if (last && bias) st.bias = ctrans ? (const void *)(bias + ic) : (const void *)(bias + jc + jr);
                     for (int64_t ir = 0; ir < mc; ir += MR) {
                         const int m = (int)(mc - ir < MR ? mc - ir : MR);
-                        const T *a = Ap + ir * kc, *b = Bp + jr * kc;
+                        const T *a = Ap + ir * kc;
                         if (!ctrans) {
-                            im->UKR(kc, a, b, C + (ic + ir) * ldc + jc + jr, ldc, m, n, &st);
+                            im->UKR(kc, a, b, ldbk, C + (ic + ir) * ldc + jc + jr, ldc, m, n, &st);
                         } else {
                             static const nb_tile_store raw = {1, 0, NULL, false};
-                            im->UKR(kc, a, b, tile, NR, m, n, &raw);
+                            im->UKR(kc, a, b, ldbk, tile, NR, m, n, &raw);
                             nb_tile_store s2 = st;
                             if (s2.bias) s2.bias = (const T *)s2.bias + ir;
                             FN(store_transposed)(tile, NR, C + (jc + jr) * ldc + ic + ir, ldc, m, n, &s2);
@@ -155,3 +161,4 @@ TMPL_FN void FN(epilogue_pass)(int64_t M, int64_t N, T *C, int64_t ldc, const T 
 #undef TMPL_FN
 #undef UKR
 #undef PACKT
+#undef PACKN

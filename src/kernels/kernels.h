@@ -19,19 +19,23 @@ typedef struct nb_tile_store {
     bool relu;
 } nb_tile_store;
 
-/* C[m x n] (row stride ldc) from k steps of packed panels:
- * a is [k][MR] (only the first m rows used), b is [k][NR]; 1 <= m <= MR,
- * 1 <= n <= NR. k may be 0 (then acc = 0). */
-typedef void (*nb_ukr_f32)(int64_t k, const float *a, const float *b, float *c, int64_t ldc, int m,
-                           int n, const nb_tile_store *st);
-typedef void (*nb_ukr_f64)(int64_t k, const double *a, const double *b, double *c, int64_t ldc, int m,
-                           int n, const nb_tile_store *st);
+/* C[m x n] (row stride ldc) from k steps of panels: a is packed [k][MR]
+ * (only the first m rows used); b is [k][ldbk], either a packed [k][NR] panel
+ * (ldbk = NR) or op(B) itself read in place (ldbk = ldb), of which only the
+ * first n columns are read; 1 <= m <= MR, 1 <= n <= NR. */
+typedef void (*nb_ukr_f32)(int64_t k, const float *a, const float *b, int64_t ldbk, float *c, int64_t ldc,
+                           int m, int n, const nb_tile_store *st);
+typedef void (*nb_ukr_f64)(int64_t k, const double *a, const double *b, int64_t ldbk, double *c,
+                           int64_t ldc, int m, int n, const nb_tile_store *st);
 
 /* Packs w <= W lines of a transposing source into a [k][W] panel: element
  * (p, x) of the panel is src[x*ldx + p], zero for x >= w. The ISA files may
  * supply a fast one (the common row-major A case); NULL means the portable. */
 typedef void (*nb_packT_f32)(float *dst, int W, const float *src, int64_t ldx, int64_t k, int w);
 typedef void (*nb_packT_f64)(double *dst, int W, const double *src, int64_t ldx, int64_t k, int w);
+/* Copying pack: panel (p, x) = src[p*ldp + x] for x < w, zero beyond. */
+typedef void (*nb_packN_f32)(float *dst, int W, const float *src, int64_t ldp, int64_t k, int w);
+typedef void (*nb_packN_f64)(double *dst, int W, const double *src, int64_t ldp, int64_t k, int w);
 
 typedef struct nb_gemm_impl {
     const char *name;
@@ -41,6 +45,8 @@ typedef struct nb_gemm_impl {
     nb_ukr_f64 ukr_f64;
     nb_packT_f32 packT_f32;
     nb_packT_f64 packT_f64;
+    nb_packN_f32 packN_f32;
+    nb_packN_f64 packN_f64;
 } nb_gemm_impl;
 
 /* The ISA implementations (NULL-free; call only when the CPU supports them). */
