@@ -181,3 +181,40 @@ TEST(qr_handles_ill_conditioned_polynomial_features) {
     CHECK_OK(nb_lstsq_qr(n, d, V, y, 0, th));
     for (int j = 0; j < d; j++) CHECK_NEAR(th[j], th0[j], 1e-5, 1e-5);
 }
+
+TEST(ridge_by_gradient_descent_converges_to_the_closed_form) {
+    enum { n = 50, d = 5 };
+    nb_rng r;
+    nb_rng_seed(&r, 8);
+    double X[n * d], y[n], ref[d], th[d];
+    randn(&r, X, n * d, 1);
+    randn(&r, y, n, 1);
+    double lam = 2.0;
+    ridge_reference(n, d, X, y, lam, ref);
+    // lr below n / lambda_max(X^T X + lambda I) / 2 = 1 / L; lambda_max <= trace
+    double trace = lam * d;
+    for (int i = 0; i < n * d; i++) trace += X[i] * X[i];
+    struct {
+        nb_optim_kind kind;
+        double lr, tol;
+        int steps;
+    } runs[] = {
+        {NB_OPT_GD, 0.5 * n / trace, 1e-9, 3000},
+        {NB_OPT_MOMENTUM, 0.5 * n / trace, 1e-9, 1000},
+        {NB_OPT_NESTEROV, 0.5 * n / trace, 1e-9, 1000},
+        {NB_OPT_ADAM, 0.01, 1e-4, 4000},
+    };
+    for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
+        nb_optim_config c = nb_optim_defaults(runs[k].kind, NB_CONV_HANDOUT);
+        c.lr = runs[k].lr;
+        CHECK_OK(nb_ridge_fit_gd(n, d, X, y, lam, &c, runs[k].steps, th));
+        for (int j = 0; j < d; j++)
+            CHECK_MSG(fabs(th[j] - ref[j]) <= runs[k].tol, "%s: theta[%d] = %.12g, closed form %.12g",
+                      nb_optim_kind_name(runs[k].kind), j, th[j], ref[j]);
+    }
+    nb_optim_config c = nb_optim_defaults(NB_OPT_GD, NB_CONV_HANDOUT);
+    c.lr = 100;
+    CHECK_ERR(nb_ridge_fit_gd(n, d, X, y, lam, &c, 2000, th), NB_ENUM, "diverged");
+    c.lr = -1;
+    CHECK_ERR(nb_ridge_fit_gd(n, d, X, y, lam, &c, 10, th), NB_EINVAL, "lr");
+}

@@ -17,6 +17,7 @@
 #ifndef NABLA_LINREG_H
 #define NABLA_LINREG_H
 
+#include "nabla/optim.h"
 #include "nabla/tensor.h"
 
 #ifdef __cplusplus
@@ -50,11 +51,11 @@ nb_status nb_ridge_fit(int64_t n, int64_t d, const double *X, const double *y, d
 nb_status nb_ridge_operator(int64_t n, int64_t d, const double *X, double lambda, double *M);
 
 /* The same fit by gradient descent with nabla's optimizers: minimises
- * L(theta) = (1/n) (||X theta - y||^2 + lambda ||theta||^2) from theta = 0 with
- * the optimizer `opt` ("gd", "momentum", "adam", ... as in nb_optim_new) at
- * learning rate lr for `steps` steps. theta is d values. */
+ * L(theta) = (1/n) (||X theta - y||^2 + lambda ||theta||^2) for `steps` steps
+ * of the optimizer cfg, from theta = 0. Its gradient is
+ * (2/n) (X^T (X theta - y) + lambda theta); GD converges for lr < n / lambda_max(X^T X + lambda I). */
 nb_status nb_ridge_fit_gd(int64_t n, int64_t d, const double *X, const double *y, double lambda,
-                          const char *opt, double lr, int64_t steps, double *theta);
+                          const nb_optim_config *cfg, int64_t steps, double *theta);
 
 /* Least squares on the rows of [A; sqrt(lambda) I] by Householder QR, for the
  * ill-conditioned designs (polynomial features) where X^T X would square the
@@ -84,10 +85,19 @@ nb_status nb_biasvar_exact(int64_t n, int64_t d, const double *X, const double *
 
 /* Monte Carlo with `trials` trials: y = X theta + sigma eps, refit, predict at
  * Xtest, and `trials` fresh targets x^T theta + sigma eps' per test input. All
- * trials are one product: Theta = M Y with Y n x trials. */
+ * trials are one product: Theta = M Y with Y n x trials. The fresh targets
+ * enter only through their mean and variance, which are drawn directly from
+ * their exact joint law (normal and scaled chi-square, independent). */
 nb_status nb_biasvar_mc(int64_t n, int64_t d, const double *X, const double *theta, double sigma,
                         int64_t K, const double *Xtest, double lambda, int64_t trials, nb_rng *rng,
                         nb_biasvar *out);
+
+/* The same for nl penalties at once: one draw of the noise and of the fresh
+ * targets serves every lambda (common random numbers), so the curves differ
+ * by the estimator only. out holds nl results. */
+nb_status nb_biasvar_mc_sweep(int64_t n, int64_t d, const double *X, const double *theta, double sigma,
+                              int64_t K, const double *Xtest, int nl, const double *lambdas, int64_t trials,
+                              nb_rng *rng, nb_biasvar *out);
 
 /* The Monte Carlo estimator itself, from samples: P and Yt are K x T
  * (row k: the T predictions, the T fresh targets at test input k). */

@@ -1,13 +1,381 @@
-/* Placeholder until the biasvar command lands: refuses to run. */
+/* nabla biasvar: the bias-variance lab on the command line, and its figures.
+ *
+ * Ridge/OLS on a fixed design (the user's X, theta, Xtest, or a generated one)
+ * swept over lambda, exact and Monte Carlo side by side; polynomial degree and
+ * MLP width sweeps on y = sin(2 pi x) + noise, Monte Carlo only. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli/cli.h"
+#include "nabla/linreg.h"
+#include "nabla/matrix_io.h"
+#include "nabla/plot.h"
+
+static const char CMD[] = "biasvar";
+
+typedef enum { MODEL_RIDGE, MODEL_POLY, MODEL_MLP } bv_model;
+
+typedef struct bv_run {
+    bv_model model;
+    int64_t n, d, K;          /* training points, features, test inputs */
+    double *X, *theta, *Xt;   /* ridge: n x d, d, K x d (owned) */
+    double sigma;
+    int64_t trials, steps;
+    double lr, poly_lambda;
+    uint64_t seed;
+    bool user_data;
+    int npts;
+    double param[CLI_LIST_MAX]; /* lambda, degree or width */
+    nb_biasvar mc[CLI_LIST_MAX], ex[CLI_LIST_MAX];
+} bv_run;
+
+static void bv_free(bv_run *r) {
+    free(r->X);
+    free(r->theta);
+    free(r->Xt);
+    r->X = r->theta = r->Xt = NULL;
+}
+
+static const char *param_name(const bv_run *r) {
+    return r->model == MODEL_RIDGE ? "lambda" : r->model == MODEL_POLY ? "degree" : "width";
+}
+
+/* A generated design: X_ij = c_j z_ij with column scales c_j falling
+ * geometrically from 1 to 0.05, so the weak directions carry little signal and
+ * much OLS variance, which is where ridge pays; theta and Xtest likewise. */
+static int bv_generate(bv_run *r) {
+    r->X = malloc((size_t)(r->n * r->d) * sizeof(double));
+    r->theta = malloc((size_t)r->d * sizeof(double));
+    r->Xt = malloc((size_t)(r->K * r->d) * sizeof(double));
+    if (!r->X || !r->theta || !r->Xt) return cli_error(CMD, "out of memory for the design");
+    nb_rng g;
+    nb_rng_seed(&g, r->seed);
+    double *scale = r->theta; // reuse as scratch until theta is drawn
+    for (int64_t j = 0; j < r->d; j++) scale[j] = r->d > 1 ? pow(0.05, (double)j / (double)(r->d - 1)) : 1;
+    for (int64_t i = 0; i < r->n * r->d; i++) r->X[i] = scale[i % r->d] * nb_rng_normal(&g);
+    for (int64_t i = 0; i < r->K * r->d; i++) r->Xt[i] = scale[i % r->d] * nb_rng_normal(&g);
+    for (int64_t j = 0; j < r->d; j++) r->theta[j] = nb_rng_normal(&g);
+    return 0;
+}
+
+/* Reads a user matrix for flag; one line naming the flag and the file on error. */
+static int read_matrix(const char *flag, const char *path, nb_matrix *m) {
+    if (nb_matrix_read(m, path) != NB_OK) return cli_error(CMD, "--%s: %s", flag, nb_errmsg());
+    return 0;
+}
+
+static int bv_load(bv_run *r, const char *xp, const char *tp, const char *xtp) {
+    nb_matrix X = {0, 0, NULL}, T = {0, 0, NULL}, Xt = {0, 0, NULL};
+    int rc = read_matrix("x", xp, &X);
+    if (!rc) rc = read_matrix("theta", tp, &T);
+    if (!rc) rc = read_matrix("xtest", xtp, &Xt);
+    if (!rc && T.rows != 1 && T.cols != 1)
+        rc = cli_error(CMD, "--theta: %s is %lldx%lld; theta must be one row or one column", tp, (long long)T.rows,
+                       (long long)T.cols);
+    if (!rc && T.rows * T.cols != X.cols)
+        rc = cli_error(CMD, "--theta: %s holds %lld values but X (%s) has %lld columns", tp,
+                       (long long)(T.rows * T.cols), xp, (long long)X.cols);
+    if (!rc && Xt.cols != X.cols)
+        rc = cli_error(CMD, "--xtest: %s has %lld columns but X (%s) has %lld", xtp, (long long)Xt.cols, xp,
+                       (long long)X.cols);
+    if (rc) {
+        nb_matrix_free(&X), nb_matrix_free(&T), nb_matrix_free(&Xt);
+        return rc;
+    }
+    r->n = X.rows, r->d = X.cols, r->K = Xt.rows;
+    r->X = X.data, r->theta = T.data, r->Xt = Xt.data;
+    return 0;
+}
+
+static int bv_compute(bv_run *r) {
+    nb_rng g;
+    nb_rng_seed(&g, r->seed + 1);
+    if (r->model == MODEL_RIDGE) {
+        for (int i = 0; i < r->npts; i++)
+            if (nb_biasvar_exact(r->n, r->d, r->X, r->theta, r->sigma, r->K, r->Xt, r->param[i], &r->ex[i], NULL, NULL))
+                return cli_lib_error(CMD);
+        // one noise draw for the whole sweep (common random numbers): the curves then
+        // differ by the penalty only, not by the draw
+        if (nb_biasvar_mc_sweep(r->n, r->d, r->X, r->theta, r->sigma, r->K, r->Xt, r->npts, r->param, r->trials, &g,
+                                r->mc))
+            return cli_lib_error(CMD);
+        return 0;
+    }
+    for (int i = 0; i < r->npts; i++) {
+        nb_rng_seed(&g, r->seed + 1); // the same training sets for every degree/width
+        nb_status s = r->model == MODEL_POLY
+                          ? nb_biasvar_poly((int)r->param[i], r->n, r->sigma, r->K, r->poly_lambda, r->trials, &g, &r->mc[i])
+                          : nb_biasvar_mlp((int)r->param[i], r->n, r->sigma, r->K, r->steps, r->lr, r->trials, &g, &r->mc[i]);
+        if (s) return cli_lib_error(CMD);
+    }
+    return 0;
+}
+
+static void bv_write_csv(const bv_run *r, FILE *fp) {
+    fprintf(fp, "%s,bias2,variance,noise,mse,bias2_exact,variance_exact,mse_exact\n", param_name(r));
+    for (int i = 0; i < r->npts; i++) {
+        const nb_biasvar *m = &r->mc[i], *e = &r->ex[i];
+        fprintf(fp, "%.17g,%.17g,%.17g,%.17g,%.17g", r->param[i], m->bias2, m->variance, m->noise, m->mse);
+        if (r->model == MODEL_RIDGE) fprintf(fp, ",%.17g,%.17g,%.17g\n", e->bias2, e->variance, e->mse);
+        else fprintf(fp, ",,,\n");
+    }
+}
+
+static void bv_print_table(const bv_run *r) {
+    bool ex = r->model == MODEL_RIDGE;
+    printf("%-10s %12s %12s %12s %12s", param_name(r), "bias2", "variance", "noise", "mse");
+    if (ex) printf(" %12s %12s %12s", "bias2_exact", "var_exact", "mse_exact");
+    printf("\n");
+    for (int i = 0; i < r->npts; i++) {
+        const nb_biasvar *m = &r->mc[i], *e = &r->ex[i];
+        printf("%-10g %12.6g %12.6g %12.6g %12.6g", r->param[i], m->bias2, m->variance, m->noise, m->mse);
+        if (ex) printf(" %12.6g %12.6g %12.6g", e->bias2, e->variance, e->mse);
+        printf("\n");
+    }
+}
+
+static void bv_describe(const bv_run *r, char *buf, size_t len) {
+    if (r->model == MODEL_RIDGE)
+        snprintf(buf, len, "%s X %lldx%lld, %lld test inputs, noise σ=%g, %lld trials, seed %llu",
+                 r->user_data ? "user" : "generated", (long long)r->n, (long long)r->d, (long long)r->K, r->sigma,
+                 (long long)r->trials, (unsigned long long)r->seed);
+    else
+        snprintf(buf, len, "y = sin 2πx + noise, σ=%g, %lld training points redrawn per trial, %lld test inputs, %lld trials, seed %llu",
+                 r->sigma, (long long)r->n, (long long)r->K, (long long)r->trials, (unsigned long long)r->seed);
+}
+
+/* The curves: exact as lines, Monte Carlo as markers, one color per quantity.
+ * lambda = 0 cannot sit on a log axis: it is drawn one decade left of the
+ * smallest positive lambda and labelled. */
+static nb_fig *bv_figure(const bv_run *r) {
+    nb_fig *fig = nb_fig_new(720, 440, 1, 1);
+    if (!fig) return NULL;
+    nb_panel *p = nb_fig_panel(fig, 0);
+    double x[CLI_LIST_MAX];
+    double minpos = INFINITY, maxpos = 0;
+    for (int i = 0; i < r->npts; i++)
+        if (r->param[i] > 0) minpos = fmin(minpos, r->param[i]), maxpos = fmax(maxpos, r->param[i]);
+    bool logx = r->model == MODEL_RIDGE && maxpos > 0;
+    double zero_at = isfinite(minpos) ? minpos / 10 : 1;
+    for (int i = 0; i < r->npts; i++) x[i] = logx && r->param[i] == 0 ? zero_at : r->param[i];
+    char title[160];
+    const char *what = r->model == MODEL_RIDGE ? (r->user_data ? "ridge regression" : "ridge regression")
+                       : r->model == MODEL_POLY ? "polynomial regression"
+                                                : "1-W-1 tanh network";
+    snprintf(title, sizeof title, "Bias–variance tradeoff: %s", what);
+    nb_panel_labels(p, title,
+                    r->model == MODEL_RIDGE ? "λ (ridge penalty)" : r->model == MODEL_POLY ? "polynomial degree" : "hidden width",
+                    "error at a test input (average)");
+    // polynomial and network variance spans orders of magnitude across the sweep
+    nb_panel_scale(p, logx, r->model != MODEL_RIDGE);
+    nb_panel_legend(p, r->model == MODEL_RIDGE ? NB_LEGEND_NW : NB_LEGEND_SW);
+    const char *names[4] = {"bias²", "variance", "noise σ²", "MSE"};
+    double ys[4][CLI_LIST_MAX], ye[4][CLI_LIST_MAX];
+    for (int i = 0; i < r->npts; i++) {
+        ys[0][i] = r->mc[i].bias2, ys[1][i] = r->mc[i].variance, ys[2][i] = r->mc[i].noise, ys[3][i] = r->mc[i].mse;
+        ye[0][i] = r->ex[i].bias2, ye[1][i] = r->ex[i].variance, ye[2][i] = r->ex[i].noise, ye[3][i] = r->ex[i].mse;
+    }
+    static const nb_marker marks[4] = {NB_MARKER_CIRCLE, NB_MARKER_SQUARE, NB_MARKER_TRIANGLE, NB_MARKER_DIAMOND};
+    for (int q = 0; q < 4; q++) {
+        char lab[64];
+        nb_style line = {.color = q + 1, .width = 2};
+        nb_style mark = {.color = q + 1, .width = -1, .marker = marks[q], .marker_size = 3.5};
+        if (r->model == MODEL_RIDGE) {
+            // one legend entry per quantity; the caption says lines are exact, markers Monte Carlo
+            snprintf(lab, sizeof lab, "%s", names[q]);
+            nb_plot_line(p, r->npts, x, ye[q], lab, &line);
+            nb_plot_points(p, r->npts, x, ys[q], NULL, NULL, &mark);
+        } else {
+            // no closed form: the Monte Carlo estimates, joined by a thin line to guide the eye
+            nb_style thin = {.color = q + 1, .width = 1, .marker = marks[q], .marker_size = 3.5};
+            nb_plot_line(p, r->npts, x, ys[q], names[q], &thin);
+        }
+    }
+    if (logx && r->param[0] == 0) {
+        nb_style gray = {.rgb = "#888888", .width = 1, .dash = 2};
+        bool has_zero = false;
+        for (int i = 0; i < r->npts; i++) has_zero |= r->param[i] == 0;
+        if (has_zero) {
+            nb_plot_refline(p, true, zero_at, NULL, &gray);
+            double top = 0;
+            for (int i = 0; i < r->npts; i++) top = fmax(top, fmax(ys[3][i], ye[3][i]));
+            // below the legend, which sits in the top-left corner
+            nb_plot_text(p, zero_at * 1.15, 0.6 * top, "λ = 0 (OLS)", 0, &gray);
+        }
+    }
+    char cap[256];
+    bv_describe(r, cap, sizeof cap);
+    nb_fig_caption(fig, cap);
+    nb_fig_caption(fig, r->model == MODEL_RIDGE ? "lines: exact values; markers: Monte Carlo estimates"
+                                                : "Monte Carlo estimates (no closed form: each trial draws a new training set)");
+    return fig;
+}
+
+/* Writes the CSV and the SVG together: both or, on an error, neither. */
+static int bv_outputs(const bv_run *r, const char *csv, const char *svg) {
+    nb_outfile fc = {0}, fs = {0};
+    nb_fig *fig = NULL;
+    int rc = 0;
+    if (csv && nb_outfile_open(&fc, csv) != NB_OK) return cli_error(CMD, "--csv: %s", nb_errmsg());
+    if (svg) {
+        fig = bv_figure(r);
+        if (!fig) rc = cli_error(CMD, "--svg: %s", nb_errmsg());
+        else if (nb_outfile_open(&fs, svg) != NB_OK) rc = cli_error(CMD, "--svg: %s", nb_errmsg());
+        else if (nb_fig_write(fig, fs.fp) != NB_OK) rc = cli_error(CMD, "--svg: %s: %s", svg, nb_errmsg());
+    }
+    if (!rc && csv) bv_write_csv(r, fc.fp);
+    if (!rc && csv && nb_outfile_commit(&fc, false) != NB_OK) rc = cli_error(CMD, "--csv: %s", nb_errmsg());
+    if (!rc && svg && nb_outfile_commit(&fs, false) != NB_OK) rc = cli_error(CMD, "--svg: %s", nb_errmsg());
+    if (rc) {
+        if (fc.fp) nb_outfile_abort(&fc);
+        if (fs.fp) nb_outfile_abort(&fs);
+    }
+    nb_fig_free(fig);
+    return rc;
+}
 
 int cmd_biasvar(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    return cli_error("biasvar", "not built yet");
+    static const cli_cmd cmd = {
+        "biasvar",
+        "[--x X.npy|.csv --theta T.npy|.csv --xtest XT.npy|.csv] | [--n N --d D --ntest K]\n"
+        "               --noise SIGMA --lambda L1,L2,... --trials T --seed S [--csv FILE] [--svg FILE]\n"
+        "               [--model ridge|poly|mlp] [--degree P1,P2,...] [--width W1,W2,...]",
+        "The bias-variance lab. Each trial draws fresh noise y = X theta + sigma eps, refits and\n"
+        "predicts at the test inputs; bias^2, variance (ddof 0), noise (from fresh test targets)\n"
+        "and MSE are estimated (MSE = bias^2 + variance + noise holds exactly) and, for ridge/OLS\n"
+        "(lambda = 0), printed beside their exact values. --model poly sweeps the degree and\n"
+        "--model mlp the width of a 1-W-1 tanh network on y = sin(2 pi x) + noise, x in [0,1],\n"
+        "with a new training set per trial (Monte Carlo only; the exact columns are empty).\n"
+        "Without --csv a table goes to stdout."};
+    const char *xp = NULL, *tp = NULL, *xtp = NULL, *csv = NULL, *svg = NULL, *model = "ridge";
+    long n = 0, d = 20, K = 0, trials = 1000, seed = 0, steps = 1000;
+    double noise = 1, lr = 0.02;
+    cli_list lambda = {{0}, 0}, degree = {{0}, 0}, width = {{0}, 0};
+    cli_opt opts[] = {
+        {"x", CLI_STR, &xp, "FILE", "training inputs X, n x d (.npy or CSV)", false},
+        {"theta", CLI_STR, &tp, "FILE", "true parameters, d values as a row or a column", false},
+        {"xtest", CLI_STR, &xtp, "FILE", "test inputs, K x d", false},
+        {"n", CLI_INT, &n, "N", "generated design: training points (default 100; poly/mlp: 30)", false},
+        {"d", CLI_INT, &d, "D", "generated design: features (default 20)", false},
+        {"ntest", CLI_INT, &K, "K", "test inputs (default 200; poly/mlp: 50, evenly spaced)", false},
+        {"noise", CLI_DOUBLE, &noise, "SIGMA", "noise standard deviation (default 1; poly/mlp: 0.3)", false},
+        {"lambda", CLI_DOUBLES, &lambda, "L1,L2,...", "ridge penalties >= 0 (default 0,1e-3,...,1e3; poly: one, default 0)", false},
+        {"trials", CLI_INT, &trials, "T", "Monte Carlo trials (default 1000; mlp: 100)", false},
+        {"seed", CLI_INT, &seed, "S", "seed of every random draw (default 0)", false},
+        {"model", CLI_STR, &model, "ridge|poly|mlp", "the estimator (default ridge)", false},
+        {"degree", CLI_INTS, &degree, "P1,P2,...", "poly: degrees to sweep (default 0..10)", false},
+        {"width", CLI_INTS, &width, "W1,W2,...", "mlp: hidden widths to sweep (default 1,2,4,8,16,32)", false},
+        {"steps", CLI_INT, &steps, "N", "mlp: full-batch Adam steps per fit (default 1000)", false},
+        {"lr", CLI_DOUBLE, &lr, "A", "mlp: Adam learning rate (default 0.02)", false},
+        {"csv", CLI_STR, &csv, "FILE", "write the table as CSV", false},
+        {"svg", CLI_STR, &svg, "FILE", "write the curves as SVG", false},
+    };
+    enum { NOPTS = sizeof opts / sizeof opts[0] };
+    int rc = cli_parse(&cmd, argc, argv, opts, NOPTS);
+    if (rc != CLI_OK) return rc == CLI_HELP ? 0 : rc;
+#define SEEN(name) (cli_find(opts, NOPTS, name)->seen)
+
+    bv_run r;
+    memset(&r, 0, sizeof r);
+    if (strcmp(model, "ridge") == 0) r.model = MODEL_RIDGE;
+    else if (strcmp(model, "poly") == 0) r.model = MODEL_POLY;
+    else if (strcmp(model, "mlp") == 0) r.model = MODEL_MLP;
+    else return cli_error(CMD, "--model: '%s' is not one of ridge, poly, mlp", model);
+    bool ridge = r.model == MODEL_RIDGE;
+    if (!(noise >= 0)) return cli_error(CMD, "--noise: must be >= 0, got %g", noise);
+    if (trials < 1) return cli_error(CMD, "--trials: must be >= 1, got %ld", trials);
+    if (seed < 0) return cli_error(CMD, "--seed: must be >= 0, got %ld", seed);
+    for (int i = 0; i < lambda.n; i++)
+        if (lambda.v[i] < 0) return cli_error(CMD, "--lambda: must be >= 0, got %g", lambda.v[i]);
+    if (SEEN("degree") && r.model != MODEL_POLY) return cli_error(CMD, "--degree applies to --model poly only");
+    if (SEEN("width") && r.model != MODEL_MLP) return cli_error(CMD, "--width applies to --model mlp only");
+    if ((SEEN("steps") || SEEN("lr")) && r.model != MODEL_MLP)
+        return cli_error(CMD, "--steps and --lr apply to --model mlp only");
+    if (r.model == MODEL_MLP && SEEN("lambda")) return cli_error(CMD, "--lambda does not apply to --model mlp");
+    if (r.model == MODEL_POLY && lambda.n > 1)
+        return cli_error(CMD, "--lambda: --model poly takes one ridge penalty (it sweeps --degree), got %d", lambda.n);
+    if (!ridge && SEEN("d")) return cli_error(CMD, "--d applies to --model ridge only (poly and mlp have one input)");
+    bool user = SEEN("x") || SEEN("theta") || SEEN("xtest");
+    if (user && !ridge) return cli_error(CMD, "--x, --theta and --xtest apply to --model ridge only");
+    if (user && (SEEN("n") || SEEN("d") || SEEN("ntest")))
+        return cli_error(CMD, "give either --x/--theta/--xtest or --n/--d/--ntest, not both");
+    if (user && !(xp && tp && xtp))
+        return cli_error(CMD, "--%s is missing: user data needs --x, --theta and --xtest", !xp ? "x" : !tp ? "theta" : "xtest");
+    if (r.model == MODEL_MLP && steps < 1) return cli_error(CMD, "--steps: must be >= 1, got %ld", steps);
+    if (r.model == MODEL_MLP && !(lr > 0)) return cli_error(CMD, "--lr: must be > 0, got %g", lr);
+    if (!SEEN("n")) n = ridge ? 100 : 30;
+    if (!SEEN("noise")) noise = ridge ? 1 : 0.3;
+    if (!SEEN("trials")) trials = r.model == MODEL_MLP ? 100 : 1000;
+    if (!SEEN("ntest")) K = ridge ? 200 : 50;
+    if (n < 1) return cli_error(CMD, "--n: must be >= 1, got %ld", n);
+    if (d < 1) return cli_error(CMD, "--d: must be >= 1, got %ld", d);
+    if (K < 1) return cli_error(CMD, "--ntest: must be >= 1, got %ld", K);
+    if (n > 1000000 || d > 10000 || K > 1000000)
+        return cli_error(CMD, "--n %ld, --d %ld, --ntest %ld: too large for this lab (limits 1e6, 1e4, 1e6)", n, d, K);
+    if ((double)trials * (double)(n + K + d) > 4e8)
+        return cli_error(CMD, "--trials %ld: %ld trials x %ld values each is too much memory for this lab", trials,
+                         trials, n + K + d);
+
+    r.sigma = noise, r.trials = trials, r.seed = (uint64_t)seed, r.steps = steps, r.lr = lr;
+    r.n = n, r.d = d, r.K = K, r.user_data = user;
+    if (ridge) {
+        static const double dflt[] = {0, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000};
+        if (lambda.n == 0) {
+            lambda.n = (int)(sizeof dflt / sizeof dflt[0]);
+            memcpy(lambda.v, dflt, sizeof dflt);
+        }
+        r.npts = lambda.n;
+        memcpy(r.param, lambda.v, sizeof(double) * (size_t)lambda.n);
+    } else if (r.model == MODEL_POLY) {
+        r.poly_lambda = lambda.n ? lambda.v[0] : 0;
+        if (degree.n == 0)
+            for (int p = 0; p <= 10; p++) degree.v[degree.n++] = p;
+        for (int i = 0; i < degree.n; i++)
+            if (degree.v[i] < 0 || degree.v[i] > 60)
+                return cli_error(CMD, "--degree: must be in 0..60, got %g", degree.v[i]);
+        r.npts = degree.n;
+        memcpy(r.param, degree.v, sizeof(double) * (size_t)degree.n);
+    } else {
+        static const double dflt[] = {1, 2, 4, 8, 16, 32};
+        if (width.n == 0) {
+            width.n = (int)(sizeof dflt / sizeof dflt[0]);
+            memcpy(width.v, dflt, sizeof dflt);
+        }
+        for (int i = 0; i < width.n; i++)
+            if (width.v[i] < 1 || width.v[i] > 4096) return cli_error(CMD, "--width: must be in 1..4096, got %g", width.v[i]);
+        r.npts = width.n;
+        memcpy(r.param, width.v, sizeof(double) * (size_t)width.n);
+    }
+    rc = user ? bv_load(&r, xp, tp, xtp) : ridge ? bv_generate(&r) : 0;
+    if (!rc) rc = bv_compute(&r);
+    if (!rc && (csv || svg)) rc = bv_outputs(&r, csv, svg);
+    if (!rc && !csv) bv_print_table(&r);
+    bv_free(&r);
+    return rc;
+#undef SEEN
 }
 
 int figures_biasvar(const char *dir) {
-    (void)dir;
-    return cli_error("figures", "bias-variance figures not built yet");
+    char path[4096];
+    bv_run r;
+    memset(&r, 0, sizeof r);
+    r.model = MODEL_RIDGE, r.n = 100, r.d = 20, r.K = 200, r.sigma = 1, r.trials = 1000, r.seed = 0;
+    static const double lam[] = {0, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};
+    r.npts = (int)(sizeof lam / sizeof lam[0]);
+    memcpy(r.param, lam, sizeof lam);
+    int rc = bv_generate(&r);
+    if (!rc) rc = bv_compute(&r);
+    snprintf(path, sizeof path, "%s/biasvar.svg", dir);
+    if (!rc) rc = bv_outputs(&r, NULL, path);
+    bv_free(&r);
+    if (rc) return rc;
+
+    memset(&r, 0, sizeof r);
+    r.model = MODEL_POLY, r.n = 30, r.K = 50, r.sigma = 0.3, r.trials = 1000, r.seed = 0;
+    for (int p = 0; p <= 10; p++) r.param[r.npts++] = p;
+    rc = bv_compute(&r);
+    snprintf(path, sizeof path, "%s/biasvar_degree.svg", dir);
+    if (!rc) rc = bv_outputs(&r, NULL, path);
+    return rc;
 }

@@ -63,37 +63,67 @@ nb_status nb_biasvar_exact(int64_t n, int64_t d, const double *X, const double *
     return NB_OK;
 }
 
-void lr_point_stats(int64_t T, const double *p, const double *y, nb_biasvar *acc) {
-    double pm = 0, ym = 0;
-    for (int64_t t = 0; t < T; t++) {
-        pm += p[t];
-        ym += y[t];
-    }
+void lr_point_stats(int64_t T, const double *p, double ybar, double noise, nb_biasvar *acc) {
+    double pm = 0;
+    for (int64_t t = 0; t < T; t++) pm += p[t];
     pm /= (double)T;
-    ym /= (double)T;
-    double var = 0, noise = 0, cross = 0;
+    double var = 0, cross = 0;
     for (int64_t t = 0; t < T; t++) {
-        double dp = p[t] - pm, dy = y[t] - ym, e = p[t] - ym;
+        double dp = p[t] - pm, e = p[t] - ybar;
         var += dp * dp;
-        noise += dy * dy;
         cross += e * e;
     }
     var /= (double)T;
-    noise /= (double)T;
     // pair average (1/T^2) sum_t sum_s (y_s - p_t)^2, the sum over s in closed form:
     // (1/T) sum_s (y_s - p)^2 = noise + (ybar - p)^2
     double mse = noise + cross / (double)T;
-    acc->bias2 += (pm - ym) * (pm - ym);
+    acc->bias2 += (pm - ybar) * (pm - ybar);
     acc->variance += var;
     acc->noise += noise;
     acc->mse += mse;
+}
+
+/* Gamma(a, 1) by Marsaglia and Tsang's squeeze (a >= 1), boosted for a < 1:
+ * Gamma(a) = Gamma(a + 1) U^(1/a). */
+static double gamma_draw(nb_rng *rng, double a) {
+    if (a < 1) {
+        double u = 1.0 - nb_rng_uniform(rng); // (0, 1]
+        return gamma_draw(rng, a + 1) * pow(u, 1.0 / a);
+    }
+    double dd = a - 1.0 / 3, c = 1.0 / sqrt(9 * dd);
+    for (;;) {
+        double x, v;
+        do {
+            x = nb_rng_normal(rng);
+            v = 1 + c * x;
+        } while (v <= 0);
+        v = v * v * v;
+        double u = nb_rng_uniform(rng);
+        if (u < 1 - 0.0331 * x * x * x * x) return dd * v;
+        if (log(u) < 0.5 * x * x + dd * (1 - v + log(v))) return dd * v;
+    }
+}
+
+void lr_draw_targets(nb_rng *rng, int64_t T, double f, double sigma, double *ybar, double *noise) {
+    // T fresh targets y_s = f + sigma eps_s enter the estimates only through their mean
+    // and ddof-0 variance, which are independent with ybar ~ N(f, sigma^2 / T) and
+    // T noise / sigma^2 ~ chi^2_{T-1} = 2 Gamma((T-1)/2): draw those two directly
+    *ybar = f + sigma * nb_rng_normal(rng) / sqrt((double)T);
+    *noise = T > 1 ? sigma * sigma * 2 * gamma_draw(rng, 0.5 * (double)(T - 1)) / (double)T : 0;
 }
 
 nb_status nb_biasvar_from_samples(int64_t K, int64_t T, const double *P, const double *Yt, nb_biasvar *out) {
     if (K < 1 || T < 1 || !P || !Yt || !out)
         return nb_fail(NB_EINVAL, "nb_biasvar_from_samples: bad arguments (K=%lld, T=%lld)", (long long)K, (long long)T);
     nb_biasvar acc = {0, 0, 0, 0};
-    for (int64_t k = 0; k < K; k++) lr_point_stats(T, P + k * T, Yt + k * T, &acc);
+    for (int64_t k = 0; k < K; k++) {
+        const double *y = Yt + k * T;
+        double ym = 0, nz = 0;
+        for (int64_t t = 0; t < T; t++) ym += y[t];
+        ym /= (double)T;
+        for (int64_t t = 0; t < T; t++) nz += (y[t] - ym) * (y[t] - ym);
+        lr_point_stats(T, P + k * T, ym, nz / (double)T, &acc);
+    }
     out->bias2 = acc.bias2 / (double)K;
     out->variance = acc.variance / (double)K;
     out->noise = acc.noise / (double)K;
@@ -101,41 +131,50 @@ nb_status nb_biasvar_from_samples(int64_t K, int64_t T, const double *P, const d
     return NB_OK;
 }
 
-nb_status nb_biasvar_mc(int64_t n, int64_t d, const double *X, const double *theta, double sigma, int64_t K,
-                        const double *Xtest, double lambda, int64_t trials, nb_rng *rng, nb_biasvar *out) {
+nb_status nb_biasvar_mc_sweep(int64_t n, int64_t d, const double *X, const double *theta, double sigma, int64_t K,
+                              const double *Xtest, int nl, const double *lambdas, int64_t trials, nb_rng *rng,
+                              nb_biasvar *out) {
     static const char fn[] = "nb_biasvar_mc";
-    nb_status s = check_lab(fn, n, d, X, theta, sigma, K, Xtest, lambda);
-    if (s) return s;
+    if (nl < 1 || !lambdas) return nb_fail(NB_EINVAL, "%s: no lambdas given", fn);
+    for (int l = 0; l < nl; l++) {
+        nb_status s = check_lab(fn, n, d, X, theta, sigma, K, Xtest, lambdas[l]);
+        if (s) return s;
+    }
     if (trials < 1) return nb_fail(NB_EINVAL, "%s: trials must be >= 1, got %lld", fn, (long long)trials);
     if (!rng || !out) return nb_fail(NB_EINVAL, "%s: rng or out is NULL", fn);
     int64_t T = trials;
-    // M (d x n), Y (n x T), Theta (d x T), P (K x T), Xtheta (n), f (K), one row of targets (T)
-    size_t sz = (size_t)(d * n + n * T + d * T + K * T + n + K + T);
+    // M (d x n), Y (n x T), Theta (d x T), P (K x T), Xtheta (n), f, ybar, noise (K each)
+    size_t sz = (size_t)(d * n + n * T + d * T + K * T + n + 3 * K);
     double *buf = malloc(sz * sizeof *buf);
     if (!buf) return nb_fail(NB_ENOMEM, "%s: out of memory for %lld trials", fn, (long long)T);
-    double *M = buf, *Y = M + d * n, *Th = Y + n * T, *P = Th + d * T, *Xth = P + K * T, *f = Xth + n, *yt = f + K;
-    s = nb_ridge_operator(n, d, X, lambda, M);
-    if (s) {
-        free(buf);
-        return s;
-    }
+    double *M = buf, *Y = M + d * n, *Th = Y + n * T, *P = Th + d * T, *Xth = P + K * T, *f = Xth + n, *yb = f + K,
+           *nz = yb + K;
     nb_gemm(NB_F64, false, false, n, 1, d, 1.0, X, d, theta, 1, 0.0, Xth, 1);
     nb_gemm(NB_F64, false, false, K, 1, d, 1.0, Xtest, d, theta, 1, 0.0, f, 1);
-    // every trial's training targets y = X theta + sigma eps, a column of Y
+    // every trial's training targets y = X theta + sigma eps, a column of Y; then the
+    // fresh test targets. One draw serves every lambda (common random numbers).
     for (int64_t i = 0; i < n; i++)
         for (int64_t t = 0; t < T; t++) Y[i * T + t] = Xth[i] + sigma * nb_rng_normal(rng);
-    // every trial's fit and its predictions: Theta = M Y, P = Xtest Theta
-    nb_gemm(NB_F64, false, false, d, T, n, 1.0, M, n, Y, T, 0.0, Th, T);
-    nb_gemm(NB_F64, false, false, K, T, d, 1.0, Xtest, d, Th, T, 0.0, P, T);
-    nb_biasvar acc = {0, 0, 0, 0};
-    for (int64_t k = 0; k < K; k++) {
-        for (int64_t t = 0; t < T; t++) yt[t] = f[k] + sigma * nb_rng_normal(rng);
-        lr_point_stats(T, P + k * T, yt, &acc);
+    for (int64_t k = 0; k < K; k++) lr_draw_targets(rng, T, f[k], sigma, &yb[k], &nz[k]);
+    nb_status s = NB_OK;
+    for (int l = 0; l < nl && !s; l++) {
+        s = nb_ridge_operator(n, d, X, lambdas[l], M);
+        if (s) break;
+        // every trial's fit and its predictions: Theta = M Y, P = Xtest Theta
+        nb_gemm(NB_F64, false, false, d, T, n, 1.0, M, n, Y, T, 0.0, Th, T);
+        nb_gemm(NB_F64, false, false, K, T, d, 1.0, Xtest, d, Th, T, 0.0, P, T);
+        nb_biasvar acc = {0, 0, 0, 0};
+        for (int64_t k = 0; k < K; k++) lr_point_stats(T, P + k * T, yb[k], nz[k], &acc);
+        out[l].bias2 = acc.bias2 / (double)K;
+        out[l].variance = acc.variance / (double)K;
+        out[l].noise = acc.noise / (double)K;
+        out[l].mse = acc.mse / (double)K;
     }
-    out->bias2 = acc.bias2 / (double)K;
-    out->variance = acc.variance / (double)K;
-    out->noise = acc.noise / (double)K;
-    out->mse = acc.mse / (double)K;
     free(buf);
-    return NB_OK;
+    return s;
+}
+
+nb_status nb_biasvar_mc(int64_t n, int64_t d, const double *X, const double *theta, double sigma, int64_t K,
+                        const double *Xtest, double lambda, int64_t trials, nb_rng *rng, nb_biasvar *out) {
+    return nb_biasvar_mc_sweep(n, d, X, theta, sigma, K, Xtest, 1, &lambda, trials, rng, out);
 }

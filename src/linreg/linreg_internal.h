@@ -9,7 +9,10 @@ bool lr_all_finite(const double *v, int64_t n);
 nb_status lr_check_design(const char *fn, int64_t n, int64_t d, const double *X, double lambda);
 /* A (d x d) = L with L L^T = X^T X + lambda I; NB_ENUM naming singular X^T X. */
 nb_status lr_factor(const char *fn, int64_t n, int64_t d, const double *X, double lambda, double *A);
-/* One test input's Monte Carlo statistics from its T predictions and T fresh targets. */
-void lr_point_stats(int64_t T, const double *p, const double *y, nb_biasvar *acc);
+/* Adds one test input's Monte Carlo statistics to acc, from its T predictions
+ * and the mean and ddof-0 variance of its T fresh targets. */
+void lr_point_stats(int64_t T, const double *p, double ybar, double noise, nb_biasvar *acc);
+/* The mean and ddof-0 variance of T fresh targets f + sigma eps, drawn directly. */
+void lr_draw_targets(nb_rng *rng, int64_t T, double f, double sigma, double *ybar, double *noise);
 
 #endif

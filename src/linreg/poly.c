@@ -33,11 +33,11 @@ nb_status nb_biasvar_poly(int degree, int64_t n, double sigma, int64_t K, double
                        "lower the degree, add points or use lambda > 0", fn, degree, degree + 1, (long long)n);
     if (!rng || !out) return nb_fail(NB_EINVAL, "%s: rng or out is NULL", fn);
     int64_t q = degree + 1, T = trials;
-    // Phi (n x q), y (n), Phitest (K x q), Theta (q x T), P (K x T), one row of targets (T), theta (q)
-    size_t sz = (size_t)(n * q + n + K * q + q * T + K * T + T + q);
+    // Phi (n x q), y (n), Phitest (K x q), Theta (q x T), P (K x T), theta (q)
+    size_t sz = (size_t)(n * q + n + K * q + q * T + K * T + q);
     double *buf = malloc(sz * sizeof *buf);
     if (!buf) return nb_fail(NB_ENOMEM, "%s: out of memory", fn);
-    double *Phi = buf, *y = Phi + n * q, *Pt = y + n, *Th = Pt + K * q, *P = Th + q * T, *yt = P + K * T, *th = yt + T;
+    double *Phi = buf, *y = Phi + n * q, *Pt = y + n, *Th = Pt + K * q, *P = Th + q * T, *th = P + K * T;
     for (int64_t k = 0; k < K; k++) legendre_row(((double)k + 0.5) / (double)K, degree, Pt + k * q);
     nb_status s = NB_OK;
     for (int64_t t = 0; t < T && !s; t++) {
@@ -58,8 +58,9 @@ nb_status nb_biasvar_poly(int degree, int64_t n, double sigma, int64_t K, double
     nb_biasvar acc = {0, 0, 0, 0};
     for (int64_t k = 0; k < K; k++) {
         double fk = sin(two_pi * ((double)k + 0.5) / (double)K);
-        for (int64_t t = 0; t < T; t++) yt[t] = fk + sigma * nb_rng_normal(rng);
-        lr_point_stats(T, P + k * T, yt, &acc);
+        double yb, nz;
+        lr_draw_targets(rng, T, fk, sigma, &yb, &nz);
+        lr_point_stats(T, P + k * T, yb, nz, &acc);
     }
     out->bias2 = acc.bias2 / (double)K;
     out->variance = acc.variance / (double)K;

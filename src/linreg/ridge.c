@@ -148,3 +148,34 @@ nb_status nb_lstsq_qr(int64_t n, int64_t d, const double *A, const double *y, do
     free(R);
     return s;
 }
+
+nb_status nb_ridge_fit_gd(int64_t n, int64_t d, const double *X, const double *y, double lambda,
+                          const nb_optim_config *cfg, int64_t steps, double *theta) {
+    nb_status s = lr_check_design("nb_ridge_fit_gd", n, d, X, lambda);
+    if (s) return s;
+    if (!y || !theta || !cfg) return nb_fail(NB_EINVAL, "nb_ridge_fit_gd: y, theta or cfg is NULL");
+    if (steps < 0) return nb_fail(NB_EINVAL, "nb_ridge_fit_gd: steps must be >= 0, got %lld", (long long)steps);
+    if (!lr_all_finite(y, n)) return nb_fail(NB_ENUM, "nb_ridge_fit_gd: y contains NaN or Inf");
+    nb_optim *o = nb_optim_new(cfg, NB_F64, d);
+    if (!o) return nb_errcode();
+    double *r = malloc((size_t)(n + d) * sizeof *r), *g = r + n;
+    if (!r) {
+        nb_optim_free(o);
+        return nb_fail(NB_ENOMEM, "nb_ridge_fit_gd: out of memory");
+    }
+    for (int64_t j = 0; j < d; j++) theta[j] = 0;
+    for (int64_t t = 0; t < steps && !s; t++) {
+        // r = X theta - y; g = (2/n) (X^T r + lambda theta)
+        memcpy(r, y, (size_t)n * sizeof *r);
+        nb_gemm(NB_F64, false, false, n, 1, d, 1.0, X, d, theta, 1, -1.0, r, 1);
+        for (int64_t j = 0; j < d; j++) g[j] = lambda * theta[j];
+        nb_gemm(NB_F64, true, false, d, 1, n, 1.0, X, d, r, 1, 1.0, g, 1);
+        for (int64_t j = 0; j < d; j++) g[j] *= 2.0 / (double)n;
+        s = nb_optim_step(o, theta, g);
+    }
+    if (!s && !lr_all_finite(theta, d))
+        s = nb_fail(NB_ENUM, "nb_ridge_fit_gd: diverged to NaN/Inf (learning rate %g too large?)", cfg->lr);
+    free(r);
+    nb_optim_free(o);
+    return s;
+}
