@@ -22,7 +22,8 @@
  *   nabla/gemm.h      the one GEMM entry point, threads
  *   nabla/optim.h     optimizers, schedules, gradient clipping
  *   nabla/linreg.h    OLS, ridge and the bias-variance lab
- *   nabla/data.h      IDX (MNIST), .npy and CSV readers
+ *   nabla/data.h      IDX (MNIST) datasets and minibatches
+ *   nabla/matrix_io.h .npy and CSV matrices in and out
  *   nabla/nn.h        layers, models, training, checkpoints
  *   nabla/io.h        atomic output files
  *   nabla/plot.h      SVG figures */
@@ -35,7 +36,9 @@
 #include "nabla/autodiff.h"
 #include "nabla/gemm.h"
 #include "nabla/optim.h"
+#include "nabla/linreg.h"
 #include "nabla/data.h"
+#include "nabla/matrix_io.h"
 #include "nabla/nn.h"
 #include "nabla/checkpoint.h"
 #include "nabla/io.h"
