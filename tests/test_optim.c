@@ -187,7 +187,7 @@ TEST(optim_trajectories_match_references) {
         bool ok = load_fixture(path, &fx);
         CHECK_MSG(ok, "cannot parse %s", path);
         if (!ok) continue;
-        double w;
+        double w = 0;
         if (fx.f32) {
             run_fixture(de->d_name, &fx, true, RTOL32, ATOL32, &w);
             if (w > worst[1]) worst[1] = w;

@@ -212,9 +212,16 @@ typedef struct coef {
     double eps;
 } coef;
 
+/* sqrt never sees a negative here, so errno handling only blocks vectorisation. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_ERRNO __attribute__((optimize("no-math-errno")))
+#else
+#define NO_ERRNO
+#endif
+
 /* The update body for one dtype over [lo, hi). T is float or double. */
 #define DEFINE_STEP(T, SQRT, NAME)                                                                  \
-    static void NAME(const nb_optim_config *c, const coef *k, int64_t lo, int64_t hi, T *restrict p, \
+    NO_ERRNO static void NAME(const nb_optim_config *c, const coef *k, int64_t lo, int64_t hi, T *restrict p, \
                      const T *restrict gr, T *restrict s0, T *restrict s1, T *restrict s2) {        \
         const T sign = (T)k->sign, wd = (T)k->wd, keep = (T)k->keep, nlr = (T)k->nlr;               \
         const T m = (T)k->m, damp1 = (T)k->damp1, b = (T)k->b, omb = (T)k->omb;                     \
