@@ -43,6 +43,11 @@ static void valid_ow(const conv_geom *g, int64_t kw, int64_t *lo, int64_t *hi) {
 }
 
 static void im2col(nb_dtype dt, const conv_geom *g, const void *xv, void *colv) {
+    /* Stride 1 with OW == W (a "same" convolution, the common case): each
+     * row of col is the plane shifted by (kh - pad, kw - pad), so it is one
+     * contiguous copy of the valid rows, after which the element per row
+     * that wrapped around from the neighbouring row is zeroed. */
+    bool same = g->s == 1 && g->OW == g->W;
     NB_DISPATCH(dt, T, {
         const T *x = xv;
         T *col = colv;
@@ -52,6 +57,29 @@ static void im2col(nb_dtype dt, const conv_geom *g, const void *xv, void *colv) 
                     T *row = col + ((c * g->KH + kh) * g->KW + kw) * g->P;
                     int64_t lo, hi;
                     valid_ow(g, kw, &lo, &hi);
+                    if (same) {
+                        int64_t dh = kh - g->pad, dw = kw - g->pad;
+                        int64_t oh0 = dh < 0 ? -dh : 0, oh1 = g->H - dh < g->OH ? g->H - dh : g->OH;
+                        if (oh1 < oh0) oh1 = oh0;
+                        memset(row, 0, (size_t)(oh0 * g->OW) * sizeof(T));
+                        memset(row + oh1 * g->OW, 0, (size_t)((g->OH - oh1) * g->OW) * sizeof(T));
+                        if (oh1 == oh0) continue;
+                        /* flat j = oh*W + ow reads x[j + dh*W + dw]; clip the ends of the run */
+                        int64_t j0 = oh0 * g->W, j1 = oh1 * g->W;
+                        const T *src = x + c * g->H * g->W + dh * g->W + dw;
+                        int64_t a = j0, e = j1;
+                        if (dw < 0) a = j0 - dw; /* first row's leading elements are padding */
+                        if (dw > 0) e = j1 - dw; /* last row's trailing elements are padding */
+                        for (int64_t j = j0; j < a; j++) row[j] = 0;
+                        memcpy(row + a, src + a, (size_t)(e - a) * sizeof(T));
+                        for (int64_t j = e; j < j1; j++) row[j] = 0;
+                        for (int64_t oh = oh0; oh < oh1; oh++) {
+                            T *r = row + oh * g->OW;
+                            for (int64_t ow = 0; ow < lo; ow++) r[ow] = 0;
+                            for (int64_t ow = hi; ow < g->OW; ow++) r[ow] = 0;
+                        }
+                        continue;
+                    }
                     for (int64_t oh = 0; oh < g->OH; oh++) {
                         T *dst = row + oh * g->OW;
                         int64_t ih = oh * g->s + kh - g->pad;
@@ -308,10 +336,10 @@ static void max_pool2d_backward(nb_node *n);
 const nb_op nb__op_max_pool2d = {"max_pool2d", max_pool2d_backward};
 
 /* One (H,W) plane -> (OH,OW): the window maxima and their offsets in the
- * plane. A candidate v replaces the running max m when m is not NaN and
- * !(v <= m): larger, or NaN. So the first maximum wins ties, and the first
- * NaN wins the window. Branch-free, so the k = 2 loop vectorises. */
-#define POOL_TAKE(v, m) ((m) == (m) && !((v) <= (m)))
+ * plane. A candidate v replaces the running max m when it is larger, or NaN:
+ * the first maximum wins ties (PyTorch's choice), and a NaN wins the window,
+ * so NaNs propagate. Selects, not branches, so the k = 2 loop vectorises. */
+#define POOL_TAKE(v, m) ((v) > (m) || (v) != (v))
 static void pool_plane(nb_dtype dt, const void *xv, void *yv, int32_t *idx, int64_t W, int64_t k,
                        int64_t OH, int64_t OW) {
     NB_DISPATCH(dt, T, {
