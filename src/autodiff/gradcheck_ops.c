@@ -110,7 +110,13 @@ static const gc_case cases[] = {
     {"mse", f_mse, 2, {2, 2}, {S(3, 4), S(3, 4)}, {ANY, ANY}, {0}, 0},
     {"conv2d", f_conv2d, 3, {4, 4, 1}, {S(2, 3, 5, 5), S(4, 3, 3, 3), S(4)}, {ANY, ANY, ANY}, {1, 1}, 0},
     {"conv2d", f_conv2d, 2, {4, 4}, {S(2, 2, 6, 5), S(3, 2, 2, 3)}, {ANY, ANY}, {2, 0}, 0},
+    {"conv2d", f_conv2d, 3, {4, 4, 1}, {S(2, 3, 7, 6), S(2, 3, 3, 3), S(2)}, {ANY, ANY, ANY}, {2, 1}, 0},
+    {"conv2d", f_conv2d, 2, {4, 4}, {S(3, 4, 3, 2), S(2, 4, 1, 1)}, {ANY, ANY}, {1, 0}, 0},
+    {"conv2d", f_conv2d, 3, {4, 4, 1}, {S(1, 2, 4, 3), S(3, 2, 1, 1), S(3)}, {ANY, ANY, ANY}, {1, 0}, 0},
+    {"conv2d", f_conv2d, 3, {4, 4, 1}, {S(2, 1, 4, 4), S(2, 1, 3, 3), S(2)}, {ANY, ANY, ANY}, {1, 2}, 0},
     {"max_pool2d", f_max_pool2d, 1, {4}, {S(2, 3, 4, 6)}, {DISTINCT}, {2}, 0},
+    {"max_pool2d", f_max_pool2d, 1, {4}, {S(2, 2, 7, 5)}, {DISTINCT}, {2}, 0},
+    {"max_pool2d", f_max_pool2d, 1, {4}, {S(1, 2, 6, 9)}, {DISTINCT}, {3}, 0},
 };
 #define NCASES (int)(sizeof cases / sizeof cases[0])
 
