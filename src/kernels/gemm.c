@@ -29,7 +29,7 @@ static _Thread_local struct {
 static void *pack_buffer(int which, size_t bytes) {
     if (bytes == 0) bytes = 64;
     if (tl_pack[which].cap < bytes) {
-        size_t cap = (bytes + 4095) / 4096 * 4096; /* aligned_alloc needs a multiple of the alignment */
+        size_t cap = (bytes + 63) / 64 * 64; /* aligned_alloc needs a multiple of the alignment */
         void *p = aligned_alloc(64, cap);
         if (!p) return NULL;
         free(tl_pack[which].p);
@@ -229,6 +229,11 @@ int nb_get_threads(void) {
 
 /* Below this many multiply-adds a second thread costs more than it saves. */
 #define NB_GEMM_PAR_MIN (1 << 20)
+/* How long to stay on one thread after seeing a late thread (seconds). */
+#define NB_BACKOFF_S 0.05
+#ifdef _OPENMP
+static _Atomic double backoff_until;
+#endif
 
 /* ---- the entry points ---- */
 
@@ -283,6 +288,7 @@ static void gemm_cblas(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int6
 }
 #endif
 
+#ifndef NB_USE_CBLAS
 /* One thread's share of the (possibly swapped) problem. */
 typedef struct gemm_job {
     const nb_gemm_impl *im;
@@ -313,6 +319,7 @@ static void share(int64_t len, int64_t unit, int t, int nt, int64_t *lo, int64_t
     if (*lo > len) *lo = len;
     if (*hi > len) *hi = len;
 }
+#endif
 
 void nb_gemm_ex(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A,
                 int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc,
@@ -343,6 +350,9 @@ void nb_gemm_ex(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, 
     }
     int nt = nb_get_threads();
     if ((double)M * (double)N * (double)K < NB_GEMM_PAR_MIN) nt = 1;
+#ifdef _OPENMP
+    if (nt > 1 && omp_get_wtime() < atomic_load(&backoff_until)) nt = 1;
+#endif
     bool ok = true;
     if (nt <= 1) {
         ok = run_part(&j, 0, j.M, 0, j.N);
@@ -353,9 +363,12 @@ void nb_gemm_ex(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, 
         const bool by_m = j.M >= (int64_t)nt * 4 * im->mr[d] && j.M >= j.N;
         _Atomic bool good = true;
 #ifdef _OPENMP
+        const double t_call = omp_get_wtime();
+        _Atomic double last_start = 0, longest = 0;
 #pragma omp parallel num_threads(nt)
         {
             int t = omp_get_thread_num(), n = omp_get_num_threads();
+            const double t0 = omp_get_wtime();
 #else
         for (int t = 0, n = nt; t < n; t++) {
 #endif
@@ -369,8 +382,23 @@ void nb_gemm_ex(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, 
                 r = run_part(&j, 0, j.M, lo, hi);
             }
             if (!r) atomic_store(&good, false);
+#ifdef _OPENMP
+            const double t1 = omp_get_wtime();
+#pragma omp critical(nb_gemm_timing)
+            {
+                if (t0 - t_call > last_start) last_start = t0 - t_call;
+                if (t1 - t0 > longest) longest = t1 - t0;
+            }
+#endif
         }
         ok = atomic_load(&good);
+#ifdef _OPENMP
+        /* A thread that started later than a whole share takes to compute
+         * means its core is busy with other work: waiting for it costs more
+         * than it brings, so run on one thread for a while. The result is
+         * the same either way (see the header). */
+        if (last_start > longest && last_start > 50e-6) atomic_store(&backoff_until, omp_get_wtime() + NB_BACKOFF_S);
+#endif
     }
     if (!ok) nb_fail(NB_ENOMEM, "nb_gemm: cannot allocate packing buffers (M=%lld N=%lld K=%lld)",
                      (long long)M, (long long)N, (long long)K);

@@ -225,9 +225,10 @@ static void packN_f32(float *dst, int W, const float *src, int64_t ldp, int64_t 
         float *d = dst + p * W;
         const float *s = src + p * ldp;
         for (int x = 0; x < W; x += 16) {
-            int left = w - x;
+            int left = w - x, room = W - x; /* W may be 8 (the A panels) */
             __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : left <= 0 ? 0 : (__mmask16)((1u << left) - 1);
-            _mm512_storeu_ps(d + x, _mm512_maskz_loadu_ps(m, s + x));
+            __mmask16 ms = room >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << room) - 1);
+            _mm512_mask_storeu_ps(d + x, ms, _mm512_maskz_loadu_ps(m, s + x));
         }
     }
 }
