@@ -360,7 +360,8 @@ int figures_biasvar(const char *dir) {
     char path[4096];
     bv_run r;
     memset(&r, 0, sizeof r);
-    r.model = MODEL_RIDGE, r.n = 100, r.d = 20, r.K = 200, r.sigma = 1, r.trials = 1000, r.seed = 0;
+    // n = 2d: OLS variance is large (about d/(n-d-1) sigma^2), so the U is pronounced
+    r.model = MODEL_RIDGE, r.n = 40, r.d = 20, r.K = 200, r.sigma = 1, r.trials = 1000, r.seed = 0;
     static const double lam[] = {0, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};
     r.npts = (int)(sizeof lam / sizeof lam[0]);
     memcpy(r.param, lam, sizeof lam);
