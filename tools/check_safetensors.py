@@ -94,14 +94,14 @@ def cmd_torch_eval(path):
     sys.path.insert(0, "/work/shared/peers")
     tensors, meta, _ = read(path)
     sd = {k: torch.from_numpy(np.frombuffer(raw, dtype=np.float32 if dt == "F32" else np.float64).copy()
-                              ).reshape(shape) for k, (dt, shape, raw) in tensors.items() if not k.startswith("optim.")}
+                              ).reshape(shape) for k, (dt, shape, raw) in tensors.items() if not k.startswith(("optim.", "rng."))}
     if meta["model"] == "mlp":
         hidden = [int(h) for h in meta["hidden"].split(",")]
         layers, prev = [], 784
         for h in hidden:
             layers += [nn.Linear(prev, h), nn.ReLU()]
             prev = h
-        m = nn.Sequential(nn.Flatten(), *layers, nn.Linear(prev, 10))
+        m = nn.Sequential(*layers, nn.Linear(prev, 10))  # as peers/torch_train.py
     else:
         m = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -112,7 +112,7 @@ def cmd_torch_eval(path):
     x, y = fmnist.load("t10k")
     mean, std = float(meta.get("norm_mean", "0")), float(meta.get("norm_std", "1"))
     xt = (torch.from_numpy(x.astype(np.float32) / 255.0) - mean) / std
-    xt = xt.reshape(-1, 1, 28, 28).to(sd[next(iter(sd))].dtype)
+    xt = xt.reshape((-1, 784) if meta["model"] == "mlp" else (-1, 1, 28, 28))
     with torch.no_grad():
         out = m(xt)
         loss = nn.functional.cross_entropy(out, torch.from_numpy(y.astype(np.int64))).item()
