@@ -348,6 +348,9 @@ int cmd_biasvar(int argc, char **argv) {
         memcpy(r.param, width.v, sizeof(double) * (size_t)width.n);
     }
     rc = user ? bv_load(&r, xp, tp, xtp) : ridge ? bv_generate(&r) : 0;
+    // the lab's products are small next to its random draws: below ~5e7 multiply-adds
+    // per penalty a second thread only spins at the GEMM's barriers, so run on one
+    if (!rc && (double)(r.n + r.K) * (double)r.d * (double)r.trials < 5e7) nb_set_threads(1);
     if (!rc) rc = bv_compute(&r);
     if (!rc && (csv || svg)) rc = bv_outputs(&r, csv, svg);
     if (!rc && !csv) bv_print_table(&r);

@@ -143,11 +143,12 @@ nb_status nb_biasvar_mc_sweep(int64_t n, int64_t d, const double *X, const doubl
     if (trials < 1) return nb_fail(NB_EINVAL, "%s: trials must be >= 1, got %lld", fn, (long long)trials);
     if (!rng || !out) return nb_fail(NB_EINVAL, "%s: rng or out is NULL", fn);
     int64_t T = trials;
-    // M (d x n), Y (n x T), Theta (d x T), P (K x T), Xtheta (n), f, ybar, noise (K each)
-    size_t sz = (size_t)(d * n + n * T + d * T + K * T + n + 3 * K);
+    // M (d x n), Y (n x T), Theta (d x T), P (PBLK x T), Xtheta (n), f, ybar, noise (K each)
+    enum { PBLK = 16 };
+    size_t sz = (size_t)(d * n + n * T + d * T + PBLK * T + n + 3 * K);
     double *buf = malloc(sz * sizeof *buf);
     if (!buf) return nb_fail(NB_ENOMEM, "%s: out of memory for %lld trials", fn, (long long)T);
-    double *M = buf, *Y = M + d * n, *Th = Y + n * T, *P = Th + d * T, *Xth = P + K * T, *f = Xth + n, *yb = f + K,
+    double *M = buf, *Y = M + d * n, *Th = Y + n * T, *P = Th + d * T, *Xth = P + PBLK * T, *f = Xth + n, *yb = f + K,
            *nz = yb + K;
     nb_gemm(NB_F64, false, false, n, 1, d, 1.0, X, d, theta, 1, 0.0, Xth, 1);
     nb_gemm(NB_F64, false, false, K, 1, d, 1.0, Xtest, d, theta, 1, 0.0, f, 1);
@@ -162,9 +163,13 @@ nb_status nb_biasvar_mc_sweep(int64_t n, int64_t d, const double *X, const doubl
         if (s) break;
         // every trial's fit and its predictions: Theta = M Y, P = Xtest Theta
         nb_gemm(NB_F64, false, false, d, T, n, 1.0, M, n, Y, T, 0.0, Th, T);
-        nb_gemm(NB_F64, false, false, K, T, d, 1.0, Xtest, d, Th, T, 0.0, P, T);
+        // a block of test inputs at a time, so P stays in cache: P_blk = Xtest_blk Theta
         nb_biasvar acc = {0, 0, 0, 0};
-        for (int64_t k = 0; k < K; k++) lr_point_stats(T, P + k * T, yb[k], nz[k], &acc);
+        for (int64_t k0 = 0; k0 < K; k0 += PBLK) {
+            int64_t kb = K - k0 < PBLK ? K - k0 : PBLK;
+            nb_gemm(NB_F64, false, false, kb, T, d, 1.0, Xtest + k0 * d, d, Th, T, 0.0, P, T);
+            for (int64_t k = 0; k < kb; k++) lr_point_stats(T, P + k * T, yb[k0 + k], nz[k0 + k], &acc);
+        }
         out[l].bias2 = acc.bias2 / (double)K;
         out[l].variance = acc.variance / (double)K;
         out[l].noise = acc.noise / (double)K;
