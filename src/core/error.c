@@ -1,6 +1,7 @@
 /* The one error path: a thread-local code and message. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "nabla/base.h"
 
@@ -16,10 +17,14 @@ void nb_clear_error(void) {
 }
 
 nb_status nb_fail(nb_status code, const char *fmt, ...) {
+    /* Format into a copy: callers wrap the last error, passing nb_errmsg()
+     * itself as an argument, and vsnprintf's output must not overlap it. */
+    char msg[sizeof err_msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err_msg, sizeof err_msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(err_msg, msg, sizeof msg);
     err_code = code;
     return code;
 }
