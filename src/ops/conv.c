@@ -99,17 +99,38 @@ static void im2col(nb_dtype dt, const conv_geom *g, const void *xv, void *colv) 
     });
 }
 
-/* dx (C,H,W) += col2im(dcol (K,P)): the adjoint of im2col. */
-static void col2im_add(nb_dtype dt, const conv_geom *g, const void *dcolv, void *dxv) {
+/* dx (C,H,W) += col2im(dcol (K,P)): the adjoint of im2col. For a "same"
+ * stride-1 convolution, as in im2col, each row of dcol adds into the plane
+ * as one contiguous run; its entries that belong to the padding are zeroed
+ * first (dcol is scratch), so the run adds 0 where it wraps between rows. */
+static void col2im_add(nb_dtype dt, const conv_geom *g, void *dcolv, void *dxv) {
+    bool same = g->s == 1 && g->OW == g->W;
     NB_DISPATCH(dt, T, {
-        const T *dcol = dcolv;
+        T *dcol = dcolv;
         T *dx = dxv;
         for (int64_t c = 0; c < g->C; c++)
             for (int64_t kh = 0; kh < g->KH; kh++)
                 for (int64_t kw = 0; kw < g->KW; kw++) {
-                    const T *row = dcol + ((c * g->KH + kh) * g->KW + kw) * g->P;
+                    T *row = dcol + ((c * g->KH + kh) * g->KW + kw) * g->P;
                     int64_t lo, hi;
                     valid_ow(g, kw, &lo, &hi);
+                    if (same) {
+                        int64_t dh = kh - g->pad, dw = kw - g->pad;
+                        int64_t oh0 = dh < 0 ? -dh : 0, oh1 = g->H - dh < g->OH ? g->H - dh : g->OH;
+                        if (oh1 <= oh0) continue;
+                        for (int64_t oh = oh0; oh < oh1; oh++) {
+                            T *r = row + oh * g->OW;
+                            for (int64_t ow = 0; ow < lo; ow++) r[ow] = 0;
+                            for (int64_t ow = hi; ow < g->OW; ow++) r[ow] = 0;
+                        }
+                        int64_t a = oh0 * g->W, e = oh1 * g->W;
+                        if (dw < 0) a -= dw;
+                        if (dw > 0) e -= dw;
+                        T *restrict dst = dx + c * g->H * g->W + dh * g->W + dw;
+                        const T *restrict src = row;
+                        for (int64_t j = a; j < e; j++) dst[j] += src[j];
+                        continue;
+                    }
                     for (int64_t oh = 0; oh < g->OH; oh++) {
                         int64_t ih = oh * g->s + kh - g->pad;
                         if (ih < 0 || ih >= g->H) continue;
