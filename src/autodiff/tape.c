@@ -36,7 +36,7 @@ nb_tensor *nb__op_out(nb_ctx *ctx, const nb_op *op, nb_dtype dt, int ndim, const
     if (!t->data) return NULL;
     t->dtype = dt;
     t->ndim = ndim;
-    memcpy(t->shape, shape, (size_t)ndim * sizeof *shape);
+    if (ndim) memcpy(t->shape, shape, (size_t)ndim * sizeof *shape);
     t->numel = n;
     t->ctx = ctx;
     if (want) {

@@ -7,19 +7,13 @@
 
 #include "kernels/vmath.h"
 
-/* On x86-64 each loop is compiled for AVX-512, AVX2 and the baseline, and the
- * loader picks one for this CPU; elsewhere it is plain portable C. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && !defined(NB_NO_CLONES)
-#define NB_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define NB_CLONES
-#endif
+#define INLINE static inline __attribute__((always_inline))
 
-static inline float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
+INLINE float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 /* e^t, t clamped to [-87.4, 88.8]: t = k ln2 + r, |r| <= ln2/2, e^t = 2^k p(r),
  * with 2^k applied as two halves so that each stays a normal float. */
-static inline float exp_core(float t) {
+INLINE float exp_core(float t) {
     t = clampf(t, -87.4f, 88.8f);
     /* round to nearest by the 1.5 * 2^23 trick, which vectorises */
     float k = (t * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
@@ -40,17 +34,8 @@ static inline float exp_core(float t) {
     return p * s1 * s2;
 }
 
-/* Past the float range: inf above, and 0 below e^-87.3 (denormals flush). */
-NB_CLONES void nb__vexp_f32(const float *x, float *y, int64_t n) {
-    for (int64_t i = 0; i < n; i++) {
-        float v = exp_core(x[i]);
-        v = x[i] > 88.72283f ? INFINITY : v;
-        y[i] = x[i] < -87.33654f ? 0.0f : v;
-    }
-}
-
 /* tanh: an odd polynomial near 0 (no cancellation), 1 - 2/(e^{2|x|} + 1) beyond. */
-static inline float tanh_core(float x) {
+INLINE float tanh_core(float x) {
     float a = clampf(fabsf(x), 0.0f, 10.0f), z = a * a; /* tanh(10) rounds to 1 */
     float q = -0.0057980998f;
     q = q * z + 0.020720281f;
@@ -62,11 +47,44 @@ static inline float tanh_core(float x) {
     return copysignf(a < 0.625f ? small : big, x);
 }
 
-NB_CLONES void nb__vtanh_f32(const float *x, float *y, int64_t n) {
-    for (int64_t i = 0; i < n; i++) y[i] = tanh_core(x[i]);
-}
+/* The loops, one copy per ISA; the first call picks the copy for this CPU.
+ * exp past the float range: inf above, 0 below e^-87.3 (denormals flush). */
+#define VMATH_LOOPS(ISA, ATTR)                                                          \
+    ATTR static void vexp_##ISA(const float *x, float *y, int64_t n) {                 \
+        for (int64_t i = 0; i < n; i++) {                                              \
+            float v = exp_core(x[i]);                                                  \
+            v = x[i] > 88.72283f ? INFINITY : v;                                       \
+            y[i] = x[i] < -87.33654f ? 0.0f : v;                                       \
+        }                                                                              \
+    }                                                                                  \
+    ATTR static void vtanh_##ISA(const float *x, float *y, int64_t n) {                \
+        for (int64_t i = 0; i < n; i++) y[i] = tanh_core(x[i]);                        \
+    }                                                                                  \
+    /* sigmoid(x) = 1 / (1 + e^-x) */                                                  \
+    ATTR static void vsigmoid_##ISA(const float *x, float *y, int64_t n) {             \
+        for (int64_t i = 0; i < n; i++) y[i] = 1.0f / (1.0f + exp_core(-x[i]));        \
+    }
 
-/* sigmoid(x) = 1 / (1 + e^-x), e^-x clamped so it neither overflows nor divides 0 */
-NB_CLONES void nb__vsigmoid_f32(const float *x, float *y, int64_t n) {
-    for (int64_t i = 0; i < n; i++) y[i] = 1.0f / (1.0f + exp_core(-x[i]));
-}
+typedef void (*vfn)(const float *, float *, int64_t);
+VMATH_LOOPS(base, )
+#if defined(__x86_64__) && defined(__GNUC__)
+VMATH_LOOPS(avx2, __attribute__((target("avx2,fma"))))
+VMATH_LOOPS(avx512, __attribute__((target("avx512f,avx2,fma"))))
+#define PICK(NAME)                                                                      \
+    (__builtin_cpu_supports("avx512f") ? NAME##_avx512                                  \
+     : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? NAME##_avx2   \
+                                                                        : NAME##_base)
+#else
+#define PICK(NAME) NAME##_base
+#endif
+
+/* A benign race: every thread that resolves stores the same pointer. */
+#define DISPATCH(NAME)                                                                  \
+    void nb__##NAME##_f32(const float *x, float *y, int64_t n) {                        \
+        static vfn fn;                                                                  \
+        if (!fn) fn = PICK(NAME);                                                       \
+        fn(x, y, n);                                                                    \
+    }
+DISPATCH(vexp)
+DISPATCH(vtanh)
+DISPATCH(vsigmoid)
