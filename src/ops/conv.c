@@ -42,6 +42,17 @@ static void valid_ow(const conv_geom *g, int64_t kw, int64_t *lo, int64_t *hi) {
     if (*hi < *lo) *hi = *lo;
 }
 
+/* Zeroes columns [0, lo) and [hi, OW) of rows [oh0, oh1) of an (OH,OW) row
+ * of col: a column at a time, since the runs are a pad wide (a memset call
+ * per row costs more than the stores). */
+#define zero_border(row, OW, oh0, oh1, lo, hi)                                   \
+    do {                                                                        \
+        for (int64_t ow_ = 0; ow_ < (lo); ow_++)                                \
+            for (int64_t oh_ = (oh0); oh_ < (oh1); oh_++) (row)[oh_ * (OW) + ow_] = 0; \
+        for (int64_t ow_ = (hi); ow_ < (OW); ow_++)                             \
+            for (int64_t oh_ = (oh0); oh_ < (oh1); oh_++) (row)[oh_ * (OW) + ow_] = 0; \
+    } while (0)
+
 static void im2col(nb_dtype dt, const conv_geom *g, const void *xv, void *colv) {
     /* Stride 1 with OW == W (a "same" convolution, the common case): each
      * row of col is the plane shifted by (kh - pad, kw - pad), so it is one
@@ -73,11 +84,7 @@ static void im2col(nb_dtype dt, const conv_geom *g, const void *xv, void *colv) 
                         for (int64_t j = j0; j < a; j++) row[j] = 0;
                         memcpy(row + a, src + a, (size_t)(e - a) * sizeof(T));
                         for (int64_t j = e; j < j1; j++) row[j] = 0;
-                        for (int64_t oh = oh0; oh < oh1; oh++) {
-                            T *r = row + oh * g->OW;
-                            for (int64_t ow = 0; ow < lo; ow++) r[ow] = 0;
-                            for (int64_t ow = hi; ow < g->OW; ow++) r[ow] = 0;
-                        }
+                        zero_border(row, g->OW, oh0, oh1, lo, hi);
                         continue;
                     }
                     for (int64_t oh = 0; oh < g->OH; oh++) {
@@ -118,11 +125,7 @@ static void col2im_add(nb_dtype dt, const conv_geom *g, void *dcolv, void *dxv) 
                         int64_t dh = kh - g->pad, dw = kw - g->pad;
                         int64_t oh0 = dh < 0 ? -dh : 0, oh1 = g->H - dh < g->OH ? g->H - dh : g->OH;
                         if (oh1 <= oh0) continue;
-                        for (int64_t oh = oh0; oh < oh1; oh++) {
-                            T *r = row + oh * g->OW;
-                            for (int64_t ow = 0; ow < lo; ow++) r[ow] = 0;
-                            for (int64_t ow = hi; ow < g->OW; ow++) r[ow] = 0;
-                        }
+                        zero_border(row, g->OW, oh0, oh1, lo, hi);
                         int64_t a = oh0 * g->W, e = oh1 * g->W;
                         if (dw < 0) a -= dw;
                         if (dw > 0) e -= dw;
