@@ -3,8 +3,11 @@
  * conv2d works one sample at a time: im2col unrolls x_n (C,H,W) into a
  * column matrix col_n (K,P), K = C*KH*KW, P = OH*OW, held in a per-thread
  * buffer small enough to stay in cache, and one GEMM makes the sample's
- * output y_n (F,P) = w (F,K) col_n. Samples go to threads. The backward
- * rebuilds col_n rather than keeping it (memory over a cheap recompute).
+ * output y_n (F,P) = w (F,K) col_n. The bias rides in the same GEMM as an
+ * extra column of w against a row of ones under col_n, so the backward's
+ * one product per sample gives dW and db together. Samples go to threads.
+ * The backward rebuilds col_n rather than keeping it (a cheap recompute
+ * from a cached x_n, against K*P floats per sample of saved memory).
  * Every sum that crosses samples (dW, db) is taken over fixed chunks of the
  * batch, each chunk in sample order, then the chunks in order: the result
  * depends on the shapes alone, never on the thread count. */
