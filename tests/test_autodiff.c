@@ -1,4 +1,5 @@
 /* The handout's worked problems, the tape's semantics, and gradcheck. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "test.h"
@@ -272,4 +273,30 @@ TEST(rng_is_reproducible_and_sane) {
     }
     CHECK(fabs(s / 1e5) < 0.02 && fabs(s2 / 1e5 - 1) < 0.02);
     for (int i = 0; i < 1000; i++) CHECK(nb_rng_below(&a, 7) < 7);
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The ziggurat against the normal CDF: Kolmogorov-Smirnov on 200k draws
+ * (the 0.1% critical value is 1.95/sqrt(n)), and the tail beyond R. */
+TEST(rng_normal_passes_kolmogorov_smirnov) {
+    enum { N = 200000 };
+    static double v[N];
+    nb_rng rng;
+    nb_rng_seed(&rng, 2024);
+    nb_rng_normals(&rng, N, v);
+    int tail = 0;
+    for (int i = 0; i < N; i++) tail += fabs(v[i]) > 3.6541528853610088;
+    qsort(v, N, sizeof v[0], cmp_double);
+    double d = 0;
+    for (int i = 0; i < N; i++) {
+        double F = 0.5 * erfc(-v[i] / sqrt(2.0));
+        d = fmax(d, fmax(fabs(F - (double)i / N), fabs(F - (double)(i + 1) / N)));
+    }
+    CHECK_MSG(d < 1.95 / sqrt((double)N), "KS distance %.5f", d);
+    /* P(|x| > R) = 2.58e-4: 51.6 expected, sd 7.2 */
+    CHECK_MSG(tail > 51.6 - 4 * 7.2 && tail < 51.6 + 4 * 7.2, "%d draws beyond R", tail);
 }

@@ -90,7 +90,8 @@ void nb_tensor_print(const nb_tensor *t, const char *name);
 void nb_rng_seed(nb_rng *rng, uint64_t seed);
 uint64_t nb_rng_u64(nb_rng *rng);
 double nb_rng_uniform(nb_rng *rng);  /* [0, 1), 53 random bits */
-double nb_rng_normal(nb_rng *rng);   /* N(0, 1), Box-Muller */
+double nb_rng_normal(nb_rng *rng);   /* N(0, 1), by a 256-layer ziggurat */
+void nb_rng_normals(nb_rng *rng, int64_t n, double *out); /* n draws of N(0, 1) */
 uint64_t nb_rng_below(nb_rng *rng, uint64_t n); /* uniform in [0, n), unbiased */
 
 /* ---- parameters: a model's tensors in one flat buffer --------------------- */
