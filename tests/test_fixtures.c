@@ -40,7 +40,7 @@ typedef struct fx_attr {
 } fx_attr;
 
 typedef struct fixture {
-    char file[128];
+    char file[256 + 1];
     char op[32];
     nb_dtype dt;
     fx_attr attr[FX_MAX_ATTRS];
