@@ -19,24 +19,38 @@
 /* Up to this many rows per thread, op(B) = B is read in place, unpacked. */
 #define NB_DIRECT_B_MAX_M 32
 
-/* ---- packing buffers: per thread, grow-only, so steady state never mallocs ---- */
+/* ---- packing buffers: a pool of grow-only slots, so steady state never mallocs ----
+ * Each thread's share of a GEMM takes a free slot for its duration. A pool
+ * rather than thread-local storage: OpenMP threads come and go, and a
+ * thread's buffers must not leave with it. */
 
-static _Thread_local struct {
-    void *p;
-    size_t cap;
-} tl_pack[2];
+#define NB_PACK_SLOTS 64
+typedef struct pack_slot {
+    atomic_flag busy;
+    void *p[2];
+    size_t cap[2];
+} pack_slot;
+static pack_slot pack_slots[NB_PACK_SLOTS] = {[0 ... NB_PACK_SLOTS - 1] = {ATOMIC_FLAG_INIT, {0}, {0}}};
 
-static void *pack_buffer(int which, size_t bytes) {
+static pack_slot *pack_acquire(void) {
+    for (;;)
+        for (int i = 0; i < NB_PACK_SLOTS; i++)
+            if (!atomic_flag_test_and_set_explicit(&pack_slots[i].busy, memory_order_acquire)) return &pack_slots[i];
+}
+
+static void pack_release(pack_slot *s) { atomic_flag_clear_explicit(&s->busy, memory_order_release); }
+
+static void *pack_buffer(pack_slot *s, int which, size_t bytes) {
     if (bytes == 0) bytes = 64;
-    if (tl_pack[which].cap < bytes) {
+    if (s->cap[which] < bytes) {
         size_t cap = (bytes + 63) / 64 * 64; /* aligned_alloc needs a multiple of the alignment */
         void *p = aligned_alloc(64, cap);
         if (!p) return NULL;
-        free(tl_pack[which].p);
-        tl_pack[which].p = p;
-        tl_pack[which].cap = cap;
+        free(s->p[which]);
+        s->p[which] = p;
+        s->cap[which] = cap;
     }
-    return tl_pack[which].p;
+    return s->p[which];
 }
 
 /* ---- the portable micro-kernel: 4 x 16 (f32) and 4 x 8 (f64) ---- */

@@ -95,9 +95,13 @@ TMPL_FN bool FN(drive)(const nb_gemm_impl *im, bool ta, bool tb, bool ctrans, in
     /* With few row panels to share it, packing op(B) costs more than it
      * saves: the kernel then reads row-major B in place. */
     const bool direct_b = !tb && m1 - m0 <= NB_DIRECT_B_MAX_M;
-    T *Ap = (T *)pack_buffer(0, (size_t)(mcap * KC) * sizeof(T));
-    T *Bp = direct_b ? NULL : (T *)pack_buffer(1, (size_t)(ncap * KC) * sizeof(T));
-    if (!Ap || (!direct_b && !Bp)) return false;
+    pack_slot *slot = pack_acquire();
+    T *Ap = (T *)pack_buffer(slot, 0, (size_t)(mcap * KC) * sizeof(T));
+    T *Bp = direct_b ? NULL : (T *)pack_buffer(slot, 1, (size_t)(ncap * KC) * sizeof(T));
+    if (!Ap || (!direct_b && !Bp)) {
+        pack_release(slot);
+        return false;
+    }
     T tile[NB_TILE_MAX];
     for (int64_t jc = n0; jc < n1; jc += NC) {
         const int64_t nc = n1 - jc < NC ? n1 - jc : NC;
@@ -131,6 +135,7 @@ TMPL_FN bool FN(drive)(const nb_gemm_impl *im, bool ta, bool tb, bool ctrans, in
             }
         }
     }
+    pack_release(slot);
     return true;
 }
 
