@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/cli.h"
@@ -108,6 +109,18 @@ static void on_step(void *user, int64_t step, int64_t nsteps, double loss, doubl
 }
 
 /* ---- the command ------------------------------------------------------------------ */
+
+/* Fails now, not after an hour of training, if an output cannot be written:
+ * a directory in the way, or a folder that does not exist or refuses files. */
+static int check_output(const char *flag, const char *path) {
+    struct stat st;
+    if (!path) return CLI_OK;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return cli_error("train", "--%s: %s is a directory", flag, path);
+    nb_outfile f;
+    if (nb_outfile_open(&f, path)) return cli_error("train", "--%s: %s", flag, nb_errmsg());
+    nb_outfile_abort(&f);
+    return CLI_OK;
+}
 
 static int load_data(const char *data, long limit, nb_dataset *train, nb_dataset *test) {
     const char *dir = nb_dataset_dir(data);
@@ -271,6 +284,7 @@ int cmd_train(int argc, char **argv) {
         return cli_error("train", "--limit %ld: must be at least 1", a.limit);
     nb_lr_schedule sched;
     if (nb_lr_schedule_parse(a.schedule, &sched)) return cli_error("train", "--schedule: %s", nb_errmsg());
+    if (check_output("save", a.save) || check_output("log", a.log) || check_output("svg", a.svg)) return CLI_ERR;
     if (a.threads > 0) nb_set_threads((int)a.threads);
 
     nb_trainer *t = NULL;
@@ -322,6 +336,12 @@ int cmd_train(int argc, char **argv) {
         goto done;
     }
 
+    if (a.resume && t->epoch == t->cfg.epochs) {
+        printf("# %s is at epoch %lld of %lld: nothing to train\n", a.resume, (long long)t->epoch,
+               (long long)t->cfg.epochs);
+        rc = 0;
+        goto done;
+    }
     int cap = (int)(t->cfg.epochs - t->epoch) + 1;
     epoch_row *rows = calloc((size_t)cap, sizeof *rows);
     int nrows = 0;

@@ -51,6 +51,7 @@ if command -v python3 > /dev/null 2>&1; then
     check safetensors_layout_independent_reader sh -c "python3 tools/check_safetensors.py read '$A' > /dev/null"
 fi
 
+KEEP0=$T_DIR/keep0.safetensors; cp "$A" "$KEEP0"
 # ---- SIGKILL at random moments: what is left always loads
 K=$T_DIR/k.safetensors
 kills=0
@@ -66,6 +67,9 @@ for i in 1 2 3 4 5 6 7 8; do
     rm -f "$K".tmp.*
 done
 check sigkill_really_killed [ $kills -ge 6 ]
+expect_ok resume_nothing_to_do -- train --data "$D" --resume "$A"
+check resume_nothing_to_do_says_so grep -q 'nothing to train' "$T_DIR/stdout"
+check resume_nothing_to_do_keeps cmp -s "$A" "$KEEP0"
 expect_ok resume_after_kill -- train --data "$D" --resume "$K" --epochs "$(($("$NABLA" eval --load "$K" --data "$D" | sed 's/.*epoch \([0-9]*\).*/\1/') + 1))"
 
 # ---- bad input: one line, exit 2, the checkpoint untouched
@@ -116,6 +120,10 @@ expect_error different_model_eval 'holds a different model: cnn .*, not the mlp 
 expect_error resume_contradicts_opt 'trained with adam, not --opt sgd' "$KEEP" -- train --data "$D" --resume "$KEEP" --opt sgd --save "$KEEP"
 expect_error resume_contradicts_lr '--lr 0.5 contradicts' "$KEEP" -- train --data "$D" --resume "$KEEP" --lr 0.5 --save "$KEEP"
 expect_error resume_past_epochs 'at epoch 3 already, past --epochs 2' "$KEEP" -- train --data "$D" --resume "$KEEP" --epochs 2 --save "$KEEP"
+mkdir -p "$T_DIR/adir.csv"
+expect_error log_is_dir '--log: .*adir.csv is a directory' "$KEEP" -- train $MLP --log "$T_DIR/adir.csv" --save "$KEEP"
+expect_error save_dir_missing '--save: .*/nodir/x.safetensors: cannot create' - -- train $MLP --save "$T_DIR/nodir/x.safetensors"
+expect_error svg_dir_missing '--svg: .*/nodir/x.svg: cannot create' "$KEEP" -- train $MLP --svg "$T_DIR/nodir/x.svg" --save "$KEEP"
 check bad_inputs_kept_checkpoint cmp -s "$A" "$KEEP"
 expect_error eval_no_load '--load is required' - -- eval --data "$D"
 expect_error eval_batch_0 '--batch 0' - -- eval --load "$A" --data "$D" --batch 0
