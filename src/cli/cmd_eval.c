@@ -14,12 +14,12 @@ static const cli_cmd eval_cmd = {
 
 int cmd_eval(int argc, char **argv) {
     const char *load = NULL, *data = NULL, *model = NULL;
-    long batch = 1000, limit = 0, threads = 0;
+    long batch = 256, limit = 0, threads = 0;
     cli_list hidden = {0};
     cli_opt opts[] = {
         {"load", CLI_STR, &load, "CKPT", "a checkpoint (safetensors) from nabla train", false},
         {"data", CLI_STR, &data, "DIR", "fashion-mnist or an MNIST-format directory", false},
-        {"batch", CLI_INT, &batch, "B", "evaluation batch (default 1000)", false},
+        {"batch", CLI_INT, &batch, "B", "evaluation batch (default 256)", false},
         {"limit", CLI_INT, &limit, "N", "only the first N test samples", false},
         {"threads", CLI_INT, &threads, "T", "threads (default: all cores)", false},
         {"model", CLI_STR, &model, "M", "expected model: mlp or cnn", false},

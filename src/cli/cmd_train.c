@@ -374,7 +374,8 @@ int cmd_train(int argc, char **argv) {
             goto free_rows;
         }
         double tl, ta;
-        if (nb_evaluate(t->model, t->ctx, &test, &t->cfg.norm, 1000, &tl, &ta)) {
+        /* the training batch (at least 64): the arena already holds a step of that size */
+        if (nb_evaluate(t->model, t->ctx, &test, &t->cfg.norm, t->cfg.batch > 64 ? t->cfg.batch : 64, &tl, &ta)) {
             rc = cli_lib_error("train");
             goto free_rows;
         }
