@@ -5,7 +5,9 @@
 #   MLP 784-256-256-10 SGD momentum (lr 0.1, m 0.9), MLP Adam (lr 1e-3), CNN Adam.
 # samples/s is the training loop only (best of RUNS); peak memory is the
 # process's maximum RSS (/usr/bin/time). Targets: >= 2x samples/s, <= 0.5x RSS
-# (printed as peer/nabla >= 2).
+# (printed as peer/nabla >= 2). Both run in the peer's tuned environment
+# (OMP_WAIT_POLICY=PASSIVE matters to nabla too: OpenMP's default spinning
+# waits cost 5x when other processes share the cores).
 set -u
 NABLA=${1:-build/nabla}
 PEERS=${PEERS:-../shared/peers}
@@ -25,7 +27,7 @@ bench() { # NAME MODEL OPT NABLA_FLAGS...
     name=$1 model=$2 opt=$3; shift 3
     best=0 mem=0 i=0
     while [ $i -lt "$RUNS" ]; do
-        /usr/bin/time -v -o "$tmp/time" "$NABLA" train --data fashion-mnist --model "$model" --epochs 1 \
+        OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE /usr/bin/time -v -o "$tmp/time" "$NABLA" train --data fashion-mnist --model "$model" --epochs 1 \
             --batch 128 --seed $i --threads "$THREADS" "$@" > "$tmp/out" 2>&1 || { cat "$tmp/out"; return 1; }
         sps=$(sed -n 's/^epoch 1\/1 .*  \([0-9]*\) samples\/s$/\1/p' "$tmp/out")
         echo "nabla   $name run $i: $(grep '^epoch' "$tmp/out")  peak RSS $(rss "$tmp/time") MB"
@@ -48,6 +50,6 @@ bench() { # NAME MODEL OPT NABLA_FLAGS...
     fi
 }
 
-bench "MLP SGD-momentum" mlp sgd --opt sgd --lr 0.1 --momentum 0.9
-bench "MLP Adam" mlp adam --opt adam --lr 1e-3
-bench "CNN Adam" cnn adam --opt adam --lr 1e-3
+[ -n "${ONLY:-}" ] && [ "$ONLY" != sgd ] || bench "MLP SGD-momentum" mlp sgd --opt sgd --lr 0.1 --momentum 0.9
+[ -n "${ONLY:-}" ] && [ "$ONLY" != adam ] || bench "MLP Adam" mlp adam --opt adam --lr 1e-3
+[ -n "${ONLY:-}" ] && [ "$ONLY" != cnn ] || bench "CNN Adam" cnn adam --opt adam --lr 1e-3
