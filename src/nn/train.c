@@ -106,11 +106,13 @@ nb_trainer *nb_trainer_new(const nb_model_desc *d, const nb_train_config *cfg) {
     return t;
 }
 
-/* A heap input tensor for b samples, reused while the size stays. */
+/* A heap input tensor for b samples, reused while the size stays; shaped as
+ * the model's first layer takes it, so the forward pass copies nothing. */
 static nb_tensor *batch_tensor(nb_tensor **slot, const nb_model_desc *d, int64_t b) {
     if (*slot && (*slot)->shape[0] == b) return *slot;
     nb_tensor_free(*slot);
-    *slot = nb_tensor_new(NB_F32, NB_SHAPE(b, (int64_t)d->channels * d->height * d->width));
+    if (d->kind == NB_MODEL_CNN) *slot = nb_tensor_new(NB_F32, NB_SHAPE(b, d->channels, d->height, d->width));
+    else *slot = nb_tensor_new(NB_F32, NB_SHAPE(b, (int64_t)d->channels * d->height * d->width));
     return *slot;
 }
 
