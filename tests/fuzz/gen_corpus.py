@@ -62,6 +62,21 @@ put("idx", "gz_bad_crc", g[:-8] + bytes([g[-8] ^ 0xFF]) + g[-7:])
 put("idx", "gz_garbage_after", g + b"garbage")
 put("idx", "gz_header_only", g[:10])
 
+# ---- a dataset directory: byte 0 is the labels file's length / 4 ---------
+def ds(images_b, labels_b):
+    assert len(labels_b) % 4 == 0 and len(labels_b) // 4 < 256
+    return bytes([len(labels_b) // 4]) + images_b + labels_b
+
+
+lab4 = idx([4], bytes([0, 9, 3, 3]))  # 12 bytes
+put("dataset", "ok", ds(idx([4, 2, 3]), lab4))
+put("dataset", "count_mismatch", ds(idx([3, 2, 3]), lab4))
+put("dataset", "label_10", ds(idx([4, 2, 3]), idx([4], bytes([0, 10, 3, 3]))))
+put("dataset", "zero_size", ds(idx([4, 0, 3]), lab4))
+put("dataset", "wide", ds(idx([4, 1, 5000]), lab4))
+put("dataset", "constant", ds(idx([4, 2, 2], bytes(16)), lab4))
+put("dataset", "empty", ds(idx([0, 28, 28]), idx([0])))
+
 # ---- .npy ------------------------------------------------------------------
 fix = os.path.join("tests", "fixtures", "npy")
 for name in sorted(os.listdir(fix)):

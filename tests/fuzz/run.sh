@@ -11,7 +11,7 @@ set -u
 cd "$(dirname "$0")/../.."
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-"idx idx_gz npy csv safetensors json cli"}
+targets=${*:-"idx idx_gz dataset npy csv safetensors json cli"}
 CC_FUZZ=${CC_FUZZ:-clang}
 B=${FUZZ_BUILD:-build/fuzz}
 W=${FUZZ_WORK:-$B/run}
