@@ -30,3 +30,13 @@ TEST(regress_fail_wraps_own_message) {
     nb_fail(NB_EINVAL, "%s: %s", "p", nb_errmsg());
     CHECK(strncmp(nb_errmsg(), "p: xxx", 6) == 0 && strlen(nb_errmsg()) < sizeof big);
 }
+
+/* nb_csv_read read a whole file before looking at it, so an endless device
+ * (--x /dev/zero, /dev/urandom) was read until memory ran out; binary data is
+ * now refused in the first block. */
+TEST(regress_csv_endless_binary_device) {
+    nb_matrix m;
+    CHECK_ERR(nb_csv_read(&m, "/dev/zero"), NB_EFORMAT, "/dev/zero: binary data, not CSV text");
+    CHECK(m.data == NULL);
+    CHECK_ERR(nb_csv_read(&m, "/dev/urandom"), NB_EFORMAT, "binary data");
+}

@@ -58,6 +58,13 @@ nb_status nb_csv_read(nb_matrix *m, const char *path) {
             text = t;
         }
         size_t got = fread(text + len, 1, cap - len, fp);
+        // binary data is refused as it arrives: an endless device (/dev/zero,
+        // /dev/urandom) would otherwise be read until memory runs out
+        if (memchr(text + len, '\0', got)) {
+            free(text);
+            fclose(fp);
+            return nb_fail(NB_EFORMAT, "%s: binary data, not CSV text", path);
+        }
         len += got;
         if (got == 0) break;
     }
