@@ -40,3 +40,56 @@ TEST(regress_csv_endless_binary_device) {
     CHECK(m.data == NULL);
     CHECK_ERR(nb_csv_read(&m, "/dev/urandom"), NB_EFORMAT, "binary data");
 }
+
+/* ---- the fuzzers' crashing inputs, replayed through the public readers ------ */
+
+static bool replay_idx(const char *path) {
+    for (int ndim = 1; ndim <= 4; ndim++) {
+        nb_idx idx;
+        if (nb_idx_read(path, ndim, &idx) == NB_OK) nb_idx_free(&idx);
+        else if (idx.data) return false;
+    }
+    return true;
+}
+static bool replay_npy(const char *path) {
+    nb_matrix m;
+    if (nb_npy_read(&m, path) == NB_OK) nb_matrix_free(&m);
+    return m.data == NULL;
+}
+static bool replay_csv(const char *path) {
+    nb_matrix m;
+    if (nb_csv_read(&m, path) == NB_OK) nb_matrix_free(&m);
+    return m.data == NULL;
+}
+static bool replay_safetensors(const char *path) {
+    nb_st_free(nb_st_read(path));
+    return true;
+}
+
+/* Runs fn on every file in tests/fuzz/regress/TARGET/ (none is fine); a crash
+ * is the failure, fn's false another. Returns the number of files. */
+static int replay(const char *target, bool (*fn)(const char *)) {
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/../fuzz/regress/%s", test_fixture_dir(), target);
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        CHECK_MSG(fn(path), "%s: a failed read left data behind", path);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+TEST(regress_fuzz_inputs) {
+    replay("idx", replay_idx);
+    replay("idx_gz", replay_idx); /* stored uncompressed; read raw they must fail cleanly too */
+    replay("npy", replay_npy);
+    replay("csv", replay_csv);
+    replay("safetensors", replay_safetensors);
+}
