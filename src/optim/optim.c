@@ -9,6 +9,12 @@
 
 #define MAX_STATE 3
 
+typedef struct coef coef;
+/* One step's update of [lo, hi): kind, knob bits (K_*), the step's scalars, param, grad, state arrays. */
+typedef void (*step_fn)(nb_optim_kind, unsigned, const coef *, int64_t, int64_t, void *, const void *, void *, void *,
+                        void *);
+static step_fn pick_step(nb_dtype dt);
+
 struct nb_optim {
     nb_optim_config cfg;
     nb_dtype dt;
@@ -18,6 +24,7 @@ struct nb_optim {
     int nstate;
     const char *names[MAX_STATE];
     void *state[MAX_STATE];
+    step_fn step; /* the kernel copy for dt and this CPU */
 };
 
 static const char *kind_names[NB_OPT_COUNT] = {"gd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw"};
@@ -153,6 +160,7 @@ nb_optim *nb_optim_new(const nb_optim_config *cfg, nb_dtype dt, int64_t n) {
     nb_optim *o = calloc(1, sizeof *o);
     if (!o) goto oom;
     o->cfg = *cfg, o->dt = dt, o->n = n, o->lr = cfg->lr;
+    o->step = pick_step(dt);
     switch (cfg->kind) {
     case NB_OPT_GD: break;
     case NB_OPT_MOMENTUM:
@@ -201,115 +209,127 @@ void nb_optim_free(nb_optim *o) {
 }
 
 /* Every scalar of one step, computed once in double (as torch's Python does). */
-typedef struct coef {
+struct coef {
     double sign, wd, keep;   /* g <- sign g + wd theta; theta <- keep theta first */
     double nlr;              /* -lr, or -clr (Adagrad), or -lr / (1 - beta1^t) (Adam) */
     double m, damp1;         /* momentum, 1 - dampening */
-    bool first;              /* torch's first momentum step: v = g */
     double b, omb;           /* RMSprop beta, 1 - beta; Adagrad: b is its factor */
     double b1, omb1, b2, omb2;
     double bc2, bc2s;        /* 1 - beta2^t and its square root */
     double eps;
-} coef;
+};
 
-/* sqrt never sees a negative here, so errno handling only blocks vectorisation. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define NO_ERRNO __attribute__((optimize("no-math-errno")))
-#else
-#define NO_ERRNO
+/* The knobs that change a loop's shape, as bits of the kernels' fl. */
+enum {
+    K_INSIDE = 1,    /* eps inside the root */
+    K_FIRST = 2,     /* torch's first momentum step: v = g */
+    K_NESTEROV = 4,
+    K_CENTERED = 8,  /* RMSprop */
+    K_MOMENTUM = 16, /* RMSprop's momentum buffer */
+    K_AMSGRAD = 32,
+};
+
+/* Kernel copies, one per dtype and instruction set. The loops are written
+ * with vector types rather than left to the auto-vectoriser: C's sqrt may set
+ * errno, which keeps gcc and clang from vectorising it (and the optimize
+ * attribute does not lift that), while the vector sqrt instructions are the
+ * same correctly rounded operation. No copy may fuse a multiply-add: every
+ * copy must round like the scalar one, so results do not depend on the CPU. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
 #endif
 
-/* The update body for one dtype over [lo, hi). T is float or double. */
-#define DEFINE_STEP(T, SQRT, NAME)                                                                  \
-    NO_ERRNO static void NAME(const nb_optim_config *c, const coef *k, int64_t lo, int64_t hi, T *restrict p, \
-                     const T *restrict gr, T *restrict s0, T *restrict s1, T *restrict s2) {        \
-        const T sign = (T)k->sign, wd = (T)k->wd, keep = (T)k->keep, nlr = (T)k->nlr;               \
-        const T m = (T)k->m, damp1 = (T)k->damp1, b = (T)k->b, omb = (T)k->omb;                     \
-        const T b1 = (T)k->b1, omb1 = (T)k->omb1, b2 = (T)k->b2, omb2 = (T)k->omb2;                 \
-        const T bc2 = (T)k->bc2, bc2s = (T)k->bc2s, eps = (T)k->eps;                                \
-        const bool inside = c->eps_inside, decouple = c->decoupled_decay;                           \
-        switch (c->kind) {                                                                          \
-        case NB_OPT_GD:                                                                             \
-            /* theta <- theta - lr g */                                                            \
-            for (int64_t i = lo; i < hi; i++) {                                                     \
-                T pi = decouple ? keep * p[i] : p[i];                                               \
-                T g = sign * gr[i] + wd * pi;                                                       \
-                p[i] = pi + nlr * g;                                                                \
-            }                                                                                       \
-            break;                                                                                  \
-        case NB_OPT_MOMENTUM:                                                                       \
-        case NB_OPT_NESTEROV: {                                                                     \
-            /* v <- m v + (1 - tau) g (torch: v1 = g); theta <- theta - lr v, or - lr (g + m v)  */  \
-            const bool nest = c->kind == NB_OPT_NESTEROV, first = k->first;                         \
-            for (int64_t i = lo; i < hi; i++) {                                                     \
-                T pi = decouple ? keep * p[i] : p[i];                                               \
-                T g = sign * gr[i] + wd * pi;                                                       \
-                T v = first ? g : m * s0[i] + damp1 * g;                                            \
-                s0[i] = v;                                                                          \
-                p[i] = pi + nlr * (nest ? g + m * v : v);                                           \
-            }                                                                                       \
-            break;                                                                                  \
-        }                                                                                           \
-        case NB_OPT_RMSPROP: {                                                                      \
-            /* s <- b s + (1-b) g^2 (centered: minus gbar^2); theta <- theta - lr g / sqrt(s + eps) \
-               (torch: / (sqrt(s) + eps)); with momentum: u <- m u + g / den, theta -= lr u */       \
-            T *sq = s0, *ga = c->centered ? s1 : NULL, *mb = c->momentum > 0 ? (c->centered ? s2 : s1) : NULL; \
-            for (int64_t i = lo; i < hi; i++) {                                                     \
-                T pi = decouple ? keep * p[i] : p[i];                                               \
-                T g = sign * gr[i] + wd * pi;                                                       \
-                T s = b * sq[i] + omb * g * g;                                                      \
-                sq[i] = s;                                                                          \
-                if (ga) {                                                                           \
-                    T a = b * ga[i] + omb * g;                                                      \
-                    ga[i] = a;                                                                      \
-                    s = s - a * a;                                                                  \
-                }                                                                                   \
-                T den = inside ? SQRT(s + eps) : SQRT(s) + eps;                                     \
-                if (mb) {                                                                           \
-                    T u = m * mb[i] + g / den;                                                      \
-                    mb[i] = u;                                                                      \
-                    p[i] = pi + nlr * u;                                                            \
-                } else                                                                              \
-                    p[i] = pi + nlr * (g / den);                                                    \
-            }                                                                                       \
-            break;                                                                                  \
-        }                                                                                           \
-        case NB_OPT_ADAGRAD:                                                                        \
-            /* s <- s + beta g^2; theta <- theta - lr_t g / sqrt(s + eps) (torch: / (sqrt(s) + eps)) */ \
-            for (int64_t i = lo; i < hi; i++) {                                                     \
-                T pi = decouple ? keep * p[i] : p[i];                                               \
-                T g = sign * gr[i] + wd * pi;                                                       \
-                T s = s0[i] + b * g * g;                                                            \
-                s0[i] = s;                                                                          \
-                T den = inside ? SQRT(s + eps) : SQRT(s) + eps;                                     \
-                p[i] = pi + nlr * (g / den);                                                        \
-            }                                                                                       \
-            break;                                                                                  \
-        case NB_OPT_ADAM:                                                                           \
-        case NB_OPT_ADAMW: {                                                                        \
-            /* m <- b1 m + (1-b1) g; v <- b2 v + (1-b2) g^2; theta <- theta - lr m^ / sqrt(v^ + eps) \
-               (torch: / (sqrt(v^) + eps)), m^ = m/(1-b1^t), v^ = v/(1-b2^t) (amsgrad: max v)   */  \
-            const bool ams = c->amsgrad;                                                            \
-            for (int64_t i = lo; i < hi; i++) {                                                     \
-                T pi = decouple ? keep * p[i] : p[i];                                               \
-                T g = sign * gr[i] + wd * pi;                                                       \
-                T mm = b1 * s0[i] + omb1 * g;                                                       \
-                T v = b2 * s1[i] + omb2 * g * g;                                                    \
-                s0[i] = mm, s1[i] = v;                                                              \
-                if (ams) {                                                                          \
-                    if (s2[i] > v) v = s2[i];                                                       \
-                    s2[i] = v;                                                                      \
-                }                                                                                   \
-                T den = inside ? SQRT(v / bc2 + eps) : SQRT(v) / bc2s + eps;                        \
-                p[i] = pi + nlr * (mm / den);                                                       \
-            }                                                                                       \
-            break;                                                                                  \
-        }                                                                                           \
-        }                                                                                           \
-    }
+#define ATTR
+#define T double
+#define V double
+#define W 1
+#define LD(p) (*(p))
+#define ST(p, v) (*(p) = (v))
+#define SPLAT(x) (x)
+#define SQRT(v) sqrt(v)
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define SFX f64_scalar
+#include "step_tmpl.h"
 
-DEFINE_STEP(double, sqrt, step_f64)
-DEFINE_STEP(float, sqrtf, step_f32)
+#define ATTR
+#define T float
+#define V float
+#define W 1
+#define LD(p) (*(p))
+#define ST(p, v) (*(p) = (v))
+#define SPLAT(x) (x)
+#define SQRT(v) sqrtf(v)
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define SFX f32_scalar
+#include "step_tmpl.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/* SSE2 is part of x86-64: no target attribute. */
+#define ATTR
+#define T float
+#define V __m128
+#define W 4
+#define LD(p) _mm_loadu_ps(p)
+#define ST(p, v) _mm_storeu_ps((p), (v))
+#define SPLAT(x) _mm_set1_ps(x)
+#define SQRT(v) _mm_sqrt_ps(v)
+#define MAX(a, b) _mm_max_ps((a), (b))
+#define SFX f32_sse
+#define TAIL f32_scalar
+#include "step_tmpl.h"
+
+#define ATTR
+#define T double
+#define V __m128d
+#define W 2
+#define LD(p) _mm_loadu_pd(p)
+#define ST(p, v) _mm_storeu_pd((p), (v))
+#define SPLAT(x) _mm_set1_pd(x)
+#define SQRT(v) _mm_sqrt_pd(v)
+#define MAX(a, b) _mm_max_pd((a), (b))
+#define SFX f64_sse
+#define TAIL f64_scalar
+#include "step_tmpl.h"
+
+/* AVX-512F alone: without fma in the target nothing can fuse. */
+#define ATTR __attribute__((target("avx512f")))
+#define T float
+#define V __m512
+#define W 16
+#define LD(p) _mm512_loadu_ps(p)
+#define ST(p, v) _mm512_storeu_ps((p), (v))
+#define SPLAT(x) _mm512_set1_ps(x)
+#define SQRT(v) _mm512_sqrt_ps(v)
+#define MAX(a, b) _mm512_max_ps((a), (b))
+#define SFX f32_avx512
+#define TAIL f32_scalar
+#include "step_tmpl.h"
+
+#define ATTR __attribute__((target("avx512f")))
+#define T double
+#define V __m512d
+#define W 8
+#define LD(p) _mm512_loadu_pd(p)
+#define ST(p, v) _mm512_storeu_pd((p), (v))
+#define SPLAT(x) _mm512_set1_pd(x)
+#define SQRT(v) _mm512_sqrt_pd(v)
+#define MAX(a, b) _mm512_max_pd((a), (b))
+#define SFX f64_avx512
+#define TAIL f64_scalar
+#include "step_tmpl.h"
+#endif
+
+/* The widest copy this CPU runs. */
+static step_fn pick_step(nb_dtype dt) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx512f")) return dt == NB_F64 ? step_f64_avx512 : step_f32_avx512;
+    return dt == NB_F64 ? step_f64_sse : step_f32_sse;
+#else
+    return dt == NB_F64 ? step_f64_scalar : step_f32_scalar;
+#endif
+}
 
 nb_status nb_optim_step(nb_optim *o, void *param, const void *grad) {
     if (!o) return nb_fail(NB_EINVAL, "nb_optim_step: NULL optimizer");
@@ -323,7 +343,6 @@ nb_status nb_optim_step(nb_optim *o, void *param, const void *grad) {
     k.keep = c->decoupled_decay ? 1 - lr * c->weight_decay : 1;
     k.nlr = -lr;
     k.m = c->momentum, k.damp1 = 1 - c->dampening;
-    k.first = c->momentum_first_grad && t == 1;
     k.b = c->beta, k.omb = 1 - c->beta;
     k.b1 = c->beta1, k.omb1 = 1 - c->beta1, k.b2 = c->beta2, k.omb2 = 1 - c->beta2;
     k.bc2 = k.bc2s = 1;
@@ -334,28 +353,21 @@ nb_status nb_optim_step(nb_optim *o, void *param, const void *grad) {
         k.bc2 = 1 - pow(c->beta2, (double)t);
         k.bc2s = sqrt(k.bc2);
     }
+    unsigned fl = (c->eps_inside ? K_INSIDE : 0) | (c->momentum_first_grad && t == 1 ? K_FIRST : 0) |
+                  (c->kind == NB_OPT_NESTEROV ? K_NESTEROV : 0) | (c->centered ? K_CENTERED : 0) |
+                  (c->kind == NB_OPT_RMSPROP && c->momentum > 0 ? K_MOMENTUM : 0) | (c->amsgrad ? K_AMSGRAD : 0);
     /* Elementwise, so any split gives the same bits: threads only for big buffers. */
     enum { BLOCK = 16384 };
     int64_t n = o->n, nblk = (n + BLOCK - 1) / BLOCK;
     void *s0 = o->state[0], *s1 = o->state[1], *s2 = o->state[2];
-    if (o->dt == NB_F64) {
-        if (nblk <= 4) step_f64(c, &k, 0, n, param, grad, s0, s1, s2);
-        else {
+    step_fn step = o->step;
+    if (nblk <= 4) step(c->kind, fl, &k, 0, n, param, grad, s0, s1, s2);
+    else {
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static)
 #endif
-            for (int64_t b = 0; b < nblk; b++)
-                step_f64(c, &k, b * BLOCK, b * BLOCK + BLOCK < n ? b * BLOCK + BLOCK : n, param, grad, s0, s1, s2);
-        }
-    } else {
-        if (nblk <= 4) step_f32(c, &k, 0, n, param, grad, s0, s1, s2);
-        else {
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static)
-#endif
-            for (int64_t b = 0; b < nblk; b++)
-                step_f32(c, &k, b * BLOCK, b * BLOCK + BLOCK < n ? b * BLOCK + BLOCK : n, param, grad, s0, s1, s2);
-        }
+        for (int64_t b = 0; b < nblk; b++)
+            step(c->kind, fl, &k, b * BLOCK, b * BLOCK + BLOCK < n ? b * BLOCK + BLOCK : n, param, grad, s0, s1, s2);
     }
     return NB_OK;
 }
