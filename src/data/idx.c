@@ -246,6 +246,10 @@ void nb_dataset_gather(const nb_dataset *ds, const int64_t *idx, int64_t start, 
     for (int64_t i = 0; i < count; i++) {
         int64_t k = idx ? idx[start + i] : start + i;
         const uint8_t *restrict src = ds->pixels + k * d;
+#if defined(__GNUC__)
+        if (idx && i + 1 < count) /* shuffled rows are cache misses: fetch the next one now */
+            for (int64_t j = 0; j < d; j += 64) __builtin_prefetch(ds->pixels + idx[start + i + 1] * d + j);
+#endif
         float *restrict dst = x + i * d;
         if (plain)
             for (int64_t j = 0; j < d; j++) dst[j] = (float)src[j] / 255.0f;
