@@ -18,10 +18,12 @@
  *     }
  *
  * A checkpoint is a safetensors file holding the parameters (with PyTorch's
- * names and layouts, so torch's load_state_dict takes them), the optimizer
- * state, the RNG state, and in __metadata__ the model, the optimizer and its
- * hyperparameters, the epoch and the step: resuming from it continues bit
- * for bit as if the run had never stopped. */
+ * names and layouts, so torch's load_state_dict takes them once the "optim."
+ * and "rng." entries are left out), the optimizer state per parameter
+ * ("optim.0.weight.exp_avg", ...), the RNG state ("rng.state"), and in
+ * __metadata__ the model, the optimizer and its hyperparameters, the epoch
+ * and the step: resuming from it continues bit for bit as if the run had
+ * never stopped. */
 #ifndef NABLA_NN_H
 #define NABLA_NN_H
 

@@ -1,8 +1,10 @@
 /* Checkpoints: a trainer's whole state as one safetensors file.
  *
  * Tensors: the parameters under PyTorch's names and layouts (linear weights
- * transposed to (out, in)), "optim.<state>" for each optimizer state array
- * (flat, in the parameters' buffer layout), "rng.state" (U64 x 4).
+ * transposed to (out, in)); "optim.<param>.<state>" for each optimizer state
+ * (exp_avg, momentum_buffer, ...), per parameter and in its layout, so the
+ * file does not depend on how the flat buffers are padded; "rng.state"
+ * (U64 x 4).
  * __metadata__: the model, the optimizer and every one of its knobs, the
  * training settings, the epoch and the step. Numbers are printed with %.17g
  * (%.9g for floats), which read back to the same bits, so a resumed run
@@ -39,6 +41,33 @@ static void put(meta_buf *m, const char *key, const char *fmt, ...) {
 static void transpose(const float *src, float *dst, int64_t rows, int64_t cols) {
     for (int64_t i = 0; i < rows; i++)
         for (int64_t j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
+}
+
+/* Saves n floats laid out like parameter p (src) under name, in torch's layout. */
+static nb_status save_like(nb_st_writer *w, const char *path, const nb_tensor *p, const float *src,
+                           const char *name, float **tmp) {
+    if (p->ndim != 2) return nb_st_writer_add(w, name, NB_ST_F32, p->ndim, p->shape, src);
+    float *tt = realloc(*tmp, (size_t)p->numel * sizeof *tt); /* a linear weight: ours (in, out) */
+    if (!tt) return nb_fail(NB_ENOMEM, "%s: out of memory", path);
+    *tmp = tt;
+    transpose(src, tt, p->shape[0], p->shape[1]);
+    return nb_st_writer_add(w, name, NB_ST_F32, NB_SHAPE(p->shape[1], p->shape[0]), tt);
+}
+
+/* The inverse: name's values, checked against p's (torch) shape, into dst. */
+static nb_status load_like(const nb_safetensors *st, const nb_tensor *p, float *dst, const char *name, float **tmp) {
+    if (p->ndim != 2) return nb_st_get(st, name, NB_ST_F32, p->ndim, p->shape, dst);
+    float *tt = realloc(*tmp, (size_t)p->numel * sizeof *tt);
+    if (!tt) return nb_fail(NB_ENOMEM, "%s: out of memory", st->path);
+    *tmp = tt;
+    nb_status s = nb_st_get(st, name, NB_ST_F32, NB_SHAPE(p->shape[1], p->shape[0]), tt);
+    if (!s) transpose(tt, dst, p->shape[1], p->shape[0]);
+    return s;
+}
+
+/* Where parameter i starts in the flat buffers (an offset in floats). */
+static int64_t param_offset(nb_params *ps, int i) {
+    return (const float *)nb_params_tensor(ps, i)->data - (const float *)nb_params_data(ps);
 }
 
 nb_status nb_checkpoint_save(const nb_trainer *t, const char *path) {
@@ -89,29 +118,17 @@ nb_status nb_checkpoint_save(const nb_trainer *t, const char *path) {
     put(&m, "step", "%lld", (long long)t->step);
     nb_status s = m.s;
     float *tmp = NULL;
-    for (int i = 0; !s && i < nb_params_count(t->model->params); i++) {
-        const nb_tensor *p = nb_params_tensor(t->model->params, i);
-        const char *name = nb_params_name(t->model->params, i);
-        if (p->ndim == 2) { /* a linear weight: ours (in, out), torch's (out, in) */
-            float *tt = realloc(tmp, (size_t)p->numel * sizeof *tt);
-            if (!tt) {
-                s = nb_fail(NB_ENOMEM, "%s: out of memory", path);
-                break;
-            }
-            tmp = tt;
-            transpose(p->data, tmp, p->shape[0], p->shape[1]);
-            s = nb_st_writer_add(w, name, NB_ST_F32, NB_SHAPE(p->shape[1], p->shape[0]), tmp);
-        } else {
-            s = nb_st_writer_add(w, name, NB_ST_F32, p->ndim, p->shape, p->data);
+    nb_params *ps = t->model->params;
+    for (int i = 0; !s && i < nb_params_count(ps); i++) {
+        const nb_tensor *p = nb_params_tensor(ps, i);
+        s = save_like(w, path, p, p->data, nb_params_name(ps, i), &tmp);
+        for (int k = 0; !s && k < nb_optim_state_count(t->opt); k++) {
+            char name[160];
+            snprintf(name, sizeof name, "optim.%s.%s", nb_params_name(ps, i), nb_optim_state_name(t->opt, k));
+            s = save_like(w, path, p, (const float *)nb_optim_state_data(t->opt, k) + param_offset(ps, i), name, &tmp);
         }
     }
     free(tmp);
-    int64_t sn = nb_optim_state_numel(t->opt);
-    for (int i = 0; !s && i < nb_optim_state_count(t->opt); i++) {
-        char name[96];
-        snprintf(name, sizeof name, "optim.%s", nb_optim_state_name(t->opt, i));
-        s = nb_st_writer_add(w, name, NB_ST_F32, 1, &sn, nb_optim_state_data(t->opt, i));
-    }
     if (!s) s = nb_st_writer_add(w, "rng.state", NB_ST_U64, NB_SHAPE(4), t->rng.s);
     if (!s) s = nb_st_writer_save(w, path);
     nb_st_writer_free(w);
@@ -257,29 +274,18 @@ nb_trainer *nb_checkpoint_load(const char *path) {
     nb_status s = NB_OK;
     float *tmp = NULL;
     int expected = 1;
-    for (int i = 0; !s && i < nb_params_count(t->model->params); i++, expected++) {
-        nb_tensor *p = nb_params_tensor(t->model->params, i);
-        const char *name = nb_params_name(t->model->params, i);
-        if (p->ndim == 2) {
-            float *tt = realloc(tmp, (size_t)p->numel * sizeof *tt);
-            if (!tt) {
-                s = nb_fail(NB_ENOMEM, "%s: out of memory", path);
-                break;
-            }
-            tmp = tt;
-            s = nb_st_get(st, name, NB_ST_F32, NB_SHAPE(p->shape[1], p->shape[0]), tmp);
-            if (!s) transpose(tmp, p->data, p->shape[1], p->shape[0]);
-        } else {
-            s = nb_st_get(st, name, NB_ST_F32, p->ndim, p->shape, p->data);
+    nb_params *ps = t->model->params;
+    for (int i = 0; !s && i < nb_params_count(ps); i++) {
+        nb_tensor *p = nb_params_tensor(ps, i);
+        s = load_like(st, p, p->data, nb_params_name(ps, i), &tmp);
+        expected++;
+        for (int k = 0; !s && k < nb_optim_state_count(t->opt); k++, expected++) {
+            char name[160];
+            snprintf(name, sizeof name, "optim.%s.%s", nb_params_name(ps, i), nb_optim_state_name(t->opt, k));
+            s = load_like(st, p, (float *)nb_optim_state_data(t->opt, k) + param_offset(ps, i), name, &tmp);
         }
     }
     free(tmp);
-    int64_t sn = nb_optim_state_numel(t->opt);
-    for (int i = 0; !s && i < nb_optim_state_count(t->opt); i++, expected++) {
-        char name[96];
-        snprintf(name, sizeof name, "optim.%s", nb_optim_state_name(t->opt, i));
-        s = nb_st_get(st, name, NB_ST_F32, 1, &sn, nb_optim_state_data(t->opt, i));
-    }
     if (!s) s = nb_st_get(st, "rng.state", NB_ST_U64, NB_SHAPE(4), t->rng.s);
     if (!s && st->ntensors != expected)
         s = nb_fail(NB_EFORMAT, "%s: %d tensors, expected %d for %s with %s", path, st->ntensors, expected,
