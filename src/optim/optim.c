@@ -236,89 +236,90 @@ enum {
  * same correctly rounded operation. No copy may fuse a multiply-add: every
  * copy must round like the scalar one, so results do not depend on the CPU. */
 #if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
+#pragma STDC FP_CONTRACT OFF /* gcc's -std=c11 already means -ffp-contract=off */
 #endif
 
+/* Scalar copies: the reference, the tails of the vector copies, and all
+ * there is off x86-64. */
+#define LD(p) (*(p))
+#define ST(p, v) (*(p) = (v))
+#define SPLAT(x) (x)
+#define SQRT(v) _Generic((v), float: sqrtf, default: sqrt)(v)
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define ATTR
 #define T double
 #define V double
 #define W 1
-#define LD(p) (*(p))
-#define ST(p, v) (*(p) = (v))
-#define SPLAT(x) (x)
-#define SQRT(v) sqrt(v)
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define SFX f64_scalar
 #include "step_tmpl.h"
-
 #define ATTR
 #define T float
 #define V float
 #define W 1
-#define LD(p) (*(p))
-#define ST(p, v) (*(p) = (v))
-#define SPLAT(x) (x)
-#define SQRT(v) sqrtf(v)
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define SFX f32_scalar
 #include "step_tmpl.h"
+#undef LD
+#undef ST
+#undef SPLAT
+#undef SQRT
+#undef MAX
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
-/* SSE2 is part of x86-64: no target attribute. */
+/* Vector copies through the intrinsics VP_op_VQ: VP _mm (SSE2, part of
+ * x86-64, so no target attribute) or _mm512 (AVX-512F alone: with no fma in
+ * the target nothing can fuse); VQ ps or pd. */
+#define VOP__(p, op, q) p##_##op##_##q
+#define VOP_(p, op, q) VOP__(p, op, q)
+#define VOP(op) VOP_(VP, op, VQ)
+#define LD(p) VOP(loadu)(p)
+#define ST(p, v) VOP(storeu)((p), (v))
+#define SPLAT(x) VOP(set1)(x)
+#define SQRT(v) VOP(sqrt)(v)
+#define MAX(a, b) VOP(max)((a), (b))
+
+#define VP _mm
 #define ATTR
 #define T float
 #define V __m128
+#define VQ ps
 #define W 4
-#define LD(p) _mm_loadu_ps(p)
-#define ST(p, v) _mm_storeu_ps((p), (v))
-#define SPLAT(x) _mm_set1_ps(x)
-#define SQRT(v) _mm_sqrt_ps(v)
-#define MAX(a, b) _mm_max_ps((a), (b))
 #define SFX f32_sse
 #define TAIL f32_scalar
 #include "step_tmpl.h"
-
 #define ATTR
 #define T double
 #define V __m128d
+#undef VQ
+#define VQ pd
 #define W 2
-#define LD(p) _mm_loadu_pd(p)
-#define ST(p, v) _mm_storeu_pd((p), (v))
-#define SPLAT(x) _mm_set1_pd(x)
-#define SQRT(v) _mm_sqrt_pd(v)
-#define MAX(a, b) _mm_max_pd((a), (b))
 #define SFX f64_sse
 #define TAIL f64_scalar
 #include "step_tmpl.h"
+#undef VQ
+#undef VP
 
-/* AVX-512F alone: without fma in the target nothing can fuse. */
+#define VP _mm512
 #define ATTR __attribute__((target("avx512f")))
 #define T float
 #define V __m512
+#define VQ ps
 #define W 16
-#define LD(p) _mm512_loadu_ps(p)
-#define ST(p, v) _mm512_storeu_ps((p), (v))
-#define SPLAT(x) _mm512_set1_ps(x)
-#define SQRT(v) _mm512_sqrt_ps(v)
-#define MAX(a, b) _mm512_max_ps((a), (b))
 #define SFX f32_avx512
 #define TAIL f32_scalar
 #include "step_tmpl.h"
-
 #define ATTR __attribute__((target("avx512f")))
 #define T double
 #define V __m512d
+#undef VQ
+#define VQ pd
 #define W 8
-#define LD(p) _mm512_loadu_pd(p)
-#define ST(p, v) _mm512_storeu_pd((p), (v))
-#define SPLAT(x) _mm512_set1_pd(x)
-#define SQRT(v) _mm512_sqrt_pd(v)
-#define MAX(a, b) _mm512_max_pd((a), (b))
 #define SFX f64_avx512
 #define TAIL f64_scalar
 #include "step_tmpl.h"
+#undef VQ
+#undef VP
 #endif
 
 /* The widest copy this CPU runs. */

@@ -3,9 +3,9 @@
  *   T        float or double
  *   V, W     a vector of W T's (V = T, W = 1 for the scalar copy)
  *   SFX      name suffix; ATTR: the copy's target attribute (or nothing)
- *   LD(p), ST(p, v), SPLAT(x), SQRT(v), MAX(a, b)   MAX(a, b) = a > b ? a : b per lane
  *   TAIL     (W > 1) suffix of the scalar copy that finishes the last hi - lo mod W
- * and this file undefines them all at its end.
+ * (undefined again at the end of this file) and, for a run of copies,
+ *   LD(p), ST(p, v), SPLAT(x), SQRT(v), MAX(a, b)   MAX(a, b) = a > b ? a : b per lane
  *
  * Every knob is a bit of the constant fl, so each (kind, knobs) pair is its
  * own straight loop once inlined; coupled weight decay, maximize and AdamW's
@@ -190,11 +190,6 @@ ATTR static __attribute__((unused)) void KFN(step)(nb_optim_kind kind, unsigned 
 #undef T
 #undef V
 #undef W
-#undef LD
-#undef ST
-#undef SPLAT
-#undef SQRT
-#undef MAX
 #undef SFX
 #undef TAIL
 #undef ATTR
