@@ -52,6 +52,27 @@ static nb_status write_log(const char *path, const epoch_row *rows, int n) {
     return nb_outfile_commit(&f, false);
 }
 
+/* On resume: the rows of epochs 1..upto an earlier run logged, so the log
+ * and the curves cover the whole run; a missing or foreign file gives none. */
+static int read_log(const char *path, epoch_row *rows, int upto) {
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char line[512];
+    int n = 0;
+    if (!fgets(line, sizeof line, f) || strcmp(line, "epoch,train_loss,train_acc,test_loss,test_acc,seconds,samples_per_s\n")) {
+        fclose(f);
+        return 0;
+    }
+    epoch_row r;
+    while (n < upto && fgets(line, sizeof line, f) &&
+           sscanf(line, "%ld,%lf,%lf,%lf,%lf,%lf,%lf", &r.epoch, &r.train_loss, &r.train_acc, &r.test_loss,
+                  &r.test_acc, &r.seconds, &r.samples_per_s) == 7 &&
+           r.epoch == n + 1)
+        rows[n++] = r;
+    fclose(f);
+    return n;
+}
+
 static nb_status write_svg(const char *path, const epoch_row *rows, int n, const char *title) {
     double *x = malloc(sizeof(double) * (size_t)(n ? n : 1) * 5);
     if (!x) return nb_fail(NB_ENOMEM, "%s: out of memory", path);
@@ -342,13 +363,14 @@ int cmd_train(int argc, char **argv) {
         rc = 0;
         goto done;
     }
-    int cap = (int)(t->cfg.epochs - t->epoch) + 1;
+    int cap = (int)t->cfg.epochs + 1;
     epoch_row *rows = calloc((size_t)cap, sizeof *rows);
     int nrows = 0;
     if (!rows) {
         rc = cli_error("train", "out of memory");
         goto done;
     }
+    if (a.resume && a.log) nrows = read_log(a.log, rows, (int)t->epoch);
     char title[256];
     snprintf(title, sizeof title, "%s, %s lr %g, batch %lld", dstr, nb_optim_kind_name(oc->kind), oc->lr,
              (long long)t->cfg.batch);

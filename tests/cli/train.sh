@@ -33,9 +33,11 @@ check eval_prints_accuracy grep -q 'test_loss [0-9.]*  test_acc [0-9.]*$' "$T_DI
 expect_ok help -- train --help
 
 # ---- resume: 1 epoch, then to a total of 3, equals 3 straight (byte for byte)
-expect_ok resume_first -- train $MLP --epochs 1 --save "$B"
-expect_ok resume_rest -- train --data "$D" --resume "$B" --epochs 3 --save "$B"
+expect_ok resume_first -- train $MLP --epochs 1 --save "$B" --log "$T_DIR/l2.csv"
+expect_ok resume_rest -- train --data "$D" --resume "$B" --epochs 3 --save "$B" --log "$T_DIR/l2.csv"
 check resume_bit_identical cmp -s "$A" "$B"
+# the log continues the earlier one, and its losses equal the uninterrupted run's
+check resume_log_same_losses [ "$(cut -d, -f1-5 "$L")" = "$(cut -d, -f1-5 "$T_DIR/l2.csv")" ]
 check resume_prints_epochs_2_3 [ "$(grep -c '^epoch [23]/3 ' "$T_DIR/stdout")" -eq 2 ]
 C=$T_DIR/cnn1.safetensors; C2=$T_DIR/cnn2.safetensors
 CNN="--data $D --model cnn --batch 16 --seed 1 --epochs 2 --limit 96 --opt sgd --lr 0.05 --momentum 0.9"
