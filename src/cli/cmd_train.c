@@ -297,7 +297,8 @@ int cmd_train(int argc, char **argv) {
     if (!a.data) return cli_error("train", "--data is required (fashion-mnist or a directory)");
     if (!a.resume && !cli_find(opts, nopts, "model")->seen) return cli_error("train", "--model is required (mlp or cnn)");
     if (a.batch < 1) return cli_error("train", "--batch %ld: must be at least 1", a.batch);
-    if (a.epochs < 0) return cli_error("train", "--epochs %ld: must be at least 0", a.epochs);
+    if (a.epochs < 0 || a.epochs > 1000000)
+        return cli_error("train", "--epochs %ld: must be in 0..1000000", a.epochs);
     if (a.seed < 0) return cli_error("train", "--seed %ld: must be at least 0", a.seed);
     if (a.threads < 0) return cli_error("train", "--threads %ld: must be at least 0 (0: all cores)", a.threads);
     if (a.warmup < 0) return cli_error("train", "--warmup %ld: must be at least 0", a.warmup);

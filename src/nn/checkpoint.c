@@ -245,7 +245,7 @@ nb_trainer *nb_checkpoint_load(const char *path) {
     o->centered = get_i64(&r, "centered", 0, 1);
     int64_t optim_steps = get_i64(&r, "optim_steps", 0, INT64_MAX);
     c.batch = get_i64(&r, "batch", 1, INT64_MAX);
-    c.epochs = get_i64(&r, "epochs", 0, INT64_MAX);
+    c.epochs = get_i64(&r, "epochs", 0, 1000000);
     const char *seed = get_str(&r, "seed");
     if (!r.s) {
         char *end;
@@ -260,7 +260,7 @@ nb_trainer *nb_checkpoint_load(const char *path) {
     c.warmup = get_i64(&r, "warmup", 0, INT64_MAX);
     c.norm.mean = (float)get_f64(&r, "norm_mean");
     c.norm.std = (float)get_f64(&r, "norm_std");
-    int64_t epoch = get_i64(&r, "epoch", 0, INT64_MAX), step = get_i64(&r, "step", 0, INT64_MAX);
+    int64_t epoch = get_i64(&r, "epoch", 0, 1000000), step = get_i64(&r, "step", 0, INT64_MAX);
     if (r.s) {
         nb_st_free(st);
         return NULL;
