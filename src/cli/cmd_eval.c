@@ -1,6 +1,7 @@
 /* nabla eval: a checkpoint's test loss and accuracy. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "nabla/nn.h"
@@ -63,6 +64,12 @@ int cmd_eval(int argc, char **argv) {
         }
     }
     nb_dataset test;
+    struct stat st;
+    if (strcmp(data, "fashion-mnist") == 0 && stat(nb_dataset_dir(data), &st) != 0) {
+        nb_trainer_free(t);
+        return cli_error("eval", "--data fashion-mnist: %s is missing (apt-get install dataset-fashion-mnist)",
+                         nb_dataset_dir(data));
+    }
     if (nb_dataset_load(&test, nb_dataset_dir(data), "t10k")) {
         nb_trainer_free(t);
         return cli_lib_error("eval");

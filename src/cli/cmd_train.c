@@ -145,6 +145,9 @@ static int check_output(const char *flag, const char *path) {
 
 static int load_data(const char *data, long limit, nb_dataset *train, nb_dataset *test) {
     const char *dir = nb_dataset_dir(data);
+    struct stat st;
+    if (strcmp(data, "fashion-mnist") == 0 && stat(dir, &st) != 0)
+        return cli_error("train", "--data fashion-mnist: %s is missing (apt-get install dataset-fashion-mnist)", dir);
     if (nb_dataset_load(train, dir, "train")) return cli_lib_error("train");
     if (nb_dataset_load(test, dir, "t10k")) {
         nb_dataset_free(train);
