@@ -6,7 +6,9 @@
 #   sh tests/fuzz/run.sh [SECONDS] [TARGET...]
 # FUZZ_JOBS (default 2) targets run at once; FUZZ_BUILD (default build/fuzz)
 # holds the binaries; FUZZ_WORK (default FUZZ_BUILD/run) holds each run's
-# corpus, log and crashing inputs.
+# corpus, log and crashing inputs. A crash found: copy its input from
+# FUZZ_WORK/TARGET/crashes/ into tests/fuzz/regress/TARGET/ (replayed here and
+# by tests/test_regress.c), and add a unit test there naming the bug.
 set -u
 cd "$(dirname "$0")/../.."
 secs=${1:-30}
