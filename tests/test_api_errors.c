@@ -1,7 +1,9 @@
 /* Every public function that can fail, called wrong: with NULL, bad shapes,
  * bad dtypes and out-of-range values. Each must return NULL or an error
  * status (never crash, never exit) and leave a message that names the
- * function (ops: the op's name) or, for files, the file. */
+ * function (ops: the op's name; optimizers: the optimizer) or, for files,
+ * the file. Where a message names an inner function instead, the case says
+ * so. SHOW=1 prints every message. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "test.h"
 
 static void expect(const char *file, int line, const char *what, bool failed, nb_status code, const char *name) {
+    if (getenv("SHOW")) fprintf(stderr, "%s -> %s\n", what, nb_errmsg());
     if (!failed) test_fail(file, line, "%s: did not fail", what);
     else if (nb_errcode() != code || !strstr(nb_errmsg(), name))
         test_fail(file, line, "%s: got error %d '%s', expected %d naming '%s'", what, (int)nb_errcode(), nb_errmsg(),
@@ -386,6 +389,13 @@ TEST(api_errors_linreg) {
     EXPECT_FAIL(nb_ridge_operator(3, 2, X, -1, M), NB_EINVAL, "nb_ridge_operator");
     EXPECT_FAIL(nb_ridge_operator(3, 2, NULL, 0, M), NB_EINVAL, "nb_ridge_operator");
     EXPECT_FAIL(nb_ridge_operator(3, 2, Xs, 0, M), NB_ENUM, "lambda > 0");
+    nb_optim_config gd = nb_optim_defaults(NB_OPT_GD, NB_CONV_HANDOUT), gd_bad = gd;
+    gd_bad.lr = 0;
+    EXPECT_FAIL(nb_ridge_fit_gd(3, 2, X, y, 0, &gd_bad, 10, th), NB_EINVAL, "lr");
+    EXPECT_FAIL(nb_ridge_fit_gd(3, 2, X, y, 0, NULL, 10, th), NB_EINVAL, "nb_ridge_fit_gd");
+    EXPECT_FAIL(nb_ridge_fit_gd(3, 2, X, y, -1, &gd, 10, th), NB_EINVAL, "nb_ridge_fit_gd");
+    EXPECT_FAIL(nb_ridge_fit_gd(3, 2, NULL, y, 0, &gd, 10, th), NB_EINVAL, "nb_ridge_fit_gd");
+    EXPECT_FAIL(nb_ridge_fit_gd(3, 2, X, y, 0, &gd, -1, th), NB_EINVAL, "nb_ridge_fit_gd");
     EXPECT_FAIL(nb_lstsq_qr(3, 2, NULL, y, 0, th), NB_EINVAL, "nb_lstsq_qr");
     EXPECT_FAIL(nb_lstsq_qr(3, 2, X, y, -2, th), NB_EINVAL, "nb_lstsq_qr");
     EXPECT_FAIL(nb_biasvar_exact(3, 2, X, NULL, 0.5, 1, xt, 0, &bv, NULL, NULL), NB_EINVAL, "nb_biasvar_exact");
@@ -475,4 +485,51 @@ TEST(api_errors_files) {
     nb_st_free(st);
     unlink(path);
     nb_st_writer_free(w);
+}
+
+TEST(api_errors_nn) {
+    nb_rng rng;
+    nb_rng_seed(&rng, 1);
+    nb_tensor w = {0};
+    EXPECT_FAIL(nb_init_uniform_fan_in(NULL, &w, 4), NB_EINVAL, "nb_init_uniform_fan_in");
+    EXPECT_FAIL(nb_init_uniform_fan_in(&rng, NULL, 4), NB_EINVAL, "nb_init_uniform_fan_in");
+    nb_model_desc d = nb_mlp_desc(2, (int64_t[]){16, 0});
+    EXPECT_FAIL(nb_model_desc_validate(&d), NB_EINVAL, "hidden");
+    d = nb_mlp_desc(-1, NULL);
+    EXPECT_FAIL(nb_model_desc_validate(&d), NB_EINVAL, "model: -1 hidden layers");
+    d = nb_cnn_desc();
+    d.classes = 0;
+    EXPECT_FAIL(nb_model_desc_validate(&d), NB_EINVAL, "classes");
+    EXPECT_FAIL(nb_model_desc_validate(NULL), NB_EINVAL, "model: no description");
+    nb_model_kind mk;
+    EXPECT_FAIL(nb_model_kind_parse("rnn", &mk), NB_EINVAL, "rnn");
+    nb_lr_schedule ls;
+    EXPECT_FAIL(nb_lr_schedule_parse("step", &ls), NB_EINVAL, "step");
+    nb_model_desc good = nb_mlp_desc(1, (int64_t[]){8});
+    EXPECT_NULL(nb_model_new(&d, NB_F32, &rng), NB_EINVAL, "classes");
+    EXPECT_NULL(nb_model_new(NULL, NB_F32, &rng), NB_EINVAL, "model: no description");
+    EXPECT_NULL(nb_model_new(&good, BAD_DT, &rng), NB_EDTYPE, "unknown dtype 7"); /* says nb_params_new */
+    nb_model *m = nb_model_new(&good, NB_F32, &rng);
+    CHECK_NOTNULL(m);
+    nb_ctx *ctx = nb_ctx_new();
+    nb_tensor *x_bad = nb_zeros(ctx, NB_F32, NB_SHAPE(2, 100)), *x64 = nb_zeros(ctx, NB_F64, NB_SHAPE(2, 784));
+    EXPECT_NULL(nb_model_forward(ctx, m, x_bad), NB_ESHAPE, "linear_relu: x (2,100)");
+    EXPECT_NULL(nb_model_forward(ctx, m, x64), NB_EDTYPE, "linear_relu: dtypes f64 and f32");
+    EXPECT_NULL(nb_model_forward(ctx, NULL, x64), NB_EINVAL, "nb_model_forward");
+    nb_train_config cfg = nb_train_defaults();
+    cfg.batch = 0;
+    EXPECT_NULL(nb_trainer_new(&good, &cfg), NB_EINVAL, "batch 0: must be at least 1");
+    cfg = nb_train_defaults();
+    cfg.optim.lr = -1;
+    EXPECT_NULL(nb_trainer_new(&good, &cfg), NB_EINVAL, "lr");
+    EXPECT_NULL(nb_trainer_new(NULL, &cfg), NB_EINVAL, "nb_trainer_new");
+    nb_epoch_stats es;
+    EXPECT_FAIL(nb_train_epoch(NULL, NULL, &es, NULL, NULL), NB_EINVAL, "nb_train_epoch");
+    double loss, acc;
+    EXPECT_FAIL(nb_evaluate(m, ctx, NULL, NULL, 10, &loss, &acc), NB_EINVAL, "test set"); /* a NULL set: "empty" */
+    EXPECT_FAIL(nb_checkpoint_save(NULL, "/tmp/x.safetensors"), NB_EINVAL, "nb_checkpoint_save");
+    EXPECT_NULL(nb_checkpoint_load(NULL), NB_EINVAL, "path is NULL"); /* says nb_st_read */
+    EXPECT_NULL(nb_checkpoint_load("/nonexistent.safetensors"), NB_EIO, "/nonexistent.safetensors");
+    nb_ctx_free(ctx);
+    nb_model_free(m);
 }
