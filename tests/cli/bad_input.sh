@@ -172,6 +172,10 @@ expect_error figures_no_out "--out" - -- figures
 expect_error figures_out_is_file "notdir: not a directory" - -- figures --out "$NOTDIR"
 expect_error figures_out_no_parent "nonexistent/figs: cannot create directory" - -- figures --out "$D/nonexistent/figs"
 check figures_made_nothing [ ! -e "$D/nonexistent" ]
+# one figure's target is a directory: a clear error (the figures before it are complete files)
+mkdir -p "$D/figs/fig3.svg"
+expect_error figures_target_is_dir "figs/fig3.svg: cannot write: Is a directory" - -- figures --out "$D/figs"
+check figures_no_temporaries [ -z "$(find "$D/figs" -name '*.tmp.*' | head -1)" ]
 expect_error optim_csv_is_dir "dir.csv" - -- optim $Q --opt gd --steps 3 --csv "$D/dir.csv"
 check optim_csv_dir_untouched [ -d "$D/dir.csv" ]
 expect_error optim_svg_no_dir "nodir/f.svg: cannot create" "$O" -- optim $Q --opt gd --steps 3 --csv "$O" --svg "$D/nodir/f.svg"
