@@ -13,7 +13,7 @@ typedef struct coef coef;
 /* One step's update of [lo, hi): kind, knob bits (K_*), the step's scalars, param, grad, state arrays. */
 typedef void (*step_fn)(nb_optim_kind, unsigned, const coef *, int64_t, int64_t, void *, const void *, void *, void *,
                         void *);
-static step_fn pick_step(nb_dtype dt);
+static void pick_step(nb_optim *o);
 
 struct nb_optim {
     nb_optim_config cfg;
@@ -24,7 +24,8 @@ struct nb_optim {
     int nstate;
     const char *names[MAX_STATE];
     void *state[MAX_STATE];
-    step_fn step; /* the kernel copy for dt and this CPU */
+    step_fn step, step_scalar; /* the widest kernel copy for dt on this CPU; the scalar one */
+    int64_t lanes;              /* step's vector width: fewer parameters take step_scalar */
 };
 
 static const char *kind_names[NB_OPT_COUNT] = {"gd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw"};
@@ -160,7 +161,7 @@ nb_optim *nb_optim_new(const nb_optim_config *cfg, nb_dtype dt, int64_t n) {
     nb_optim *o = calloc(1, sizeof *o);
     if (!o) goto oom;
     o->cfg = *cfg, o->dt = dt, o->n = n, o->lr = cfg->lr;
-    o->step = pick_step(dt);
+    pick_step(o);
     switch (cfg->kind) {
     case NB_OPT_GD: break;
     case NB_OPT_MOMENTUM:
@@ -227,6 +228,7 @@ enum {
     K_CENTERED = 8,  /* RMSprop */
     K_MOMENTUM = 16, /* RMSprop's momentum buffer */
     K_AMSGRAD = 32,
+    K_DECOUPLED = 64, /* theta <- keep theta first */
 };
 
 /* Kernel copies, one per dtype and instruction set. The loops are written
@@ -323,12 +325,13 @@ enum {
 #endif
 
 /* The widest copy this CPU runs. */
-static step_fn pick_step(nb_dtype dt) {
+static void pick_step(nb_optim *o) {
+    bool f64 = o->dt == NB_F64;
+    o->step = o->step_scalar = f64 ? step_f64_scalar : step_f32_scalar;
+    o->lanes = 1;
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("avx512f")) return dt == NB_F64 ? step_f64_avx512 : step_f32_avx512;
-    return dt == NB_F64 ? step_f64_sse : step_f32_sse;
-#else
-    return dt == NB_F64 ? step_f64_scalar : step_f32_scalar;
+    if (__builtin_cpu_supports("avx512f")) o->step = f64 ? step_f64_avx512 : step_f32_avx512, o->lanes = f64 ? 8 : 16;
+    else o->step = f64 ? step_f64_sse : step_f32_sse, o->lanes = f64 ? 2 : 4;
 #endif
 }
 
@@ -356,12 +359,14 @@ nb_status nb_optim_step(nb_optim *o, void *param, const void *grad) {
     }
     unsigned fl = (c->eps_inside ? K_INSIDE : 0) | (c->momentum_first_grad && t == 1 ? K_FIRST : 0) |
                   (c->kind == NB_OPT_NESTEROV ? K_NESTEROV : 0) | (c->centered ? K_CENTERED : 0) |
-                  (c->kind == NB_OPT_RMSPROP && c->momentum > 0 ? K_MOMENTUM : 0) | (c->amsgrad ? K_AMSGRAD : 0);
+                  (c->kind == NB_OPT_RMSPROP && c->momentum > 0 ? K_MOMENTUM : 0) | (c->amsgrad ? K_AMSGRAD : 0) |
+                  (c->decoupled_decay ? K_DECOUPLED : 0);
     /* Elementwise, so any split gives the same bits: threads only for big buffers. */
     enum { BLOCK = 16384 };
     int64_t n = o->n, nblk = (n + BLOCK - 1) / BLOCK;
     void *s0 = o->state[0], *s1 = o->state[1], *s2 = o->state[2];
-    step_fn step = o->step;
+    /* Every copy gives the same bits; below one vector the scalar one is cheapest. */
+    step_fn step = n < o->lanes ? o->step_scalar : o->step;
     if (nblk <= 4) step(c->kind, fl, &k, 0, n, param, grad, s0, s1, s2);
     else {
 #ifdef _OPENMP

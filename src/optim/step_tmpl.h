@@ -8,9 +8,11 @@
  *   LD(p), ST(p, v), SPLAT(x), SQRT(v), MAX(a, b)   MAX(a, b) = a > b ? a : b per lane
  *
  * Every knob is a bit of the constant fl, so each (kind, knobs) pair is its
- * own straight loop once inlined; coupled weight decay, maximize and AdamW's
- * decay are branch-free: g = sign g + wd theta, theta <- keep theta, with
- * wd = 0, sign = 1, keep = 1 when off (x * 1 and x + 0 are exact). Each lane
+ * own straight loop once inlined; coupled weight decay and maximize are
+ * branch-free: g = sign g + wd theta with wd = 0, sign = 1 when off (x * 1
+ * is exact, and so is x + 0 but for the sign of a zero, as before). AdamW's
+ * theta <- keep theta is a knob bit: a multiply by 1 would still cost a
+ * microcode assist per subnormal theta. Each lane
  * does the scalar copy's operations in the same order, so every copy gives
  * the same bits. */
 
@@ -21,15 +23,16 @@
 #define KBODY ATTR static inline __attribute__((always_inline)) void
 
 /* theta <- theta - lr g */
-KBODY KFN(gd)(const coef *k, int64_t i, int64_t hi, T *restrict p, const T *restrict gr) {
+KBODY KFN(gd)(const coef *k, int64_t i, int64_t hi, T *restrict p, const T *restrict gr, const unsigned fl) {
     const V sign = SPLAT((T)k->sign), wd = SPLAT((T)k->wd), keep = SPLAT((T)k->keep), nlr = SPLAT((T)k->nlr);
     for (; i + W <= hi; i += W) {
-        V pi = keep * LD(p + i);
+        V pi = LD(p + i);
+        if (fl & K_DECOUPLED) pi = keep * pi;
         V g = sign * LD(gr + i) + wd * pi;
         ST(p + i, pi + nlr * g);
     }
 #if W > 1
-    KTAIL(gd)(k, i, hi, p, gr);
+    KTAIL(gd)(k, i, hi, p, gr, fl);
 #endif
 }
 
@@ -40,7 +43,8 @@ KBODY KFN(momentum)(const coef *k, int64_t i, int64_t hi, T *restrict p, const T
     const V sign = SPLAT((T)k->sign), wd = SPLAT((T)k->wd), keep = SPLAT((T)k->keep), nlr = SPLAT((T)k->nlr);
     const V m = SPLAT((T)k->m), damp1 = SPLAT((T)k->damp1);
     for (; i + W <= hi; i += W) {
-        V pi = keep * LD(p + i);
+        V pi = LD(p + i);
+        if (fl & K_DECOUPLED) pi = keep * pi;
         V g = sign * LD(gr + i) + wd * pi;
         V v = g;
         if (!(fl & K_FIRST)) v = m * LD(vb + i) + damp1 * g;
@@ -61,7 +65,8 @@ KBODY KFN(rmsprop)(const coef *k, int64_t i, int64_t hi, T *restrict p, const T 
     const V sign = SPLAT((T)k->sign), wd = SPLAT((T)k->wd), keep = SPLAT((T)k->keep), nlr = SPLAT((T)k->nlr);
     const V m = SPLAT((T)k->m), b = SPLAT((T)k->b), omb = SPLAT((T)k->omb), eps = SPLAT((T)k->eps);
     for (; i + W <= hi; i += W) {
-        V pi = keep * LD(p + i);
+        V pi = LD(p + i);
+        if (fl & K_DECOUPLED) pi = keep * pi;
         V g = sign * LD(gr + i) + wd * pi;
         V s = b * LD(sq + i) + omb * g * g;
         ST(sq + i, s);
@@ -91,7 +96,8 @@ KBODY KFN(adagrad)(const coef *k, int64_t i, int64_t hi, T *restrict p, const T 
     const V sign = SPLAT((T)k->sign), wd = SPLAT((T)k->wd), keep = SPLAT((T)k->keep), nlr = SPLAT((T)k->nlr);
     const V b = SPLAT((T)k->b), eps = SPLAT((T)k->eps);
     for (; i + W <= hi; i += W) {
-        V pi = keep * LD(p + i);
+        V pi = LD(p + i);
+        if (fl & K_DECOUPLED) pi = keep * pi;
         V g = sign * LD(gr + i) + wd * pi;
         V s = LD(sum + i) + b * g * g;
         ST(sum + i, s);
@@ -114,7 +120,8 @@ KBODY KFN(adam)(const coef *k, int64_t i, int64_t hi, T *restrict p, const T *re
     const V b1 = SPLAT((T)k->b1), omb1 = SPLAT((T)k->omb1), b2 = SPLAT((T)k->b2), omb2 = SPLAT((T)k->omb2);
     const V bc2 = SPLAT((T)k->bc2), bc2s = SPLAT((T)k->bc2s), eps = SPLAT((T)k->eps);
     for (; i + W <= hi; i += W) {
-        V pi = keep * LD(p + i);
+        V pi = LD(p + i);
+        if (fl & K_DECOUPLED) pi = keep * pi;
         V g = sign * LD(gr + i) + wd * pi;
         V mm = b1 * LD(em + i) + omb1 * g;
         V v = b2 * LD(ev + i) + omb2 * g * g;
@@ -135,12 +142,13 @@ KBODY KFN(adam)(const coef *k, int64_t i, int64_t hi, T *restrict p, const T *re
 }
 
 /* [lo, hi) of one step: the knobs become constants here, one loop per combination. */
+#define K_DEC(CALL, F) (fl & K_DECOUPLED ? CALL((F) | K_DECOUPLED) : CALL(F))
 #define K_CASE2(CALL, A, B)                                                            \
     switch (fl & ((A) | (B))) {                                                        \
-    case 0: CALL(0); break;                                                            \
-    case (A): CALL(A); break;                                                          \
-    case (B): CALL(B); break;                                                          \
-    default: CALL((A) | (B)); break;                                                   \
+    case 0: K_DEC(CALL, 0); break;                                                     \
+    case (A): K_DEC(CALL, A); break;                                                   \
+    case (B): K_DEC(CALL, B); break;                                                   \
+    default: K_DEC(CALL, (A) | (B)); break;                                            \
     }
 ATTR static __attribute__((unused)) void KFN(step)(nb_optim_kind kind, unsigned fl, const coef *k, int64_t lo,
                                                   int64_t hi, void *pv, const void *gv, void *s0v, void *s1v,
@@ -148,7 +156,11 @@ ATTR static __attribute__((unused)) void KFN(step)(nb_optim_kind kind, unsigned 
     T *p = pv, *s0 = s0v, *s1 = s1v, *s2 = s2v;
     const T *g = gv;
     switch (kind) {
-    case NB_OPT_GD: KFN(gd)(k, lo, hi, p, g); break;
+    case NB_OPT_GD:
+#define K_CALL(F) KFN(gd)(k, lo, hi, p, g, F)
+        K_DEC(K_CALL, 0);
+#undef K_CALL
+        break;
     case NB_OPT_MOMENTUM:
     case NB_OPT_NESTEROV:
 #define K_CALL(F) KFN(momentum)(k, lo, hi, p, g, s0, F)
@@ -170,8 +182,10 @@ ATTR static __attribute__((unused)) void KFN(step)(nb_optim_kind kind, unsigned 
         break;
     }
     case NB_OPT_ADAGRAD:
-        if (fl & K_INSIDE) KFN(adagrad)(k, lo, hi, p, g, s0, K_INSIDE);
-        else KFN(adagrad)(k, lo, hi, p, g, s0, 0);
+#define K_CALL(F) KFN(adagrad)(k, lo, hi, p, g, s0, F)
+        if (fl & K_INSIDE) K_DEC(K_CALL, K_INSIDE);
+        else K_DEC(K_CALL, 0);
+#undef K_CALL
         break;
     case NB_OPT_ADAM:
     case NB_OPT_ADAMW:
@@ -182,6 +196,7 @@ ATTR static __attribute__((unused)) void KFN(step)(nb_optim_kind kind, unsigned 
     }
 }
 #undef K_CASE2
+#undef K_DEC
 #undef KBODY
 #undef KTAIL
 #undef KFN
