@@ -24,6 +24,7 @@ MLP0="--data $D --model mlp --hidden 32,16 --seed 3"; MLP="$MLP0 --batch 32"
 
 # ---- training, logs, eval
 expect_ok train_runs -- train $MLP --epochs 3 --save "$A" --log "$L" --svg "$T_DIR/c.svg"
+check no_progress_bar_when_not_a_terminal [ ! -s "$T_DIR/stderr" ]
 check train_prints_one_line_per_epoch [ "$(grep -c '^epoch [0-9]/3 ' "$T_DIR/stdout")" -eq 3 ]
 check log_header [ "$(head -1 "$L")" = "epoch,train_loss,train_acc,test_loss,test_acc,seconds,samples_per_s" ]
 check log_rows [ "$(wc -l < "$L")" -eq 4 ]
@@ -31,6 +32,11 @@ check svg_written grep -q '</svg>' "$T_DIR/c.svg"
 expect_ok eval_runs -- eval --load "$A" --data "$D"
 check eval_prints_accuracy grep -q 'test_loss [0-9.]*  test_acc [0-9.]*$' "$T_DIR/stdout"
 expect_ok help -- train --help
+# a progress bar only on a terminal (script(1) gives the run one, where ptys exist)
+if command -v script > /dev/null 2>&1 && script -qc "$NABLA train $MLP --epochs 1" /dev/null > "$T_DIR/tty" 2>&1 < /dev/null &&
+    grep -q 'epoch 1/1  train_loss' "$T_DIR/tty"; then
+    check progress_bar_on_a_terminal grep -q 'epoch 1/1 \[#*\.*\] [0-9]*/10  loss [0-9.]*  [0-9]* samples/s  ETA' "$T_DIR/tty"
+fi
 
 # ---- resume: 1 epoch, then to a total of 3, equals 3 straight (byte for byte)
 expect_ok resume_first -- train $MLP --epochs 1 --save "$B" --log "$T_DIR/l2.csv"
