@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nabla/gemm.h"
 #include "nabla/optim.h"
 
 #define MAX_STATE 3
@@ -369,8 +370,10 @@ nb_status nb_optim_step(nb_optim *o, void *param, const void *grad) {
     step_fn step = n < o->lanes ? o->step_scalar : o->step;
     if (nblk <= 4) step(c->kind, fl, &k, 0, n, param, grad, s0, s1, s2);
     else {
+        int nt = nb_get_threads();
+        (void)nt;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
 #endif
         for (int64_t b = 0; b < nblk; b++)
             step(c->kind, fl, &k, b * BLOCK, b * BLOCK + BLOCK < n ? b * BLOCK + BLOCK : n, param, grad, s0, s1, s2);
