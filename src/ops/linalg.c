@@ -154,9 +154,12 @@ static void linear_backward(nb_node *n) {
             return;
         }
         NB_DISPATCH(y->dtype, T, {
-            const T *g = y->grad->data, *py = y->data;
-            T *d = m;
-            for (int64_t i = 0; i < N * M; i++) d[i] = py[i] > 0 ? g[i] : 0;
+            const T *restrict g = y->grad->data, *restrict py = y->data;
+            T *restrict d = m;
+            for (int64_t i = 0; i < N * M; i++) { /* loads outside the select, so it vectorises */
+                T gi = g[i], yi = py[i];
+                d[i] = yi > 0 ? gi : 0;
+            }
         });
         dz = m;
     }
