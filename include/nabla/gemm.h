@@ -33,7 +33,8 @@ void nb_gemm_ex(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
 /* The kernel nb_gemm chose for this CPU: "avx512", "avx2", "portable" or "cblas". */
 const char *nb_gemm_kernel(void);
 
-/* Threads for nabla's parallel loops (OpenMP); n <= 0 means all cores. */
+/* Threads for nabla's parallel loops (OpenMP); n <= 0 means all cores.
+ * nb_get_threads() is the count a call may use now: 1 inside a parallel region. */
 void nb_set_threads(int n);
 int nb_get_threads(void);
 

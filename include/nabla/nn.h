@@ -74,6 +74,9 @@ typedef struct nb_model {
 /* A model of dtype dt initialised from rng (NULL: all zeros, to be loaded). */
 nb_model *nb_model_new(const nb_model_desc *d, nb_dtype dt, nb_rng *rng);
 void nb_model_free(nb_model *m);
+/* The same model reading m's weights, with gradients of its own (for a
+ * shard of a step); m must outlive it. */
+nb_model *nb_model_replica(nb_model *m);
 /* Logits (N, classes) for x (N, channels*height*width) or (N, C, H, W). */
 nb_tensor *nb_model_forward(nb_ctx *ctx, nb_model *m, nb_tensor *x);
 
@@ -102,6 +105,9 @@ typedef struct nb_trainer {
     nb_rng rng;    /* the data order, after the initialisation's draws */
     int64_t epoch; /* epochs done */
     int64_t step;  /* steps done */
+    /* private: the shards of a step (shard 0 is model itself, in ctx) */
+    nb_model *replica;
+    nb_ctx *shard_ctx;
     /* private: the epoch's order and the batch buffers */
     int64_t *perm, perm_n;
     nb_tensor *xb[2]; /* heap tensors: a full batch and the last, shorter one */

@@ -111,6 +111,10 @@ void *nb_params_data(nb_params *p);  /* numel values, in order of addition (each
                                       * starts 64-byte aligned; the gaps are zeros) */
 void *nb_params_grad(nb_params *p);  /* numel gradients, same layout */
 void nb_params_zero_grad(nb_params *p);
+/* A replica for data-parallel work: the same tensors reading src's values
+ * (not copied: src must outlive it, and must not grow), each with a gradient
+ * buffer of its own. Its nb_params_grad() lines up with src's. */
+nb_params *nb_params_replica(nb_params *src);
 
 #ifdef __cplusplus
 }

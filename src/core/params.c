@@ -7,6 +7,7 @@
 
 struct nb_params {
     nb_dtype dtype;
+    bool replica;        /* values borrowed from another nb_params; own gradients */
     int count, cap;
     nb_tensor **tensors; /* each with a heap struct pointing into the buffers */
     char **names;
@@ -41,7 +42,7 @@ void nb_params_free(nb_params *p) {
     free(p->tensors);
     free(p->names);
     free(p->offsets);
-    free(p->data);
+    if (!p->replica) free(p->data);
     free(p->grad);
     free(p);
 }
@@ -67,6 +68,10 @@ static void repoint(nb_params *p) {
 nb_tensor *nb_params_add(nb_params *p, const char *name, int ndim, const int64_t *shape) {
     if (!p || !name) {
         nb_fail(NB_EINVAL, "nb_params_add: NULL %s", p ? "name" : "params");
+        return NULL;
+    }
+    if (p->replica) {
+        nb_fail(NB_EINVAL, "nb_params_add: '%s': a replica cannot grow", name);
         return NULL;
     }
     for (int i = 0; i < p->count; i++)
@@ -143,4 +148,26 @@ void *nb_params_grad(nb_params *p) { return p ? p->grad : NULL; }
 
 void nb_params_zero_grad(nb_params *p) {
     if (p && p->grad) memset(p->grad, 0, (size_t)p->numel * nb_dtype_size(p->dtype));
+}
+
+nb_params *nb_params_replica(nb_params *src) {
+    if (!src) {
+        nb_fail(NB_EINVAL, "nb_params_replica: NULL params");
+        return NULL;
+    }
+    nb_params *r = nb_params_new(src->dtype);
+    for (int i = 0; r && i < src->count; i++) {
+        const nb_tensor *t = src->tensors[i];
+        if (!nb_params_add(r, src->names[i], t->ndim, t->shape)) {
+            nb_params_free(r);
+            r = NULL;
+        }
+    }
+    if (!r) return NULL;
+    /* The same layout, so the values are src's own buffer. */
+    free(r->data);
+    r->data = src->data;
+    r->replica = true;
+    repoint(r);
+    return r;
 }

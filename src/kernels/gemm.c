@@ -234,6 +234,9 @@ void nb_set_threads(int n) { atomic_store(&g_threads, n > 0 ? n : 0); }
 
 int nb_get_threads(void) {
 #ifdef _OPENMP
+    /* Inside a parallel region (a shard of a training step, say) the caller
+     * already has its thread: nested teams would only add overhead. */
+    if (omp_in_parallel()) return 1;
     int n = atomic_load(&g_threads);
     return n > 0 ? n : omp_get_num_procs();
 #else

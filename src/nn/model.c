@@ -148,6 +148,29 @@ nb_model *nb_model_new(const nb_model_desc *d, nb_dtype dt, nb_rng *rng) {
     return m;
 }
 
+nb_model *nb_model_replica(nb_model *m) {
+    if (!m) {
+        nb_fail(NB_EINVAL, "nb_model_replica: no model");
+        return NULL;
+    }
+    nb_model *r = calloc(1, sizeof *r);
+    if (!r) {
+        nb_fail(NB_ENOMEM, "nb_model_replica: out of memory");
+        return NULL;
+    }
+    *r = *m;
+    if (!(r->params = nb_params_replica(m->params))) {
+        free(r);
+        return NULL;
+    }
+    /* Layer l's weight and bias are parameters 2l and 2l+1, in order of addition. */
+    for (int l = 0; l < m->nlayers; l++) {
+        r->w[l] = nb_params_tensor(r->params, 2 * l);
+        r->b[l] = nb_params_tensor(r->params, 2 * l + 1);
+    }
+    return r;
+}
+
 nb_tensor *nb_model_forward(nb_ctx *ctx, nb_model *m, nb_tensor *x) {
     if (!m || !x) {
         if (!m) nb_fail(NB_EINVAL, "nb_model_forward: no model");

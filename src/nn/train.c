@@ -6,11 +6,13 @@
  * has grown to a step's size. The data order comes from the trainer's RNG,
  * whose state is part of a checkpoint, so a resumed run sees the same order. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "nabla/autodiff.h"
+#include "nabla/gemm.h"
 #include "nabla/nn.h"
 
 static double now_s(void) {
@@ -71,9 +73,11 @@ double nb_train_lr(const nb_train_config *cfg, int64_t s, int64_t steps_per_epoc
 
 void nb_trainer_free(nb_trainer *t) {
     if (!t) return;
+    nb_model_free(t->replica);
     nb_model_free(t->model);
     nb_optim_free(t->opt);
     nb_ctx_free(t->ctx);
+    nb_ctx_free(t->shard_ctx);
     free(t->perm);
     nb_tensor_free(t->xb[0]);
     nb_tensor_free(t->xb[1]);
@@ -96,7 +100,9 @@ nb_trainer *nb_trainer_new(const nb_model_desc *d, const nb_train_config *cfg) {
     nb_rng_seed(&t->rng, cfg->seed);
     t->model = nb_model_new(d, NB_F32, &t->rng);
     if (t->model) t->opt = nb_optim_new_params(&cfg->optim, t->model->params);
-    if (t->opt) t->ctx = nb_ctx_new();
+    if (t->opt) t->replica = nb_model_replica(t->model);
+    if (t->replica) t->shard_ctx = nb_ctx_new();
+    if (t->shard_ctx) t->ctx = nb_ctx_new();
     if (t->ctx) t->yb = malloc((size_t)cfg->batch * sizeof *t->yb);
     if (!t->yb) {
         if (t->ctx) nb_fail(NB_ENOMEM, "nb_trainer_new: out of memory for a batch of %lld", (long long)cfg->batch);
@@ -139,6 +145,50 @@ static int64_t count_correct(const nb_tensor *logits, const int32_t *y) {
     return ok;
 }
 
+/* A step runs as two shards, the batch's first and second halves, each with
+ * its own context and gradient buffer, side by side on two threads. Each
+ * shard's loss is weighted by its share of the batch, so the shards'
+ * gradients add up to the whole batch's; they are summed in shard order,
+ * and every op inside a shard runs on one thread, so the bits are the same
+ * whatever the thread count. One fork and join a step, where splitting each
+ * GEMM would take a dozen. (The same split, across machines, is MPI's.) */
+typedef struct shard_result {
+    double loss; /* the shard's mean loss */
+    int64_t correct;
+    nb_status st;
+    char msg[256]; /* a failing shard's message, raised again on the caller's thread */
+} shard_result;
+
+static void run_shard(nb_model *m, nb_ctx *ctx, const nb_tensor *x, const int32_t *y, int64_t r0, int64_t r1,
+                      int64_t b, shard_result *out) {
+    /* rows r0..r1 of x, as a view */
+    nb_tensor xs = *x;
+    int64_t row = x->numel / x->shape[0];
+    xs.shape[0] = r1 - r0;
+    xs.numel = (r1 - r0) * row;
+    xs.data = (float *)x->data + r0 * row;
+    nb_tensor *logits = nb_model_forward(ctx, m, &xs);
+    nb_tensor *loss = nb_softmax_cross_entropy(ctx, logits, y + r0);
+    nb_status st = loss ? NB_OK : (nb_errcode() ? nb_errcode() : nb_fail(NB_ESTATE, "forward failed"));
+    if (!st) {
+        out->loss = nb_tensor_get(loss, 0);
+        out->correct = count_correct(logits, y + r0);
+        /* a non-finite loss is reported by the caller, before any update */
+        if (isfinite(out->loss)) st = nb_backward(ctx, nb_scale(ctx, loss, (double)(r1 - r0) / (double)b));
+    }
+    out->st = st;
+    if (st) snprintf(out->msg, sizeof out->msg, "%s", nb_errmsg());
+    nb_ctx_reset(ctx);
+}
+
+/* grad += other, over the flat buffers */
+static void add_grads(nb_params *dst, nb_params *src) {
+    float *restrict d = nb_params_grad(dst);
+    const float *restrict s = nb_params_grad(src);
+    int64_t n = nb_params_numel(dst);
+    for (int64_t i = 0; i < n; i++) d[i] += s[i];
+}
+
 nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats *st, nb_progress_fn fn,
                          void *user) {
     if (!t) return nb_fail(NB_EINVAL, "nb_train_epoch: no trainer");
@@ -163,24 +213,30 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
         nb_dataset_gather(train, t->perm, k * B, b, &t->cfg.norm, x->data, t->yb);
         if (scheduled && (s = nb_optim_set_lr(t->opt, nb_train_lr(&t->cfg, t->step, steps)))) return s;
         nb_params_zero_grad(t->model->params);
-        nb_tensor *logits = nb_model_forward(t->ctx, t->model, x);
-        nb_tensor *loss = nb_softmax_cross_entropy(t->ctx, logits, t->yb);
-        if (!loss) {
-            nb_ctx_reset(t->ctx);
-            return nb_errcode() ? nb_errcode() : nb_fail(NB_ESTATE, "step %lld: forward failed", (long long)t->step + 1);
-        }
-        double lv = nb_tensor_get(loss, 0);
-        if (!isfinite(lv)) {
-            nb_ctx_reset(t->ctx);
+        nb_params_zero_grad(t->replica->params);
+        int64_t half = (b + 1) / 2, rows[3] = {0, half, b};
+        nb_model *models[2] = {t->model, t->replica};
+        nb_ctx *ctxs[2] = {t->ctx, t->shard_ctx};
+        shard_result res[2];
+        memset(res, 0, sizeof res);
+        int nt = nb_get_threads() > 1 && b > 1 ? 2 : 1;
+        (void)nt;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static, 1) if (nt > 1)
+#endif
+        for (int sh = 0; sh < 2; sh++)
+            if (rows[sh + 1] > rows[sh])
+                run_shard(models[sh], ctxs[sh], x, t->yb, rows[sh], rows[sh + 1], b, &res[sh]);
+        for (int sh = 0; sh < 2; sh++)
+            if (res[sh].st) return nb_fail(res[sh].st, "step %lld: %s", (long long)t->step + 1, res[sh].msg);
+        double lv = (res[0].loss * (double)half + res[1].loss * (double)(b - half)) / (double)b;
+        if (!isfinite(lv))
             return nb_fail(NB_ENUM, "step %lld (epoch %lld, batch %lld of %lld): loss is %s", (long long)t->step + 1,
                            (long long)t->epoch + 1, (long long)k + 1, (long long)steps, isnan(lv) ? "NaN" : "Inf");
-        }
         loss_sum += lv * (double)b;
-        correct += count_correct(logits, t->yb);
-        s = nb_backward(t->ctx, loss);
-        if (!s) s = nb_optim_step_params(t->opt, t->model->params);
-        nb_ctx_reset(t->ctx);
-        if (s) return s;
+        correct += res[0].correct + res[1].correct;
+        add_grads(t->model->params, t->replica->params);
+        if ((s = nb_optim_step_params(t->opt, t->model->params))) return s;
         t->step++;
         if (fn) fn(user, k + 1, steps, loss_sum / (double)(k * B + b), now_s() - t0);
     }

@@ -255,7 +255,7 @@ nb_tensor *nb_conv2d(nb_ctx *ctx, nb_tensor *x, nb_tensor *w, nb_tensor *b, int 
         void *yi = yd + (size_t)(i * g.F * g.P) * es;
         const void *col = xi;
         if (!pointwise) {
-            void *buf = cols + (size_t)thread_id() * (size_t)(K1 * g.P) * es;
+            void *buf = cols + (size_t)(par ? thread_id() : 0) * (size_t)(K1 * g.P) * es;
             im2col(dt, &g, xi, buf);
             col = buf;
         }
@@ -310,7 +310,7 @@ static void conv2d_backward(nb_node *n) {
     int par = nt > 1;
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (par)
     for (int64_t c = 0; c < nc; c++) {
-        unsigned char *mine = tbuf + (size_t)thread_id() * (k1p + kp) * es;
+        unsigned char *mine = tbuf + (size_t)(par ? thread_id() : 0) * (k1p + kp) * es;
         void *col = mine, *dcol = mine + k1p * es;
         void *dwc = part + (size_t)c * fk1 * es;
         int64_t lo = c * N / nc, hi = (c + 1) * N / nc;
