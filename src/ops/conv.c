@@ -18,6 +18,10 @@
 #include "core/internal.h"
 #include "nabla/gemm.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 static int thread_id(void) {
 #ifdef _OPENMP
     return omp_get_thread_num();
@@ -362,59 +366,116 @@ static void conv2d_backward(nb_node *n) {
 static void max_pool2d_backward(nb_node *n);
 const nb_op nb__op_max_pool2d = {"max_pool2d", max_pool2d_backward};
 
-/* One (H,W) plane -> (OH,OW): the window maxima and their offsets in the
- * plane. A candidate v replaces the running max m when it is larger, or NaN:
- * the first maximum wins ties (PyTorch's choice), and a NaN wins the window,
- * so NaNs propagate. Selects, not branches, so the k = 2 loop vectorises. */
+/* One (H,W) plane -> (OH,OW): the window maxima. A candidate v replaces the
+ * running max m when it is larger, or NaN: the first maximum wins ties
+ * (PyTorch's choice), and a NaN wins the window, so NaNs propagate. No argmax
+ * is stored: the backward finds the winner again from x and y (see
+ * POOL_WINNER), which costs less than writing and reading an index per
+ * output. For k = 2 each row's pair is reduced first, then the two rows:
+ * the same winner as the row-major scan (a tie between the rows keeps the
+ * upper). */
 #define POOL_TAKE(v, m) ((v) > (m) || (v) != (v))
-static void pool_plane(nb_dtype dt, const void *xv, void *yv, int32_t *idx, int64_t W, int64_t k,
-                       int64_t OH, int64_t OW) {
+
+#if defined(__SSE2__)
+/* f32, k = 2, four windows at a time: the even and odd columns of each row
+ * pair come apart with shuffles (rows of 7 or 14 windows are too short for
+ * the compiler's own stride-2 loops to pay). The last partial group of four
+ * is redone overlapping the previous one (OW >= 4): the forward stores the
+ * same values again, the backward masks the upstream of the windows already
+ * done to 0. */
+static inline __m128 sse_take(__m128 v, __m128 m) {
+    return _mm_or_ps(_mm_cmpgt_ps(v, m), _mm_cmpunord_ps(v, v));
+}
+static inline __m128 sse_sel(__m128 t, __m128 a, __m128 b) { return _mm_or_ps(_mm_and_ps(t, a), _mm_andnot_ps(t, b)); }
+
+/* windows ow..ow+3 of the row pair: a, b (upper row even/odd), c, d */
+#define SSE_POOL_LOAD(r0, r1, ow)                                                       \
+    __m128 x0_ = _mm_loadu_ps((r0) + 2 * (ow)), x1_ = _mm_loadu_ps((r0) + 2 * (ow) + 4);  \
+    __m128 y0_ = _mm_loadu_ps((r1) + 2 * (ow)), y1_ = _mm_loadu_ps((r1) + 2 * (ow) + 4);  \
+    __m128 a = _mm_shuffle_ps(x0_, x1_, _MM_SHUFFLE(2, 0, 2, 0));                       \
+    __m128 b = _mm_shuffle_ps(x0_, x1_, _MM_SHUFFLE(3, 1, 3, 1));                       \
+    __m128 c = _mm_shuffle_ps(y0_, y1_, _MM_SHUFFLE(2, 0, 2, 0));                       \
+    __m128 d = _mm_shuffle_ps(y0_, y1_, _MM_SHUFFLE(3, 1, 3, 1))
+
+static void pool2_row_f32(const float *r0, const float *r1, float *m, int64_t OW) {
+    for (int64_t ow = 0; ow < OW; ow += 4) {
+        if (ow + 4 > OW) ow = OW - 4;
+        SSE_POOL_LOAD(r0, r1, ow);
+        __m128 u = sse_sel(sse_take(b, a), b, a), v = sse_sel(sse_take(d, c), d, c);
+        _mm_storeu_ps(m + ow, sse_sel(sse_take(v, u), v, u));
+    }
+}
+
+/* Adds g into the first element of each window equal to its max m (no NaN in m). */
+static void pool2_back_row_f32(const float *r0, const float *r1, const float *m, const float *g, float *d0,
+                               float *d1, int64_t OW) {
+    for (int64_t ow = 0, done = 0; done < OW; ow += 4) {
+        __m128 gv = _mm_loadu_ps(g + (ow + 4 > OW ? OW - 4 : ow));
+        if (ow + 4 > OW) {
+            /* lanes below done were added by the previous group */
+            const int32_t lane[4] = {0, 1, 2, 3};
+            ow = OW - 4;
+            __m128i keep = _mm_cmpgt_epi32(_mm_loadu_si128((const __m128i *)lane), _mm_set1_epi32((int)(done - ow - 1)));
+            gv = _mm_and_ps(gv, _mm_castsi128_ps(keep));
+        }
+        SSE_POOL_LOAD(r0, r1, ow);
+        __m128 mv = _mm_loadu_ps(m + ow);
+        (void)d; /* the winner when none of a, b, c is */
+        __m128 ea = _mm_cmpeq_ps(a, mv), eb = _mm_cmpeq_ps(b, mv), ec = _mm_cmpeq_ps(c, mv);
+        __m128 ab = _mm_or_ps(ea, eb), abc = _mm_or_ps(ab, ec);
+        __m128 ga = _mm_and_ps(ea, gv), gb = _mm_andnot_ps(ea, _mm_and_ps(eb, gv));
+        __m128 gc = _mm_andnot_ps(ab, _mm_and_ps(ec, gv)), gd = _mm_andnot_ps(abc, gv);
+        float *p0 = d0 + 2 * ow, *p1 = d1 + 2 * ow;
+        _mm_storeu_ps(p0, _mm_add_ps(_mm_loadu_ps(p0), _mm_unpacklo_ps(ga, gb)));
+        _mm_storeu_ps(p0 + 4, _mm_add_ps(_mm_loadu_ps(p0 + 4), _mm_unpackhi_ps(ga, gb)));
+        _mm_storeu_ps(p1, _mm_add_ps(_mm_loadu_ps(p1), _mm_unpacklo_ps(gc, gd)));
+        _mm_storeu_ps(p1 + 4, _mm_add_ps(_mm_loadu_ps(p1 + 4), _mm_unpackhi_ps(gc, gd)));
+        done = ow + 4;
+    }
+}
+#define HAVE_POOL2_SSE 1
+#else
+#define HAVE_POOL2_SSE 0
+#endif
+
+static void pool_plane(nb_dtype dt, const void *xv, void *yv, int64_t W, int64_t k, int64_t OH, int64_t OW) {
     NB_DISPATCH(dt, T, {
         const T *xp = xv;
         T *yp = yv;
         for (int64_t oh = 0; oh < OH; oh++) {
             T *restrict m = yp + oh * OW;
-            int32_t *restrict ix = idx + oh * OW;
             const T *restrict r0 = xp + oh * k * W;
-            int32_t base = (int32_t)(oh * k * W);
+#if HAVE_POOL2_SSE
+            if (k == 2 && dt == NB_F32 && OW >= 4) {
+                pool2_row_f32((const float *)r0, (const float *)(r0 + W), (float *)m, OW);
+                continue;
+            }
+#endif
             if (k == 2) {
                 const T *restrict r1 = r0 + W;
                 for (int64_t ow = 0; ow < OW; ow++) {
                     T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
-                    T best = a;
-                    int32_t bi = 0;
-                    bool t = POOL_TAKE(b, best);
-                    best = t ? b : best, bi = t ? 1 : bi;
-                    t = POOL_TAKE(c, best);
-                    best = t ? c : best, bi = t ? (int32_t)W : bi;
-                    t = POOL_TAKE(d, best);
-                    best = t ? d : best, bi = t ? (int32_t)W + 1 : bi;
-                    m[ow] = best;
-                    ix[ow] = base + (int32_t)(2 * ow) + bi;
+                    T u = POOL_TAKE(b, a) ? b : a, v = POOL_TAKE(d, c) ? d : c;
+                    m[ow] = POOL_TAKE(v, u) ? v : u;
                 }
                 continue;
             }
             for (int64_t ow = 0; ow < OW; ow++) {
                 const T *w0 = r0 + ow * k;
                 T best = w0[0];
-                int32_t bi = 0;
                 for (int64_t kh = 0; kh < k; kh++)
                     for (int64_t kw = 0; kw < k; kw++) {
                         T v = w0[kh * W + kw];
-                        bool t = POOL_TAKE(v, best);
-                        best = t ? v : best;
-                        bi = t ? (int32_t)(kh * W + kw) : bi;
+                        best = POOL_TAKE(v, best) ? v : best;
                     }
                 m[ow] = best;
-                ix[ow] = base + (int32_t)(ow * k) + bi;
             }
         }
     });
 }
 
 /* x (N,C,H,W) -> y (N,C,OH,OW), OH = H/k, OW = W/k (floor): y = the max of
- * each k x k window at stride k; the argmax (its offset in the H*W plane,
- * first in row-major order on ties, NaN wins) is saved for the backward. */
+ * each k x k window at stride k (first in row-major order on ties, NaN wins). */
 nb_tensor *nb_max_pool2d(nb_ctx *ctx, nb_tensor *x, int k) {
     if (!nb__check_inputs(ctx, "max_pool2d", 1, &x)) return NULL;
     char sx[96];
@@ -435,9 +496,7 @@ nb_tensor *nb_max_pool2d(nb_ctx *ctx, nb_tensor *x, int k) {
     nb_tensor *y = nb__op_out(ctx, &nb__op_max_pool2d, x->dtype, NB_SHAPE(N, C, OH, OW), 1, &x);
     if (!y) return NULL;
     nb_node *node = nb__node(y);
-    int32_t *idx = nb__alloc(ctx, (size_t)(y->numel ? y->numel : 1) * sizeof(int32_t), false);
-    if (!idx) return NULL;
-    if (node) node->i[0] = k, node->saved = idx;
+    if (node) node->i[0] = k;
     int nt = nb_get_threads();
     int par = nt > 1 && planes > 1 && y->numel >= 4096;
     size_t es = nb_dtype_size(x->dtype);
@@ -445,24 +504,85 @@ nb_tensor *nb_max_pool2d(nb_ctx *ctx, nb_tensor *x, int k) {
     unsigned char *yd = y->data;
 #pragma omp parallel for num_threads(nt) schedule(static) if (par)
     for (int64_t pl = 0; pl < planes; pl++)
-        pool_plane(x->dtype, xd + (size_t)(pl * H * W) * es, yd + (size_t)(pl * OH * OW) * es,
-                   idx + pl * OH * OW, W, k, OH, OW);
+        pool_plane(x->dtype, xd + (size_t)(pl * H * W) * es, yd + (size_t)(pl * OH * OW) * es, W, k, OH, OW);
     return y;
 }
+
+/* The window's winner as the forward chose it, from its values v (n of
+ * them, row-major) and its max m: the first element equal to m, or when m is
+ * NaN the last NaN (each NaN replaced the running max in the scan). */
+#define POOL_WINNER(v, n, m, out)                                               \
+    do {                                                                        \
+        int64_t w_ = 0;                                                         \
+        if ((m) != (m)) {                                                       \
+            for (int64_t i_ = 0; i_ < (n); i_++)                                \
+                if ((v)[i_] != (v)[i_]) w_ = i_;                                \
+        } else {                                                                \
+            while (w_ < (n) - 1 && !((v)[w_] == (m))) w_++;                     \
+        }                                                                       \
+        (out) = w_;                                                             \
+    } while (0)
 
 static void max_pool2d_backward(nb_node *n) {
     nb_tensor *x = n->in[0], *y = n->out;
     if (!x->requires_grad) return;
     void *dxv = nb__grad(nb__ctx(n), x);
     if (!dxv) return;
-    const int32_t *idx = n->saved;
-    int64_t planes = x->shape[0] * x->shape[1], HW = x->shape[2] * x->shape[3];
-    int64_t per = planes ? y->numel / planes : 0;
+    int64_t k = n->i[0];
+    int64_t planes = x->shape[0] * x->shape[1], H = x->shape[2], W = x->shape[3];
+    int64_t OH = y->shape[2], OW = y->shape[3];
     // y = max over the window: ∂L/∂x_{argmax} += ∂L/∂y, 0 elsewhere
     NB_DISPATCH(x->dtype, T, {
-        T *dx = dxv;
-        const T *dy = y->grad->data;
-        for (int64_t pl = 0; pl < planes; pl++)
-            for (int64_t j = 0; j < per; j++) dx[pl * HW + idx[pl * per + j]] += dy[pl * per + j];
+        for (int64_t pl = 0; pl < planes; pl++) {
+            const T *xp = (const T *)x->data + pl * H * W, *yp = (const T *)y->data + pl * OH * OW;
+            const T *dyp = (const T *)y->grad->data + pl * OH * OW;
+            T *dx = (T *)dxv + pl * H * W;
+            bool nan = false;
+            for (int64_t j = 0; j < OH * OW; j++) nan |= yp[j] != yp[j];
+            for (int64_t oh = 0; oh < OH; oh++) {
+                const T *restrict r0 = xp + oh * k * W, *restrict m = yp + oh * OW, *restrict g = dyp + oh * OW;
+                T *restrict d0 = dx + oh * k * W;
+#if HAVE_POOL2_SSE
+                if (k == 2 && !nan && x->dtype == NB_F32 && OW >= 4) {
+                    pool2_back_row_f32((const float *)r0, (const float *)(r0 + W), (const float *)m, (const float *)g,
+                                       (float *)d0, (float *)(d0 + W), OW);
+                    continue;
+                }
+#endif
+                if (k == 2 && !nan) {
+                    /* the first of the four equal to the max, as selects that vectorise */
+                    const T *restrict r1 = r0 + W;
+                    T *restrict d1 = d0 + W;
+                    for (int64_t ow = 0; ow < OW; ow++) {
+                        T mv = m[ow], gv = g[ow], z = 0;
+                        bool ea = r0[2 * ow] == mv, eb = r0[2 * ow + 1] == mv, ec = r1[2 * ow] == mv;
+                        bool ta = ea, tb = !ea & eb, tc = !ea & !eb & ec, td = !ea & !eb & !ec;
+                        d0[2 * ow] += ta ? gv : z;
+                        d0[2 * ow + 1] += tb ? gv : z;
+                        d1[2 * ow] += tc ? gv : z;
+                        d1[2 * ow + 1] += td ? gv : z;
+                    }
+                    continue;
+                }
+                T win[64];
+                for (int64_t ow = 0; ow < OW; ow++) {
+                    int64_t w = 0;
+                    if (k * k <= 64) {
+                        for (int64_t kh = 0; kh < k; kh++)
+                            for (int64_t kw = 0; kw < k; kw++) win[kh * k + kw] = r0[ow * k + kh * W + kw];
+                        POOL_WINNER(win, k * k, m[ow], w);
+                    } else {
+                        /* a large window: scan it in place */
+                        T mv = m[ow];
+                        bool nan = mv != mv, found = false;
+                        for (int64_t i = 0; i < k * k && (nan || !found); i++) {
+                            T v = r0[ow * k + (i / k) * W + i % k];
+                            if (nan ? v != v : v == mv) w = i, found = true;
+                        }
+                    }
+                    d0[ow * k + (w / k) * W + w % k] += g[ow];
+                }
+            }
+        }
     });
 }
