@@ -190,3 +190,58 @@ TEST(max_pool2d_ties_nan_and_floor) {
         CHECK_MSG(nb_tensor_get(x->grad, i) == want[i], "dx[%d] = %g, want %g", i, nb_tensor_get(x->grad, i), want[i]);
     nb_ctx_free(ctx);
 }
+
+/* k = 2 against a plain scan (the winner: first max in row-major order, the
+ * last NaN when there is one), in both dtypes, with many ties, signed zeros
+ * and NaNs, at widths that exercise the four-window groups, their
+ * overlapping tail and rows too short for them. */
+TEST(max_pool2d_k2_matches_a_plain_scan) {
+    static const int64_t hw[][2] = {{6, 14}, {5, 11}, {4, 8}, {3, 7}, {2, 10}, {4, 28}};
+    static const double vals[] = {0.0, -0.0, 1.0, 1.0, -1.0, 2.0, 0.5};
+    nb_rng rng;
+    nb_rng_seed(&rng, 7);
+    for (int d = 0; d < 2; d++)
+        for (size_t s = 0; s < sizeof hw / sizeof hw[0]; s++) {
+            nb_dtype dt = d ? NB_F64 : NB_F32;
+            int64_t N = 2, C = 3, H = hw[s][0], W = hw[s][1], OH = H / 2, OW = W / 2;
+            int64_t nx = N * C * H * W, ny = N * C * OH * OW;
+            double *xv = malloc(sizeof(double) * (size_t)nx), *up = malloc(sizeof(double) * (size_t)ny);
+            double *want_y = malloc(sizeof(double) * (size_t)ny), *want_dx = calloc((size_t)nx, sizeof(double));
+            for (int64_t i = 0; i < nx; i++) {
+                uint64_t r = nb_rng_below(&rng, 64);
+                xv[i] = r < 2 ? NAN : vals[r % (sizeof vals / sizeof vals[0])];
+            }
+            for (int64_t i = 0; i < ny; i++) up[i] = (double)(i % 13) - 6.0;
+            for (int64_t pl = 0; pl < N * C; pl++)
+                for (int64_t oh = 0; oh < OH; oh++)
+                    for (int64_t ow = 0; ow < OW; ow++) {
+                        int64_t best = pl * H * W + 2 * oh * W + 2 * ow;
+                        for (int64_t kh = 0; kh < 2; kh++)
+                            for (int64_t kw = 0; kw < 2; kw++) {
+                                int64_t j = pl * H * W + (2 * oh + kh) * W + 2 * ow + kw;
+                                if (xv[j] > xv[best] || xv[j] != xv[j]) best = j;
+                            }
+                        int64_t o = (pl * OH + oh) * OW + ow;
+                        want_y[o] = xv[best];
+                        want_dx[best] += 2 * up[o]; /* two backward passes add */
+                    }
+            nb_ctx *ctx = nb_ctx_new();
+            nb_tensor *x = nb_zeros(ctx, dt, NB_SHAPE(N, C, H, W)), *u = nb_zeros(ctx, dt, NB_SHAPE(N, C, OH, OW));
+            for (int64_t i = 0; i < nx; i++) nb_tensor_set(x, i, xv[i]);
+            for (int64_t i = 0; i < ny; i++) nb_tensor_set(u, i, up[i]);
+            nb_tensor_requires_grad(x, true);
+            nb_tensor *y = nb_max_pool2d(ctx, x, 2);
+            CHECK_OK(nb_vjp(ctx, y, u, true));
+            CHECK_OK(nb_vjp(ctx, y, u, false));
+            int bad_y = 0, bad_dx = 0;
+            for (int64_t i = 0; y && i < ny; i++) {
+                double g = nb_tensor_get(y, i);
+                bad_y += isnan(want_y[i]) ? !isnan(g) : g != want_y[i];
+            }
+            for (int64_t i = 0; x->grad && i < nx; i++) bad_dx += nb_tensor_get(x->grad, i) != want_dx[i];
+            CHECK_MSG(y && x->grad && bad_y == 0 && bad_dx == 0, "%s (%lld,%lld): %d outputs, %d gradients differ",
+                      d ? "f64" : "f32", (long long)H, (long long)W, bad_y, bad_dx);
+            nb_ctx_free(ctx);
+            free(xv), free(up), free(want_y), free(want_dx);
+        }
+}
