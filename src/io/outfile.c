@@ -18,6 +18,10 @@ static void outfile_clear(nb_outfile *f) {
 nb_status nb_outfile_open(nb_outfile *f, const char *path) {
     if (!f || !path || !*path) return nb_fail(NB_EINVAL, "open output: no file name given");
     memset(f, 0, sizeof *f);
+    /* Fail now, not at the rename, so that a command writing several files
+     * finds out before it commits any of them. */
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return nb_fail(NB_EIO, "%s: cannot write: %s", path, strerror(EISDIR));
     size_t n = strlen(path);
     f->path = malloc(n + 1);
     f->tmp = malloc(n + 16);
