@@ -66,9 +66,9 @@ static conv_run run_cnn(int threads, nb_dtype dt) {
     nb_rng rng;
     nb_rng_seed(&rng, 7);
     nb_tensor *x = randn(ctx, &rng, dt, NB_SHAPE(37, 1, 12, 12), true);
-    nb_tensor *w1 = randn(ctx, &rng, dt, NB_SHAPE(8, 1, 3, 3), true);
-    nb_tensor *b1 = randn(ctx, &rng, dt, NB_SHAPE(8), true);
-    nb_tensor *w2 = randn(ctx, &rng, dt, NB_SHAPE(6, 8, 3, 3), true);
+    nb_tensor *w1 = randn(ctx, &rng, dt, NB_SHAPE(12, 1, 3, 3), true);
+    nb_tensor *b1 = randn(ctx, &rng, dt, NB_SHAPE(12), true);
+    nb_tensor *w2 = randn(ctx, &rng, dt, NB_SHAPE(6, 12, 3, 3), true);
     nb_tensor *b2 = randn(ctx, &rng, dt, NB_SHAPE(6), true);
     nb_tensor *w3 = randn(ctx, &rng, dt, NB_SHAPE(5, 6, 1, 1), true);
     nb_tensor *h = nb_max_pool2d(ctx, nb_relu(ctx, nb_conv2d(ctx, x, w1, b1, 1, 1)), 2);

@@ -322,6 +322,16 @@ def gen():
         else:
             fn = lambda t, s=stride, p=pad: torch.nn.functional.conv2d(t[0], t[1], None, stride=s, padding=p)
         emit(c, fn, rng)
+    # The CNN's first layer: more filters than columns K+1, so nabla takes
+    # dW through its transposed product. A generator of its own, so adding
+    # it left every other case's data as it was.
+    rng_wide = np.random.default_rng(20261127)
+    for dt in ("f32", "f64"):
+        c = case("conv2d_cnn1_wide_%s" % dt, "conv2d", dt).attr("stride", 1).attr("pad", 1)
+        c.input(normal(rng_wide, (2, 1, 8, 8)))
+        c.input(normal(rng_wide, (16, 1, 3, 3), 0.5))
+        c.input(normal(rng_wide, (16,)))
+        emit(c, lambda t: torch.nn.functional.conv2d(t[0], t[1], t[2], stride=1, padding=1), rng_wide)
 
     for tag, xs, k, dt in [("k2", (2, 3, 6, 6), 2, "f64"), ("k2_odd", (2, 2, 7, 5), 2, "f64"),
                            ("k3", (1, 2, 7, 9), 3, "f64"), ("k1", (1, 2, 3, 3), 1, "f64"),

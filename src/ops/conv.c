@@ -155,6 +155,43 @@ static void col2im_add(nb_dtype dt, const conv_geom *g, void *dcolv, void *dxv) 
     });
 }
 
+/* The backward's column matrix, transposed and with its rows reordered:
+ * colT (P, ldc), colT[p][(kh*KW + kw)*C + c] = x[c][oh*s + kh - pad][ow*s + kw - pad].
+ * x goes first into xt, x padded and channels-last (H+2pad, W+2pad, C),
+ * whose border the caller has zeroed; then each (p, kh) of colT is one
+ * contiguous run of KW*C values of xt. So ∂L/∂w comes out of a GEMM whose
+ * operands need no transposing pack, in this (kh, kw, c) order of K. */
+static void im2colT(nb_dtype dt, const conv_geom *g, const void *xv, void *xtv, void *colv, int64_t ldc) {
+    const int64_t Wp = g->W + 2 * (int64_t)g->pad, C = g->C, run = g->KW * C;
+    NB_DISPATCH(dt, T, {
+        const T *x = xv;
+        T *xt = xtv, *col = colv;
+        for (int64_t c = 0; c < C; c++)
+            for (int64_t h = 0; h < g->H; h++) {
+                const T *restrict src = x + (c * g->H + h) * g->W;
+                T *restrict dst = xt + ((h + g->pad) * Wp + g->pad) * C + c;
+                for (int64_t w = 0; w < g->W; w++) dst[w * C] = src[w];
+            }
+        if (run >= 16) {
+            for (int64_t oh = 0; oh < g->OH; oh++)
+                for (int64_t ow = 0; ow < g->OW; ow++) {
+                    T *dst = col + (oh * g->OW + ow) * ldc;
+                    for (int64_t kh = 0; kh < g->KH; kh++)
+                        memcpy(dst + kh * run, xt + ((oh * g->s + kh) * Wp + ow * g->s) * C, (size_t)run * sizeof(T));
+                }
+        } else {
+            /* runs too short for a copy call: a column of colT at a time */
+            for (int64_t kh = 0; kh < g->KH; kh++)
+                for (int64_t j = 0; j < run; j++)
+                    for (int64_t oh = 0; oh < g->OH; oh++) {
+                        const T *restrict src = xt + (oh * g->s + kh) * Wp * C + j;
+                        T *restrict dst = col + oh * g->OW * ldc + kh * run + j;
+                        for (int64_t ow = 0; ow < g->OW; ow++) dst[ow * ldc] = src[ow * g->s * C];
+                    }
+        }
+    });
+}
+
 /* A 1x1, stride-1, unpadded convolution needs no im2col: col_n is x_n. */
 static bool is_pointwise(const conv_geom *g) {
     return g->KH == 1 && g->KW == 1 && g->s == 1 && g->pad == 0;
@@ -291,49 +328,78 @@ static void conv2d_backward(nb_node *n) {
     void *dw = want_w ? nb__grad(ctx, w) : NULL;
     void *db = want_b ? nb__grad(ctx, b) : NULL;
     if ((want_x && !dx) || (want_w && !dw) || (want_b && !db)) return;
-    /* As in the forward, col1 = [col; 1], so one GEMM gives [dW | db]. When
-     * only db is wanted the GEMM runs over the row of ones alone. */
+    /* colT1 = [colT | 1] (P,K+1), the transposed columns of im2colT with a
+     * column of ones, so one GEMM gives [dW | db] (dW in im2colT's order of
+     * K, put back in the reduction). When only db is wanted the GEMM runs
+     * over the column of ones alone. A pointwise convolution without bias
+     * reads x_n as col_n, transposed in the GEMM. With fewer columns K+1
+     * than filters F (the first layer), nb_gemm would swap the product to
+     * put F along its vectors and pack ∂L/∂y_n transposed into mostly
+     * padding: instead the partial is [dW | db]ᵀ (K+1,F) = colT1_nᵀ (∂L/∂y_n)ᵀ,
+     * with (∂L/∂y_n)ᵀ (P,F) transposed here once. */
     int64_t K1 = b ? g.K + 1 : g.K;
     bool pointwise = is_pointwise(&g) && !b;
     int64_t nc = conv_chunks(N, g.F, K1);
     int nt = nb_get_threads();
     if (nt > nc) nt = (int)nc;
     if (nt < 1) nt = 1;
+    int64_t Hp = g.H + 2 * (int64_t)g.pad, Wp = g.W + 2 * (int64_t)g.pad;
     size_t k1p = (size_t)(K1 * g.P), kp = (size_t)(g.K * g.P), fk1 = (size_t)(g.F * K1);
-    /* per thread: col1_n (K+1,P) and dcol_n (K,P); per chunk: [dW | db] partial (F,K+1) */
-    unsigned char *tbuf = nb__alloc(ctx, (size_t)nt * (k1p + kp) * es + 64, false);
+    bool wT = want_w && !pointwise && K1 < g.F;
+    size_t xtn = pointwise ? 0 : (size_t)(Hp * Wp * g.C), fp = wT ? (size_t)(g.F * g.P) : 0;
+    size_t per = k1p + kp + xtn + fp;
+    /* per thread: colT1_n (P,K+1), dcol_n (K,P), xt_n (H+2pad,W+2pad,C), dyT_n (P,F) if wT;
+     * per chunk: [dW | db] partial (F,K+1), or its transpose if wT */
+    unsigned char *tbuf = nb__alloc(ctx, (size_t)nt * per * es + 64, false);
     unsigned char *part = nb__alloc(ctx, (size_t)nc * fk1 * es + 64, false);
     if (!tbuf || !part) {
         ctx->failed = true;
         return;
     }
-    if (b)
-        for (int t = 0; t < nt; t++) ones(dt, tbuf + ((size_t)t * (k1p + kp) + kp) * es, g.P);
+    for (int t = 0; t < nt; t++) {
+        unsigned char *mine = tbuf + (size_t)t * per * es;
+        if (xtn) memset(mine + (k1p + kp) * es, 0, xtn * es); /* the padding border of xt */
+        if (b)
+            NB_DISPATCH(dt, T, {
+                T *ct = (T *)mine;
+                for (int64_t p = 0; p < g.P; p++) ct[p * K1 + g.K] = 1;
+            });
+    }
     const unsigned char *xd = x->data, *dyd = y->grad->data;
     unsigned char *dxd = dx;
     int par = nt > 1;
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (par)
     for (int64_t c = 0; c < nc; c++) {
-        unsigned char *mine = tbuf + (size_t)(par ? thread_id() : 0) * (k1p + kp) * es;
-        void *col = mine, *dcol = mine + k1p * es;
+        unsigned char *mine = tbuf + (size_t)(par ? thread_id() : 0) * per * es;
+        void *colT = mine, *dcol = mine + k1p * es, *xt = mine + (k1p + kp) * es;
+        void *dyT = mine + (k1p + kp + xtn) * es;
         void *dwc = part + (size_t)c * fk1 * es;
         int64_t lo = c * N / nc, hi = (c + 1) * N / nc;
         for (int64_t i = lo; i < hi; i++) {
             const void *xi = xd + (size_t)(i * g.C * g.H * g.W) * es;
             const void *dyi = dyd + (size_t)(i * g.F * g.P) * es;
             double beta = i == lo ? 0.0 : 1.0;
-            if (want_w) {
-                const void *ci = xi;
-                if (!pointwise) {
-                    im2col(dt, &g, xi, col);
-                    ci = col;
-                }
-                // y_n = w1 col1_n: ∂L/∂w1 += (∂L/∂y_n) col1_nᵀ, (F,P)(P,K+1); its last column is ∂L/∂b
-                nb_gemm(dt, false, true, g.F, K1, g.P, 1.0, dyi, g.P, ci, g.P, beta, dwc, K1);
+            if (want_w && pointwise) {
+                // y_n = w x_n: ∂L/∂w += (∂L/∂y_n) x_nᵀ, (F,P)(P,K)
+                nb_gemm(dt, false, true, g.F, K1, g.P, 1.0, dyi, g.P, xi, g.P, beta, dwc, K1);
+            } else if (wT) {
+                im2colT(dt, &g, xi, xt, colT, K1);
+                NB_DISPATCH(dt, T, {
+                    const T *dy = dyi;
+                    T *d = dyT;
+                    for (int64_t p = 0; p < g.P; p++)
+                        for (int64_t f = 0; f < g.F; f++) d[p * g.F + f] = dy[f * g.P + p];
+                });
+                // [∂L/∂w1]ᵀ += colT1_nᵀ (∂L/∂y_n)ᵀ, (K+1,P)(P,F)
+                nb_gemm(dt, true, false, K1, g.F, g.P, 1.0, colT, K1, dyT, g.F, beta, dwc, g.F);
+            } else if (want_w) {
+                im2colT(dt, &g, xi, xt, colT, K1);
+                // y_n = w1 col1_n: ∂L/∂w1 += (∂L/∂y_n) colT1_n, (F,P)(P,K+1); its last column is ∂L/∂b
+                nb_gemm(dt, false, false, g.F, K1, g.P, 1.0, dyi, g.P, colT, K1, beta, dwc, K1);
             } else if (want_b) {
                 // ∂L/∂b = (∂L/∂y_n) 1, (F,P)(P,1)
-                nb_gemm(dt, false, true, g.F, 1, g.P, 1.0, dyi, g.P, (unsigned char *)col + kp * es, g.P, beta,
-                        (unsigned char *)dwc + (size_t)g.K * es, K1);
+                nb_gemm(dt, false, false, g.F, 1, g.P, 1.0, dyi, g.P, (unsigned char *)colT + (size_t)g.K * es, K1,
+                        beta, (unsigned char *)dwc + (size_t)g.K * es, K1);
             }
             if (want_x) {
                 void *dxi = dxd + (size_t)(i * g.C * g.H * g.W) * es;
@@ -347,16 +413,20 @@ static void conv2d_backward(nb_node *n) {
             }
         }
     }
-    /* the chunks' partials, in chunk order */
+    /* the chunks' partials, in chunk order; dW from im2colT's (kh, kw, c) order back to (c, kh, kw) */
+    const int64_t KK = g.KH * g.KW, C = pointwise ? 1 : g.C, R = pointwise ? g.K : KK;
+    const int64_t sf = wT ? 1 : K1, sk = wT ? g.F : 1; /* element (f, k) of a partial */
     NB_DISPATCH(dt, T, {
         for (int64_t c = 0; c < nc; c++) {
             const T *pw = (const T *)(part + (size_t)c * fk1 * es);
             for (int64_t f = 0; f < g.F; f++) {
                 if (want_w) {
                     T *o = (T *)dw + f * g.K;
-                    for (int64_t j = 0; j < g.K; j++) o[j] += pw[f * K1 + j];
+                    const T *q = pw + f * sf;
+                    for (int64_t ch = 0; ch < C; ch++)
+                        for (int64_t r = 0; r < R; r++) o[ch * R + r] += q[(r * C + ch) * sk];
                 }
-                if (want_b) ((T *)db)[f] += pw[f * K1 + g.K];
+                if (want_b) ((T *)db)[f] += pw[f * sf + g.K * sk];
             }
         }
     });
