@@ -332,6 +332,15 @@ def gen():
         c.input(normal(rng_wide, (16, 1, 3, 3), 0.5))
         c.input(normal(rng_wide, (16,)))
         emit(c, lambda t: torch.nn.functional.conv2d(t[0], t[1], t[2], stride=1, padding=1), rng_wide)
+    # KW*C >= 16 (the CNN's second layer): dW from channels-last columns
+    for tag, xs, ws, stride, pad, dt in [("hwc", (2, 8, 6, 6), (4, 8, 3, 3), 1, 1, "f32"),
+                                         ("hwc_s2", (2, 6, 7, 6), (3, 6, 3, 3), 2, 1, "f64")]:
+        c = case("conv2d_%s_%s" % (tag, dt), "conv2d", dt).attr("stride", stride).attr("pad", pad)
+        c.input(normal(rng_wide, xs))
+        c.input(normal(rng_wide, ws, 0.5))
+        c.input(normal(rng_wide, (ws[0],)))
+        emit(c, lambda t, s=stride, p=pad: torch.nn.functional.conv2d(t[0], t[1], t[2], stride=s, padding=p),
+             rng_wide)
 
     for tag, xs, k, dt in [("k2", (2, 3, 6, 6), 2, "f64"), ("k2_odd", (2, 2, 7, 5), 2, "f64"),
                            ("k3", (1, 2, 7, 9), 3, "f64"), ("k1", (1, 2, 3, 3), 1, "f64"),

@@ -117,6 +117,9 @@ static const gc_case cases[] = {
     /* more filters than columns K+1 (the CNN's first layer): the transposed dW product */
     {"conv2d", f_conv2d, 3, {4, 4, 1}, {S(2, 1, 5, 5), S(12, 1, 3, 3), S(12)}, {ANY, ANY, ANY}, {1, 1}, 0},
     {"conv2d", f_conv2d, 2, {4, 4}, {S(2, 2, 5, 4), S(9, 2, 2, 2)}, {ANY, ANY}, {2, 1}, 0},
+    /* KW*C >= 16: dW through the channels-last columns */
+    {"conv2d", f_conv2d, 3, {4, 4, 1}, {S(2, 6, 5, 4), S(3, 6, 3, 3), S(3)}, {ANY, ANY, ANY}, {2, 1}, 0},
+    {"conv2d", f_conv2d, 2, {4, 4}, {S(1, 8, 4, 5), S(2, 8, 2, 3)}, {ANY, ANY}, {1, 1}, 0},
     {"max_pool2d", f_max_pool2d, 1, {4}, {S(2, 3, 4, 6)}, {DISTINCT}, {2}, 0},
     {"max_pool2d", f_max_pool2d, 1, {4}, {S(2, 2, 7, 5)}, {DISTINCT}, {2}, 0},
     {"max_pool2d", f_max_pool2d, 1, {4}, {S(1, 2, 6, 9)}, {DISTINCT}, {3}, 0},

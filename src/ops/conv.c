@@ -155,40 +155,69 @@ static void col2im_add(nb_dtype dt, const conv_geom *g, void *dcolv, void *dxv) 
     });
 }
 
-/* The backward's column matrix, transposed and with its rows reordered:
- * colT (P, ldc), colT[p][(kh*KW + kw)*C + c] = x[c][oh*s + kh - pad][ow*s + kw - pad].
- * x goes first into xt, x padded and channels-last (H+2pad, W+2pad, C),
- * whose border the caller has zeroed; then each (p, kh) of colT is one
- * contiguous run of KW*C values of xt. So ∂L/∂w comes out of a GEMM whose
- * operands need no transposing pack, in this (kh, kw, c) order of K. */
-static void im2colT(nb_dtype dt, const conv_geom *g, const void *xv, void *xtv, void *colv, int64_t ldc) {
-    const int64_t Wp = g->W + 2 * (int64_t)g->pad, C = g->C, run = g->KW * C;
-    NB_DISPATCH(dt, T, {
-        const T *x = xv;
-        T *xt = xtv, *col = colv;
-        for (int64_t c = 0; c < C; c++)
-            for (int64_t h = 0; h < g->H; h++) {
-                const T *restrict src = x + (c * g->H + h) * g->W;
-                T *restrict dst = xt + ((h + g->pad) * Wp + g->pad) * C + c;
-                for (int64_t w = 0; w < g->W; w++) dst[w * C] = src[w];
+/* dst[c*ldd + r] = src[r*lds + c] for r < R, c < Cn: 4 x 4 blocks in SSE
+ * registers for f32, the ragged edges one element at a time. */
+static void transpose(nb_dtype dt, int64_t R, int64_t Cn, const void *srcv, int64_t lds, void *dstv, int64_t ldd) {
+    int64_t r4 = 0, c4 = 0;
+#if defined(__SSE2__)
+    if (dt == NB_F32) {
+        const float *src = srcv;
+        float *dst = dstv;
+        r4 = R / 4 * 4, c4 = Cn / 4 * 4;
+        for (int64_t c = 0; c < c4; c += 4)
+            for (int64_t r = 0; r < r4; r += 4) {
+                const float *s = src + r * lds + c;
+                __m128 a = _mm_loadu_ps(s), b = _mm_loadu_ps(s + lds), e = _mm_loadu_ps(s + 2 * lds),
+                       f = _mm_loadu_ps(s + 3 * lds);
+                _MM_TRANSPOSE4_PS(a, b, e, f);
+                float *d = dst + c * ldd + r;
+                _mm_storeu_ps(d, a), _mm_storeu_ps(d + ldd, b), _mm_storeu_ps(d + 2 * ldd, e);
+                _mm_storeu_ps(d + 3 * ldd, f);
             }
-        if (run >= 16) {
-            for (int64_t oh = 0; oh < g->OH; oh++)
-                for (int64_t ow = 0; ow < g->OW; ow++) {
-                    T *dst = col + (oh * g->OW + ow) * ldc;
-                    for (int64_t kh = 0; kh < g->KH; kh++)
-                        memcpy(dst + kh * run, xt + ((oh * g->s + kh) * Wp + ow * g->s) * C, (size_t)run * sizeof(T));
-                }
-        } else {
-            /* runs too short for a copy call: a column of colT at a time */
-            for (int64_t kh = 0; kh < g->KH; kh++)
-                for (int64_t j = 0; j < run; j++)
-                    for (int64_t oh = 0; oh < g->OH; oh++) {
-                        const T *restrict src = xt + (oh * g->s + kh) * Wp * C + j;
-                        T *restrict dst = col + oh * g->OW * ldc + kh * run + j;
-                        for (int64_t ow = 0; ow < g->OW; ow++) dst[ow * ldc] = src[ow * g->s * C];
-                    }
-        }
+    }
+#endif
+    NB_DISPATCH(dt, T, {
+        const T *src = srcv;
+        T *dst = dstv;
+        for (int64_t c = 0; c < Cn; c++)
+            for (int64_t r = c < c4 ? r4 : 0; r < R; r++) dst[c * ldd + r] = src[r * lds + c];
+    });
+}
+
+/* The backward's column matrix, transposed: colT (P, ldc), a row per
+ * output position, so ∂L/∂w comes out of a GEMM whose operands need no
+ * transposing pack. Its K columns are in one of two orders:
+ *  - (kh, kw, c), when KW*C >= 16 (colT_hwc): x goes first into xt, x
+ *    padded and channels-last (H+2pad, W+2pad, C), whose border the caller
+ *    has zeroed; then each (p, kh) of colT is one copy of KW*C values of xt.
+ *    colT[p][(kh*KW + kw)*C + c] = x[c][oh*s + kh - pad][ow*s + kw - pad].
+ *  - (c, kh, kw), im2col's own, otherwise (runs too short to copy): im2col
+ *    into scratch (K,P), then transposed. */
+static bool colT_hwc(const conv_geom *g) { return g->KW * g->C >= 16; }
+
+static void im2col(nb_dtype dt, const conv_geom *g, const void *xv, void *colv);
+
+static void im2colT(nb_dtype dt, const conv_geom *g, const void *xv, void *xtv, void *scratch, void *colv,
+                    int64_t ldc) {
+    if (!colT_hwc(g)) {
+        im2col(dt, g, xv, scratch);
+        transpose(dt, g->K, g->P, scratch, g->P, colv, ldc);
+        return;
+    }
+    const int64_t Wp = g->W + 2 * (int64_t)g->pad, C = g->C, run = g->KW * C;
+    size_t es = nb_dtype_size(dt);
+    for (int64_t h = 0; h < g->H; h++)
+        transpose(dt, C, g->W, (const unsigned char *)xv + (size_t)(h * g->W) * es, g->H * g->W,
+                  (unsigned char *)xtv + (size_t)(((h + g->pad) * Wp + g->pad) * C) * es, C);
+    NB_DISPATCH(dt, T, {
+        const T *xt = xtv;
+        T *col = colv;
+        for (int64_t oh = 0; oh < g->OH; oh++)
+            for (int64_t ow = 0; ow < g->OW; ow++) {
+                T *dst = col + (oh * g->OW + ow) * ldc;
+                for (int64_t kh = 0; kh < g->KH; kh++)
+                    memcpy(dst + kh * run, xt + ((oh * g->s + kh) * Wp + ow * g->s) * C, (size_t)run * sizeof(T));
+            }
     });
 }
 
@@ -330,7 +359,7 @@ static void conv2d_backward(nb_node *n) {
     if ((want_x && !dx) || (want_w && !dw) || (want_b && !db)) return;
     /* colT1 = [colT | 1] (P,K+1), the transposed columns of im2colT with a
      * column of ones, so one GEMM gives [dW | db] (dW in im2colT's order of
-     * K, put back in the reduction). When only db is wanted the GEMM runs
+     * K, put back in the reduction; dcol_n is im2colT's scratch). When only db is wanted the GEMM runs
      * over the column of ones alone. A pointwise convolution without bias
      * reads x_n as col_n, transposed in the GEMM. With fewer columns K+1
      * than filters F (the first layer), nb_gemm would swap the product to
@@ -346,7 +375,7 @@ static void conv2d_backward(nb_node *n) {
     int64_t Hp = g.H + 2 * (int64_t)g.pad, Wp = g.W + 2 * (int64_t)g.pad;
     size_t k1p = (size_t)(K1 * g.P), kp = (size_t)(g.K * g.P), fk1 = (size_t)(g.F * K1);
     bool wT = want_w && !pointwise && K1 < g.F;
-    size_t xtn = pointwise ? 0 : (size_t)(Hp * Wp * g.C), fp = wT ? (size_t)(g.F * g.P) : 0;
+    size_t xtn = !pointwise && colT_hwc(&g) ? (size_t)(Hp * Wp * g.C) : 0, fp = wT ? (size_t)(g.F * g.P) : 0;
     size_t per = k1p + kp + xtn + fp;
     /* per thread: colT1_n (P,K+1), dcol_n (K,P), xt_n (H+2pad,W+2pad,C), dyT_n (P,F) if wT;
      * per chunk: [dW | db] partial (F,K+1), or its transpose if wT */
@@ -383,17 +412,12 @@ static void conv2d_backward(nb_node *n) {
                 // y_n = w x_n: ∂L/∂w += (∂L/∂y_n) x_nᵀ, (F,P)(P,K)
                 nb_gemm(dt, false, true, g.F, K1, g.P, 1.0, dyi, g.P, xi, g.P, beta, dwc, K1);
             } else if (wT) {
-                im2colT(dt, &g, xi, xt, colT, K1);
-                NB_DISPATCH(dt, T, {
-                    const T *dy = dyi;
-                    T *d = dyT;
-                    for (int64_t p = 0; p < g.P; p++)
-                        for (int64_t f = 0; f < g.F; f++) d[p * g.F + f] = dy[f * g.P + p];
-                });
+                im2colT(dt, &g, xi, xt, dcol, colT, K1);
+                transpose(dt, g.F, g.P, dyi, g.P, dyT, g.F);
                 // [∂L/∂w1]ᵀ += colT1_nᵀ (∂L/∂y_n)ᵀ, (K+1,P)(P,F)
                 nb_gemm(dt, true, false, K1, g.F, g.P, 1.0, colT, K1, dyT, g.F, beta, dwc, g.F);
             } else if (want_w) {
-                im2colT(dt, &g, xi, xt, colT, K1);
+                im2colT(dt, &g, xi, xt, dcol, colT, K1);
                 // y_n = w1 col1_n: ∂L/∂w1 += (∂L/∂y_n) colT1_n, (F,P)(P,K+1); its last column is ∂L/∂b
                 nb_gemm(dt, false, false, g.F, K1, g.P, 1.0, dyi, g.P, colT, K1, beta, dwc, K1);
             } else if (want_b) {
@@ -413,8 +437,9 @@ static void conv2d_backward(nb_node *n) {
             }
         }
     }
-    /* the chunks' partials, in chunk order; dW from im2colT's (kh, kw, c) order back to (c, kh, kw) */
-    const int64_t KK = g.KH * g.KW, C = pointwise ? 1 : g.C, R = pointwise ? g.K : KK;
+    /* the chunks' partials, in chunk order; dW from im2colT's order back to (c, kh, kw) */
+    const bool hwc = !pointwise && colT_hwc(&g);
+    const int64_t KK = g.KH * g.KW, C = hwc ? g.C : 1, R = hwc ? KK : g.K;
     const int64_t sf = wT ? 1 : K1, sk = wT ? g.F : 1; /* element (f, k) of a partial */
     NB_DISPATCH(dt, T, {
         for (int64_t c = 0; c < nc; c++) {
