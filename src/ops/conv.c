@@ -364,8 +364,9 @@ static void conv2d_backward(nb_node *n) {
      * reads x_n as col_n, transposed in the GEMM. With fewer columns K+1
      * than filters F (the first layer), nb_gemm would swap the product to
      * put F along its vectors and pack ∂L/∂y_n transposed into mostly
-     * padding: instead the partial is [dW | db]ᵀ (K+1,F) = colT1_nᵀ (∂L/∂y_n)ᵀ,
-     * with (∂L/∂y_n)ᵀ (P,F) transposed here once. */
+     * padding: instead the partial is [dW | db]ᵀ (K+1,F) = col1_n (∂L/∂y_n)ᵀ,
+     * from the forward's col1_n (K+1,P) and (∂L/∂y_n)ᵀ (P,F) transposed here
+     * once. */
     int64_t K1 = b ? g.K + 1 : g.K;
     bool pointwise = is_pointwise(&g) && !b;
     int64_t nc = conv_chunks(N, g.F, K1);
@@ -375,9 +376,10 @@ static void conv2d_backward(nb_node *n) {
     int64_t Hp = g.H + 2 * (int64_t)g.pad, Wp = g.W + 2 * (int64_t)g.pad;
     size_t k1p = (size_t)(K1 * g.P), kp = (size_t)(g.K * g.P), fk1 = (size_t)(g.F * K1);
     bool wT = want_w && !pointwise && K1 < g.F;
-    size_t xtn = !pointwise && colT_hwc(&g) ? (size_t)(Hp * Wp * g.C) : 0, fp = wT ? (size_t)(g.F * g.P) : 0;
+    const bool hwc = !pointwise && !wT && colT_hwc(&g);
+    size_t xtn = hwc ? (size_t)(Hp * Wp * g.C) : 0, fp = wT ? (size_t)(g.F * g.P) : 0;
     size_t per = k1p + kp + xtn + fp;
-    /* per thread: colT1_n (P,K+1), dcol_n (K,P), xt_n (H+2pad,W+2pad,C), dyT_n (P,F) if wT;
+    /* per thread: colT1_n (P,K+1) (col1_n (K+1,P) if wT), dcol_n (K,P), xt_n (H+2pad,W+2pad,C), dyT_n (P,F) if wT;
      * per chunk: [dW | db] partial (F,K+1), or its transpose if wT */
     unsigned char *tbuf = nb__alloc(ctx, (size_t)nt * per * es + 64, false);
     unsigned char *part = nb__alloc(ctx, (size_t)nc * fk1 * es + 64, false);
@@ -388,7 +390,8 @@ static void conv2d_backward(nb_node *n) {
     for (int t = 0; t < nt; t++) {
         unsigned char *mine = tbuf + (size_t)t * per * es;
         if (xtn) memset(mine + (k1p + kp) * es, 0, xtn * es); /* the padding border of xt */
-        if (b)
+        if (b && wT) ones(dt, mine + kp * es, g.P); /* the row of ones under col1 */
+        else if (b)
             NB_DISPATCH(dt, T, {
                 T *ct = (T *)mine;
                 for (int64_t p = 0; p < g.P; p++) ct[p * K1 + g.K] = 1;
@@ -412,10 +415,11 @@ static void conv2d_backward(nb_node *n) {
                 // y_n = w x_n: ∂L/∂w += (∂L/∂y_n) x_nᵀ, (F,P)(P,K)
                 nb_gemm(dt, false, true, g.F, K1, g.P, 1.0, dyi, g.P, xi, g.P, beta, dwc, K1);
             } else if (wT) {
-                im2colT(dt, &g, xi, xt, dcol, colT, K1);
+                void *col1 = colT; /* here [col_n; 1] (K+1,P), as in the forward */
+                im2col(dt, &g, xi, col1);
                 transpose(dt, g.F, g.P, dyi, g.P, dyT, g.F);
-                // [∂L/∂w1]ᵀ += colT1_nᵀ (∂L/∂y_n)ᵀ, (K+1,P)(P,F)
-                nb_gemm(dt, true, false, K1, g.F, g.P, 1.0, colT, K1, dyT, g.F, beta, dwc, g.F);
+                // [∂L/∂w1]ᵀ += col1_n (∂L/∂y_n)ᵀ, (K+1,P)(P,F)
+                nb_gemm(dt, false, false, K1, g.F, g.P, 1.0, col1, g.P, dyT, g.F, beta, dwc, g.F);
             } else if (want_w) {
                 im2colT(dt, &g, xi, xt, dcol, colT, K1);
                 // y_n = w1 col1_n: ∂L/∂w1 += (∂L/∂y_n) colT1_n, (F,P)(P,K+1); its last column is ∂L/∂b
@@ -438,7 +442,6 @@ static void conv2d_backward(nb_node *n) {
         }
     }
     /* the chunks' partials, in chunk order; dW from im2colT's order back to (c, kh, kw) */
-    const bool hwc = !pointwise && colT_hwc(&g);
     const int64_t KK = g.KH * g.KW, C = hwc ? g.C : 1, R = hwc ? KK : g.K;
     const int64_t sf = wT ? 1 : K1, sk = wT ? g.F : 1; /* element (f, k) of a partial */
     NB_DISPATCH(dt, T, {
