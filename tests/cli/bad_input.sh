@@ -191,7 +191,7 @@ expect_error biasvar_npy_inf "--x: .*bad_inf.npy: Inf" "$O" -- biasvar --x "$FX/
 expect_error biasvar_xtest_shape "--xtest: .*ok.npy has 4 columns but X" "$O" -- biasvar --x "$D/X.csv" --theta "$D/theta.csv" --xtest "$D/ok.npy" --csv "$O"
 expect_fast biasvar_npy_huge "--x: .*huge.npy: truncated: the header claims 100000000000x100000000000" "$O" -- biasvar --x "$D/huge.npy" --theta "$D/theta.csv" --xtest "$D/X.csv" --csv "$O"
 expect_fast biasvar_npy_huge_1d "--theta: .*huge1d.npy: truncated" "$O" -- biasvar --x "$D/X.csv" --theta "$D/huge1d.npy" --xtest "$D/X.csv" --csv "$O"
-xfail "biasvar commits --csv before --svg fails" biasvar_svg_is_dir "--svg: .*dir.csv" "$D/x1.csv" -- biasvar --trials 5 --csv "$D/x1.csv" --svg "$D/dir.csv"
+expect_error biasvar_svg_is_dir "--svg: .*dir.csv: cannot write: Is a directory" "$D/x1.csv" -- biasvar --trials 5 --csv "$D/x1.csv" --svg "$D/dir.csv"
 
 expect_error train_data_is_file "notdir: not a directory" "$CKO" -- train --data "$NOTDIR" --model mlp --save "$CKO"
 expect_error train_images_empty "empty_images/train-images-idx3-ubyte: truncated" "$CKO" -- train --data "$D/empty_images" --model mlp --save "$CKO"
