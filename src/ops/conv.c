@@ -513,7 +513,8 @@ static void pool2_back_row_f32(const float *r0, const float *r1, const float *m,
             /* lanes below done were added by the previous group */
             const int32_t lane[4] = {0, 1, 2, 3};
             ow = OW - 4;
-            __m128i keep = _mm_cmpgt_epi32(_mm_loadu_si128((const __m128i *)lane), _mm_set1_epi32((int)(done - ow - 1)));
+            __m128i keep =
+                _mm_cmpgt_epi32(_mm_loadu_si128((const __m128i *)lane), _mm_set1_epi32((int)(done - ow - 1)));
             gv = _mm_and_ps(gv, _mm_castsi128_ps(keep));
         }
         SSE_POOL_LOAD(r0, r1, ow);
@@ -614,7 +615,8 @@ AVX512_FNS static void pool2_back_plane_avx512(const float *xp, const float *yp,
             pool2_split(r0 + 2 * ow, k, &a, &b);
             pool2_split(r1 + 2 * ow, k, &c, &d);
             (void)d; /* the winner when none of a, b, c is */
-            __m512 mv = _mm512_maskz_loadu_ps(k.w, yp + oh * OW + ow), gv = _mm512_maskz_loadu_ps(k.w, g + oh * OW + ow);
+            __m512 mv = _mm512_maskz_loadu_ps(k.w, yp + oh * OW + ow);
+            __m512 gv = _mm512_maskz_loadu_ps(k.w, g + oh * OW + ow);
             __mmask16 ea = _mm512_cmp_ps_mask(a, mv, _CMP_EQ_OQ), eb = _mm512_cmp_ps_mask(b, mv, _CMP_EQ_OQ);
             __mmask16 ec = _mm512_cmp_ps_mask(c, mv, _CMP_EQ_OQ);
             __mmask16 tb = (__mmask16)(~ea & eb), tc = (__mmask16)(~(ea | eb) & ec), td = (__mmask16)~(ea | eb | ec);
@@ -635,7 +637,8 @@ AVX512_FNS static void pool2_back_plane_avx512(const float *xp, const float *yp,
         const float *t = tmp + r * W;
         for (int64_t j = 0; j < len; j += 16) {
             __mmask16 m = len - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (len - j)) - 1);
-            _mm512_mask_storeu_ps(d + j, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, d + j), _mm512_maskz_loadu_ps(m, t + j)));
+            __m512 sum = _mm512_add_ps(_mm512_maskz_loadu_ps(m, d + j), _mm512_maskz_loadu_ps(m, t + j));
+            _mm512_mask_storeu_ps(d + j, m, sum);
         }
     }
 }
@@ -775,8 +778,9 @@ static void max_pool2d_backward(nb_node *n) {
                 T *restrict d0 = dx + oh * k * W;
 #if HAVE_POOL2_SSE
                 if (k == 2 && !nan && x->dtype == NB_F32 && (OW >= 4 || avx)) {
-                    (avx ? pool2_back_row_avx512 : pool2_back_row_f32)((const float *)r0, (const float *)(r0 + W), (const float *)m, (const float *)g,
-                                       (float *)d0, (float *)(d0 + W), OW);
+                    (avx ? pool2_back_row_avx512 : pool2_back_row_f32)((const float *)r0, (const float *)(r0 + W),
+                                                                       (const float *)m, (const float *)g,
+                                                                       (float *)d0, (float *)(d0 + W), OW);
                     continue;
                 }
 #endif
