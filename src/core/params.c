@@ -1,6 +1,7 @@
 /* Parameters: a model's tensors in one flat value buffer and one flat
  * gradient buffer, so that zero_grad, an optimizer step and save/load are
  * single loops over contiguous memory. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/internal.h"
@@ -80,7 +81,13 @@ nb_tensor *nb_params_add(nb_params *p, const char *name, int ndim, const int64_t
             return NULL;
         }
     nb_tensor *t = nb_tensor_new(p->dtype, ndim, shape); /* validates the shape */
-    if (!t) return NULL;
+    if (!t) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", nb_errmsg());
+        const char *colon = strchr(msg, ':');
+        nb_fail(nb_errcode(), "nb_params_add: '%s'%s", name, colon ? colon : msg);
+        return NULL;
+    }
     free(t->data);
     t->data = NULL;
     nb_tensor *g = calloc(1, sizeof *g);

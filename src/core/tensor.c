@@ -95,8 +95,8 @@ nb_tensor *nb_zeros(nb_ctx *ctx, nb_dtype dt, int ndim, const int64_t *shape) {
     return tensor_alloc(ctx, "nb_zeros", dt, ndim, shape, true);
 }
 
-nb_tensor *nb_full(nb_ctx *ctx, nb_dtype dt, int ndim, const int64_t *shape, double value) {
-    nb_tensor *t = tensor_alloc(ctx, "nb_full", dt, ndim, shape, false);
+static nb_tensor *full(nb_ctx *ctx, const char *fn, nb_dtype dt, int ndim, const int64_t *shape, double value) {
+    nb_tensor *t = tensor_alloc(ctx, fn, dt, ndim, shape, false);
     if (!t) return NULL;
     NB_DISPATCH(dt, T, {
         T *d = t->data;
@@ -105,11 +105,15 @@ nb_tensor *nb_full(nb_ctx *ctx, nb_dtype dt, int ndim, const int64_t *shape, dou
     return t;
 }
 
-nb_tensor *nb_ones(nb_ctx *ctx, nb_dtype dt, int ndim, const int64_t *shape) {
-    return nb_full(ctx, dt, ndim, shape, 1.0);
+nb_tensor *nb_full(nb_ctx *ctx, nb_dtype dt, int ndim, const int64_t *shape, double value) {
+    return full(ctx, "nb_full", dt, ndim, shape, value);
 }
 
-nb_tensor *nb_scalar(nb_ctx *ctx, nb_dtype dt, double value) { return nb_full(ctx, dt, 0, NULL, value); }
+nb_tensor *nb_ones(nb_ctx *ctx, nb_dtype dt, int ndim, const int64_t *shape) {
+    return full(ctx, "nb_ones", dt, ndim, shape, 1.0);
+}
+
+nb_tensor *nb_scalar(nb_ctx *ctx, nb_dtype dt, double value) { return full(ctx, "nb_scalar", dt, 0, NULL, value); }
 
 nb_tensor *nb_from_buffer(nb_ctx *ctx, nb_dtype dt, int ndim, const int64_t *shape, const void *buf) {
     if (!buf) {
