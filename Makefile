@@ -5,10 +5,12 @@
 #   make bench      every benchmark against its peer, measured in the same run
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS=N each)
 #   make install PREFIX=/usr/local
+#   options: CC=clang, SAN=1, BLAS=openblas, OPENMP=0, B=DIR (the build directory)
 CC      ?= cc
 PREFIX  ?= /usr/local
 SAN     ?= 0
 BLAS    ?= own
+OPENMP  ?= 1
 VERSION := 0.1.0
 
 CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Iinclude -Isrc -fPIC
@@ -25,8 +27,10 @@ ifeq ($(BLAS),openblas)
   CFLAGS_BASE += -DNB_USE_CBLAS
   LDBLAS := -lopenblas
 endif
-CFLAGS  += $(CFLAGS_BASE) $(CFLAGS_OPT) -fopenmp
-LDLIBS  := $(LDBLAS) -lz -lm -fopenmp $(LDSAN)
+# OPENMP=0 builds without threads (as the WebAssembly port will).
+OMPFLAG := $(if $(filter 1,$(OPENMP)),-fopenmp,)
+CFLAGS  += $(CFLAGS_BASE) $(CFLAGS_OPT) $(OMPFLAG)
+LDLIBS  := $(LDBLAS) -lz -lm $(OMPFLAG) $(LDSAN)
 
 # ISA-specific kernels are compiled for their ISA and chosen at run time (cpuid).
 ISA_avx512 := -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma -mavx2
