@@ -5,48 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ref_linalg.h"
 #include "test.h"
 #include "nabla/linreg.h"
 
-static void mm(int m, int k, int p, const double *A, const double *B, double *C) {
-    for (int i = 0; i < m; i++)
-        for (int j = 0; j < p; j++) {
-            double s = 0;
-            for (int l = 0; l < k; l++) s += A[i * k + l] * B[l * p + j];
-            C[i * p + j] = s;
-        }
-}
 
-static void tr(int m, int n, const double *A, double *At) {
-    for (int i = 0; i < m; i++)
-        for (int j = 0; j < n; j++) At[j * m + i] = A[i * n + j];
-}
 
-static void inverse(int d, const double *A, double *inv) {
-    double *a = malloc(sizeof(double) * d * 2 * d);
-    for (int i = 0; i < d; i++)
-        for (int j = 0; j < 2 * d; j++) a[i * 2 * d + j] = j < d ? A[i * d + j] : (j - d == i);
-    for (int c = 0; c < d; c++) {
-        int piv = c;
-        for (int r = c + 1; r < d; r++)
-            if (fabs(a[r * 2 * d + c]) > fabs(a[piv * 2 * d + c])) piv = r;
-        for (int j = 0; j < 2 * d; j++) {
-            double t = a[c * 2 * d + j];
-            a[c * 2 * d + j] = a[piv * 2 * d + j];
-            a[piv * 2 * d + j] = t;
-        }
-        double p = a[c * 2 * d + c];
-        for (int j = 0; j < 2 * d; j++) a[c * 2 * d + j] /= p;
-        for (int r = 0; r < d; r++)
-            if (r != c) {
-                double f = a[r * 2 * d + c];
-                for (int j = 0; j < 2 * d; j++) a[r * 2 * d + j] -= f * a[c * 2 * d + j];
-            }
-    }
-    for (int i = 0; i < d; i++)
-        for (int j = 0; j < d; j++) inv[i * d + j] = a[i * 2 * d + d + j];
-    free(a);
-}
 
 /* A design with decaying column scales, so that ridge has something to do. */
 enum { N = 30, D = 5, K = 12 };
@@ -67,20 +31,20 @@ static void make_problem(problem *p, uint64_t seed) {
  * theta_bar = (X^T X + lambda I)^-1 X^T X theta; Cov = sigma^2 Ai X^T X Ai. */
 static void reference(const problem *p, double sigma, double lambda, double *C, double *b) {
     double Xt[D * N], G[D * D], A[D * D], Ai[D * D], tb[D], T1[D * D], Cov[D * D], XtT[D * K], T2[K * D];
-    tr(N, D, p->X, Xt);
-    mm(D, N, D, Xt, p->X, G);
+    ref_transpose(N, D, p->X, Xt);
+    ref_mm(D, N, D, Xt, p->X, G);
     memcpy(A, G, sizeof A);
     for (int i = 0; i < D; i++) A[i * D + i] += lambda;
-    inverse(D, A, Ai);
-    mm(D, D, D, Ai, G, T1);
-    mm(D, D, 1, T1, p->theta, tb);
+    ref_inverse(D, A, Ai);
+    ref_mm(D, D, D, Ai, G, T1);
+    ref_mm(D, D, 1, T1, p->theta, tb);
     for (int j = 0; j < D; j++) tb[j] -= p->theta[j];
-    mm(K, D, 1, p->Xt, tb, b);
-    mm(D, D, D, T1, Ai, Cov);
+    ref_mm(K, D, 1, p->Xt, tb, b);
+    ref_mm(D, D, D, T1, Ai, Cov);
     for (int i = 0; i < D * D; i++) Cov[i] *= sigma * sigma;
-    tr(K, D, p->Xt, XtT);
-    mm(K, D, D, p->Xt, Cov, T2);
-    mm(K, D, K, T2, XtT, C);
+    ref_transpose(K, D, p->Xt, XtT);
+    ref_mm(K, D, D, p->Xt, Cov, T2);
+    ref_mm(K, D, K, T2, XtT, C);
 }
 
 TEST(biasvar_exact_matches_explicit_inversion) {
@@ -166,9 +130,9 @@ TEST(biasvar_ridge_variance_stays_bounded_as_a_direction_vanishes) {
 
 TEST(biasvar_monte_carlo_agrees_with_exact_within_4_standard_errors) {
     // With Gaussian noise the estimators' means and standard errors are known exactly:
-    //   E[variance] = (1 - 1/T) V,        SE^2 = 2 (T-1) tr(C^2) / (T K)^2      (Wishart trace)
+    //   E[variance] = (1 - 1/T) V,        SE^2 = 2 (T-1) ref_transpose(C^2) / (T K)^2      (Wishart trace)
     //   E[noise]    = (1 - 1/T) sigma^2,  SE^2 = 2 (T-1) sigma^4 / (T^2 K)
-    //   E[bias2]    = B + (V + sigma^2)/T, SE^2 = (4 b^T S b + 2 tr(S^2)) / K^2, S = (C + sigma^2 I)/T
+    //   E[bias2]    = B + (V + sigma^2)/T, SE^2 = (4 b^T S b + 2 ref_transpose(S^2)) / K^2, S = (C + sigma^2 I)/T
     //   E[mse]      = B + V + sigma^2 (the pair average is unbiased); the three parts are
     //   independent (sample means and variances of Gaussians are), so SE^2 adds up.
     problem p;

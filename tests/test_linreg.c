@@ -4,50 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ref_linalg.h"
 #include "test.h"
 #include "nabla/linreg.h"
 
 /* C (m x p) = A (m x k) B (k x p), plain loops. */
-static void naive_mm(int m, int k, int p, const double *A, const double *B, double *C) {
-    for (int i = 0; i < m; i++)
-        for (int j = 0; j < p; j++) {
-            double s = 0;
-            for (int l = 0; l < k; l++) s += A[i * k + l] * B[l * p + j];
-            C[i * p + j] = s;
-        }
-}
 
-static void transpose(int m, int n, const double *A, double *At) {
-    for (int i = 0; i < m; i++)
-        for (int j = 0; j < n; j++) At[j * m + i] = A[i * n + j];
-}
 
 /* Inverse of a d x d matrix by Gauss-Jordan with partial pivoting. */
-static void gj_inverse(int d, const double *A, double *inv) {
-    double *a = malloc(sizeof(double) * d * 2 * d);
-    for (int i = 0; i < d; i++)
-        for (int j = 0; j < 2 * d; j++) a[i * 2 * d + j] = j < d ? A[i * d + j] : (j - d == i);
-    for (int c = 0; c < d; c++) {
-        int piv = c;
-        for (int r = c + 1; r < d; r++)
-            if (fabs(a[r * 2 * d + c]) > fabs(a[piv * 2 * d + c])) piv = r;
-        for (int j = 0; j < 2 * d; j++) {
-            double t = a[c * 2 * d + j];
-            a[c * 2 * d + j] = a[piv * 2 * d + j];
-            a[piv * 2 * d + j] = t;
-        }
-        double p = a[c * 2 * d + c];
-        for (int j = 0; j < 2 * d; j++) a[c * 2 * d + j] /= p;
-        for (int r = 0; r < d; r++) {
-            if (r == c) continue;
-            double f = a[r * 2 * d + c];
-            for (int j = 0; j < 2 * d; j++) a[r * 2 * d + j] -= f * a[c * 2 * d + j];
-        }
-    }
-    for (int i = 0; i < d; i++)
-        for (int j = 0; j < d; j++) inv[i * d + j] = a[i * 2 * d + d + j];
-    free(a);
-}
 
 static void randn(nb_rng *r, double *v, int n, double scale) {
     for (int i = 0; i < n; i++) v[i] = scale * nb_rng_normal(r);
@@ -57,12 +21,12 @@ static void randn(nb_rng *r, double *v, int n, double scale) {
 static void ridge_reference(int n, int d, const double *X, const double *y, double lambda, double *theta) {
     double *Xt = malloc(sizeof(double) * n * d), *A = malloc(sizeof(double) * d * d),
            *Ai = malloc(sizeof(double) * d * d), *b = malloc(sizeof(double) * d);
-    transpose(n, d, X, Xt);
-    naive_mm(d, n, d, Xt, X, A);
+    ref_transpose(n, d, X, Xt);
+    ref_mm(d, n, d, Xt, X, A);
     for (int i = 0; i < d; i++) A[i * d + i] += lambda;
-    gj_inverse(d, A, Ai);
-    naive_mm(d, n, 1, Xt, y, b);
-    naive_mm(d, d, 1, Ai, b, theta);
+    ref_inverse(d, A, Ai);
+    ref_mm(d, n, 1, Xt, y, b);
+    ref_mm(d, d, 1, Ai, b, theta);
     free(Xt), free(A), free(Ai), free(b);
 }
 
@@ -73,20 +37,20 @@ TEST(cholesky_factor_and_solve) {
     double B[d * d], A[d * d], L[d * d], Lt[d * d], LLt[d * d], R[d * m], Z[d * m], AZ[d * m];
     randn(&r, B, d * d, 1);
     double Bt[d * d];
-    transpose(d, d, B, Bt);
-    naive_mm(d, d, d, Bt, B, A);
+    ref_transpose(d, d, B, Bt);
+    ref_mm(d, d, d, Bt, B, A);
     for (int i = 0; i < d; i++) A[i * d + i] += 0.1;
     memcpy(L, A, sizeof A);
     CHECK_OK(nb_cholesky(d, L, 1e-14));
-    transpose(d, d, L, Lt);
-    naive_mm(d, d, d, L, Lt, LLt);
+    ref_transpose(d, d, L, Lt);
+    ref_mm(d, d, d, L, Lt, LLt);
     for (int i = 0; i < d * d; i++) CHECK_NEAR(LLt[i], A[i], 1e-12, 1e-12);
     for (int i = 0; i < d; i++)
         for (int j = i + 1; j < d; j++) CHECK(L[i * d + j] == 0);
     randn(&r, R, d * m, 1);
     memcpy(Z, R, sizeof R);
     nb_cholesky_solve(d, L, m, Z);
-    naive_mm(d, d, m, A, Z, AZ);
+    ref_mm(d, d, m, A, Z, AZ);
     for (int i = 0; i < d * m; i++) CHECK_NEAR(AZ[i], R[i], 1e-10, 1e-10);
     // indefinite: a clear NB_ENUM naming the pivot
     double I2[4] = {1, 2, 2, 1};
@@ -110,7 +74,7 @@ TEST(ridge_and_ols_match_explicit_inversion) {
         // the operator gives the same fit: theta = M y
         double M[d * n], th2[d];
         CHECK_OK(nb_ridge_operator(n, d, X, lambdas[l], M));
-        naive_mm(d, n, 1, M, y, th2);
+        ref_mm(d, n, 1, M, y, th2);
         for (int j = 0; j < d; j++) CHECK_NEAR(th2[j], ref[j], 1e-12, 1e-9);
         // and QR on [X; sqrt(lambda) I]
         CHECK_OK(nb_lstsq_qr(n, d, X, y, lambdas[l], th2));
@@ -118,7 +82,7 @@ TEST(ridge_and_ols_match_explicit_inversion) {
     }
     // OLS recovers theta from noiseless data
     double th0[d] = {1, -2, 3, 0.5, -1, 2}, y0[n];
-    naive_mm(n, d, 1, X, th0, y0);
+    ref_mm(n, d, 1, X, th0, y0);
     CHECK_OK(nb_ridge_fit(n, d, X, y0, 0, th));
     for (int j = 0; j < d; j++) CHECK_NEAR(th[j], th0[j], 1e-9, 1e-9);
 }
@@ -177,7 +141,7 @@ TEST(qr_handles_ill_conditioned_polynomial_features) {
         double x = (i + 0.5) / n, p = 1;
         for (int j = 0; j < d; j++, p *= x) V[i * d + j] = p;
     }
-    naive_mm(n, d, 1, V, th0, y);
+    ref_mm(n, d, 1, V, th0, y);
     CHECK_OK(nb_lstsq_qr(n, d, V, y, 0, th));
     for (int j = 0; j < d; j++) CHECK_NEAR(th[j], th0[j], 1e-5, 1e-5);
 }
