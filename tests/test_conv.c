@@ -245,3 +245,49 @@ TEST(max_pool2d_k2_matches_a_plain_scan) {
             free(xv), free(up), free(want_y), free(want_dx);
         }
 }
+
+/* conv2d_relu_pool is relu(max_pool2d(conv2d(...), 2)) bit for bit, output
+ * and every gradient, in the CNN's shapes and an odd, strided one. */
+TEST(conv2d_relu_pool_equals_the_three_ops) {
+    static const int64_t cfg[][7] = {/* N, C, H, W, F, stride, pad */
+                                     {5, 1, 12, 12, 16, 1, 1},
+                                     {3, 16, 6, 6, 8, 1, 1},
+                                     {2, 3, 9, 11, 4, 2, 1}};
+    for (int d = 0; d < 2; d++)
+        for (int s = 0; s < 3; s++) {
+            nb_dtype dt = d ? NB_F64 : NB_F32;
+            const int64_t *c = cfg[s];
+            double *got[4] = {0}, *want[4] = {0};
+            int64_t n[4] = {0};
+            for (int fused = 0; fused < 2; fused++) {
+                nb_ctx *ctx = nb_ctx_new();
+                nb_rng rng;
+                nb_rng_seed(&rng, 11);
+                nb_tensor *x = randn(ctx, &rng, dt, NB_SHAPE(c[0], c[1], c[2], c[3]), true);
+                nb_tensor *w = randn(ctx, &rng, dt, NB_SHAPE(c[4], c[1], 3, 3), true);
+                nb_tensor *b = randn(ctx, &rng, dt, NB_SHAPE(c[4]), true);
+                int st = (int)c[5], pad = (int)c[6];
+                nb_tensor *y = fused ? nb_conv2d_relu_pool(ctx, x, w, b, st, pad)
+                                     : nb_relu(ctx, nb_max_pool2d(ctx, nb_conv2d(ctx, x, w, b, st, pad), 2));
+                CHECK_NOTNULL(y);
+                nb_tensor *up = y ? randn(ctx, &rng, dt, y->ndim, y->shape, false) : NULL;
+                if (y) CHECK_OK(nb_vjp(ctx, y, up, true));
+                nb_tensor *res[4] = {y, x->grad, w->grad, b->grad};
+                for (int r = 0; r < 4; r++) {
+                    CHECK(res[r] != NULL);
+                    if (!res[r]) continue;
+                    double *v = malloc(sizeof(double) * (size_t)res[r]->numel);
+                    for (int64_t i = 0; i < res[r]->numel; i++) v[i] = nb_tensor_get(res[r], i);
+                    n[r] = res[r]->numel;
+                    if (fused) got[r] = v;
+                    else want[r] = v;
+                }
+                nb_ctx_free(ctx);
+            }
+            for (int r = 0; r < 4; r++) {
+                CHECK_MSG(got[r] && want[r] && !memcmp(got[r], want[r], sizeof(double) * (size_t)n[r]),
+                          "%s case %d: result %d differs from the three ops", nb_dtype_name(dt), s, r);
+                free(got[r]), free(want[r]);
+            }
+        }
+}

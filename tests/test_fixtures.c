@@ -124,6 +124,9 @@ static nb_tensor *r_mse(nb_ctx *c, const fixture *f, nb_tensor **x, int n) { (vo
 static nb_tensor *r_conv2d(nb_ctx *c, const fixture *f, nb_tensor **x, int n) {
     return nb_conv2d(c, x[0], x[1], n > 2 ? x[2] : NULL, (int)attr1(f, "stride"), (int)attr1(f, "pad"));
 }
+static nb_tensor *r_conv2d_relu_pool(nb_ctx *c, const fixture *f, nb_tensor **x, int n) {
+    return nb_conv2d_relu_pool(c, x[0], x[1], n > 2 ? x[2] : NULL, (int)attr1(f, "stride"), (int)attr1(f, "pad"));
+}
 static nb_tensor *r_max_pool2d(nb_ctx *c, const fixture *f, nb_tensor **x, int n) { (void)n; return nb_max_pool2d(c, x[0], (int)attr1(f, "k")); }
 static nb_tensor *r_linear(nb_ctx *c, const fixture *f, nb_tensor **x, int n) { (void)f, (void)n; return nb_linear(c, x[0], x[1], x[2]); }
 static nb_tensor *r_linear_relu(nb_ctx *c, const fixture *f, nb_tensor **x, int n) { (void)f, (void)n; return nb_linear_relu(c, x[0], x[1], x[2]); }
@@ -168,6 +171,7 @@ static const fx_op OPS[] = {
     {"linear",                r_linear,      1e-13,  1e-5},
     {"linear_relu",           r_linear_relu, 1e-13,  1e-5},
     {"conv2d",                r_conv2d,      1e-13,  1e-5},
+    {"conv2d_relu_pool",      r_conv2d_relu_pool, 1e-13, 1e-5},
     {"softmax",               r_softmax,     1e-12,  1e-5},
     {"log_softmax",           r_log_softmax, 1e-12,  1e-5},
     {"softmax_cross_entropy", r_xent,        1e-12,  1e-5},
@@ -483,6 +487,7 @@ FIXTURE_TEST(softmax_cross_entropy)
 FIXTURE_TEST(mse)
 FIXTURE_TEST(conv2d)
 FIXTURE_TEST(max_pool2d)
+FIXTURE_TEST(conv2d_relu_pool)
 FIXTURE_TEST(linear)
 FIXTURE_TEST(linear_relu)
 

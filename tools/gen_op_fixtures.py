@@ -342,6 +342,23 @@ def gen():
         emit(c, lambda t, s=stride, p=pad: torch.nn.functional.conv2d(t[0], t[1], t[2], stride=s, padding=p),
              rng_wide)
 
+    # conv2d_relu_pool: relu(max_pool2d(conv2d(x, w, b), 2)), a generator of its own
+    rng_crp = np.random.default_rng(20261128)
+    for tag, xs, ws, bias, stride, pad, dt in [
+        ("cnn1", (2, 1, 8, 8), (16, 1, 3, 3), True, 1, 1, "f32"),
+        ("cnn2", (2, 16, 6, 6), (8, 16, 3, 3), True, 1, 1, "f32"),
+        ("odd_s2", (2, 3, 9, 11), (4, 3, 3, 3), True, 2, 1, "f64"),
+        ("nob", (1, 2, 7, 6), (3, 2, 2, 2), False, 1, 0, "f64"),
+    ]:
+        c = case("conv2d_relu_pool_%s_%s" % (tag, dt), "conv2d_relu_pool", dt).attr("stride", stride).attr("pad", pad)
+        c.input(normal(rng_crp, xs))
+        c.input(normal(rng_crp, ws, 0.5))
+        if bias:
+            c.input(normal(rng_crp, (ws[0],)))
+        fn = lambda t, s=stride, p=pad, bias=bias: torch.relu(torch.nn.functional.max_pool2d(
+            torch.nn.functional.conv2d(t[0], t[1], t[2] if bias else None, stride=s, padding=p), 2))
+        emit(c, fn, rng_crp)
+
     for tag, xs, k, dt in [("k2", (2, 3, 6, 6), 2, "f64"), ("k2_odd", (2, 2, 7, 5), 2, "f64"),
                            ("k3", (1, 2, 7, 9), 3, "f64"), ("k1", (1, 2, 3, 3), 1, "f64"),
                            ("k2", (2, 4, 8, 8), 2, "f32")]:

@@ -60,6 +60,9 @@ nb_tensor *nb_mse(nb_ctx *ctx, nb_tensor *pred, nb_tensor *target); /* mean((pre
 nb_tensor *nb_conv2d(nb_ctx *ctx, nb_tensor *x, nb_tensor *w, nb_tensor *b, int stride, int pad);
 /* x (N,C,H,W) -> (N,C,H/k,W/k), window k, stride k */
 nb_tensor *nb_max_pool2d(nb_ctx *ctx, nb_tensor *x, int k);
+/* relu(max_pool2d(conv2d(x, w, b, stride, pad), 2)) as one op (the CNN's
+ * block): the same values and gradients, less memory traffic. */
+nb_tensor *nb_conv2d_relu_pool(nb_ctx *ctx, nb_tensor *x, nb_tensor *w, nb_tensor *b, int stride, int pad);
 /* relu(x @ w + b): x (N,K), w (K,M), b (M); one fused pass over the GEMM's output */
 nb_tensor *nb_linear_relu(nb_ctx *ctx, nb_tensor *x, nb_tensor *w, nb_tensor *b);
 /* x @ w + b */

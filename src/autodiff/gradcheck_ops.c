@@ -64,6 +64,9 @@ static nb_tensor *f_mse(nb_ctx *c, nb_tensor *const *x, void *u) { (void)u; retu
 static nb_tensor *f_conv2d(nb_ctx *c, nb_tensor *const *x, void *u) {
     return nb_conv2d(c, x[0], x[1], C(u)->nin > 2 ? x[2] : NULL, C(u)->iarg[0], C(u)->iarg[1]);
 }
+static nb_tensor *f_conv2d_relu_pool(nb_ctx *c, nb_tensor *const *x, void *u) {
+    return nb_conv2d_relu_pool(c, x[0], x[1], C(u)->nin > 2 ? x[2] : NULL, C(u)->iarg[0], C(u)->iarg[1]);
+}
 static nb_tensor *f_max_pool2d(nb_ctx *c, nb_tensor *const *x, void *u) { return nb_max_pool2d(c, x[0], C(u)->iarg[0]); }
 
 #define S(...) {__VA_ARGS__}
@@ -120,6 +123,11 @@ static const gc_case cases[] = {
     /* KW*C >= 16: dW through the channels-last columns */
     {"conv2d", f_conv2d, 3, {4, 4, 1}, {S(2, 6, 5, 4), S(3, 6, 3, 3), S(3)}, {ANY, ANY, ANY}, {2, 1}, 0},
     {"conv2d", f_conv2d, 2, {4, 4}, {S(1, 8, 4, 5), S(2, 8, 2, 3)}, {ANY, ANY}, {1, 1}, 0},
+    {"conv2d_relu_pool", f_conv2d_relu_pool, 3, {4, 4, 1}, {S(2, 1, 6, 6), S(12, 1, 3, 3), S(12)}, {ANY, ANY, ANY},
+     {1, 1}, 0},
+    {"conv2d_relu_pool", f_conv2d_relu_pool, 3, {4, 4, 1}, {S(2, 6, 5, 7), S(3, 6, 3, 3), S(3)}, {ANY, ANY, ANY},
+     {1, 1}, 0},
+    {"conv2d_relu_pool", f_conv2d_relu_pool, 2, {4, 4}, {S(1, 2, 7, 6), S(3, 2, 2, 2)}, {ANY, ANY}, {2, 0}, 0},
     {"max_pool2d", f_max_pool2d, 1, {4}, {S(2, 3, 4, 6)}, {DISTINCT}, {2}, 0},
     {"max_pool2d", f_max_pool2d, 1, {4}, {S(2, 2, 7, 5)}, {DISTINCT}, {2}, 0},
     {"max_pool2d", f_max_pool2d, 1, {4}, {S(1, 2, 6, 9)}, {DISTINCT}, {3}, 0},

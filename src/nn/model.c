@@ -184,9 +184,9 @@ nb_tensor *nb_model_forward(nb_ctx *ctx, nb_model *m, nb_tensor *x) {
         return nb_linear(ctx, h, m->w[d->nhidden], m->b[d->nhidden]);
     }
     nb_tensor *h = x->ndim == 4 ? x : nb_reshape(ctx, x, NB_SHAPE(N, d->channels, d->height, d->width));
-    /* relu(pool(z)) == pool(relu(z)), values and gradients alike (ReLU is
-     * monotone), and pooling first leaves the ReLU a quarter of the work. */
-    h = nb_relu(ctx, nb_max_pool2d(ctx, nb_conv2d(ctx, h, m->w[0], m->b[0], 1, 1), 2));
-    h = nb_relu(ctx, nb_max_pool2d(ctx, nb_conv2d(ctx, h, m->w[1], m->b[1], 1, 1), 2));
+    /* Conv, ReLU, Pool as one op: relu(pool(z)) == pool(relu(z)), values and
+     * gradients alike (ReLU is monotone). */
+    h = nb_conv2d_relu_pool(ctx, h, m->w[0], m->b[0], 1, 1);
+    h = nb_conv2d_relu_pool(ctx, h, m->w[1], m->b[1], 1, 1);
     return nb_linear(ctx, nb_flatten(ctx, h), m->w[2], m->b[2]);
 }

@@ -1,4 +1,5 @@
-/* Convolution and pooling: conv2d through nb_gemm via im2col, max_pool2d.
+/* Convolution and pooling: conv2d through nb_gemm via im2col, max_pool2d, and
+ * conv2d_relu_pool, the two with a ReLU as one op (at the end of the file).
  *
  * conv2d works one sample at a time: im2col unrolls x_n (C,H,W) into a
  * column matrix col_n (K,P), K = C*KH*KW, P = OH*OW, held in a per-thread
@@ -344,7 +345,14 @@ static int64_t conv_chunks(int64_t N, int64_t F, int64_t K1) {
     return nc < 1 ? 1 : nc;
 }
 
-static void conv2d_backward(nb_node *n) {
+static void relu_pool_back(nb_dtype dt, const conv_geom *g, const void *zi, const void *oi, const void *gi, void *dz,
+                           void *gm);
+
+/* The backward of conv2d, and of conv2d_relu_pool when z (the convolution's
+ * output, saved by its forward) is given: then ∂L/∂y_n for the sample comes
+ * from the pool's and ReLU's backward into a per-thread buffer, written
+ * whole, rather than from a gradient tensor of z. */
+static void conv_backward(nb_node *n, const nb_tensor *z) {
     nb_ctx *ctx = nb__ctx(n);
     nb_tensor *x = n->in[0], *w = n->in[1], *b = n->nin > 2 ? n->in[2] : NULL, *y = n->out;
     conv_geom g = geom_of(x, w, (int)n->i[0], (int)n->i[1]);
@@ -378,7 +386,8 @@ static void conv2d_backward(nb_node *n) {
     bool wT = want_w && !pointwise && K1 < g.F;
     const bool hwc = !pointwise && !wT && colT_hwc(&g);
     size_t xtn = hwc ? (size_t)(Hp * Wp * g.C) : 0, fp = wT ? (size_t)(g.F * g.P) : 0;
-    size_t per = k1p + kp + xtn + fp;
+    size_t zp = z ? (size_t)(g.F * g.P) : 0, op = z ? (size_t)(g.F * (g.OH / 2) * (g.OW / 2)) : 0;
+    size_t per = k1p + kp + xtn + fp + zp + op;
     /* per thread: colT1_n (P,K+1) (col1_n (K+1,P) if wT), dcol_n (K,P), xt_n (H+2pad,W+2pad,C), dyT_n (P,F) if wT;
      * per chunk: [dW | db] partial (F,K+1), or its transpose if wT */
     unsigned char *tbuf = nb__alloc(ctx, (size_t)nt * per * es + 64, false);
@@ -397,7 +406,7 @@ static void conv2d_backward(nb_node *n) {
                 for (int64_t p = 0; p < g.P; p++) ct[p * K1 + g.K] = 1;
             });
     }
-    const unsigned char *xd = x->data, *dyd = y->grad->data;
+    const unsigned char *xd = x->data, *dyd = y->grad->data, *zd = z ? z->data : NULL, *od = y->data;
     unsigned char *dxd = dx;
     int par = nt > 1;
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (par)
@@ -405,11 +414,17 @@ static void conv2d_backward(nb_node *n) {
         unsigned char *mine = tbuf + (size_t)(par ? thread_id() : 0) * per * es;
         void *colT = mine, *dcol = mine + k1p * es, *xt = mine + (k1p + kp) * es;
         void *dyT = mine + (k1p + kp + xtn) * es;
+        void *dz = mine + (k1p + kp + xtn + fp) * es, *gm = mine + (k1p + kp + xtn + fp + zp) * es;
         void *dwc = part + (size_t)c * fk1 * es;
         int64_t lo = c * N / nc, hi = (c + 1) * N / nc;
         for (int64_t i = lo; i < hi; i++) {
             const void *xi = xd + (size_t)(i * g.C * g.H * g.W) * es;
-            const void *dyi = dyd + (size_t)(i * g.F * g.P) * es;
+            const void *dyi = dz;
+            if (z)
+                relu_pool_back(dt, &g, zd + (size_t)(i * g.F * g.P) * es, od + (size_t)i * op * es,
+                               dyd + (size_t)i * op * es, dz, gm);
+            else
+                dyi = dyd + (size_t)(i * g.F * g.P) * es;
             double beta = i == lo ? 0.0 : 1.0;
             if (want_w && pointwise) {
                 // y_n = w x_n: ∂L/∂w += (∂L/∂y_n) x_nᵀ, (F,P)(P,K)
@@ -459,6 +474,8 @@ static void conv2d_backward(nb_node *n) {
         }
     });
 }
+
+static void conv2d_backward(nb_node *n) { conv_backward(n, NULL); }
 
 /* ---- max_pool2d ------------------------------------------------------------ */
 static void max_pool2d_backward(nb_node *n);
@@ -821,3 +838,98 @@ static void max_pool2d_backward(nb_node *n) {
         }
     });
 }
+
+/* ---- conv2d_relu_pool -------------------------------------------------------
+ * relu(max_pool2d(conv2d(x, w, b, stride, pad), 2)), the CNN's block, as one
+ * op: its backward writes each sample's ∂L/∂z into a buffer that stays in
+ * cache and goes straight into the convolution's products, where the three
+ * ops apart would zero, fill and re-read full-batch gradients of z and of
+ * the pooled z. ReLU after the pool equals ReLU before it (ReLU is monotone). */
+static void conv2d_relu_pool_backward(nb_node *n);
+const nb_op nb__op_conv2d_relu_pool = {"conv2d_relu_pool", conv2d_relu_pool_backward};
+
+nb_tensor *nb_conv2d_relu_pool(nb_ctx *ctx, nb_tensor *x, nb_tensor *w, nb_tensor *b, int stride, int pad) {
+    nb_tensor *in[3] = {x, w, b};
+    int nin = b ? 3 : 2;
+    if (!nb__check_inputs(ctx, "conv2d_relu_pool", nin, in)) return NULL;
+    bool was = nb_ctx_set_grad(ctx, false);
+    nb_tensor *z = nb_conv2d(ctx, x, w, b, stride, pad); /* z (N,F,OH,OW), kept for the backward */
+    nb_ctx_set_grad(ctx, was);
+    if (!z) return NULL;
+    int64_t N = z->shape[0], F = z->shape[1], OH = z->shape[2], OW = z->shape[3], PH = OH / 2, PW = OW / 2;
+    if (PH < 1 || PW < 1) {
+        char sz[96];
+        nb_fail(NB_ESHAPE, "conv2d_relu_pool: the convolution's output %s is smaller than the 2x2 pool",
+                nb_shape_str(z, sz, sizeof sz));
+        return NULL;
+    }
+    nb_tensor *y = nb__op_out(ctx, &nb__op_conv2d_relu_pool, x->dtype, NB_SHAPE(N, F, PH, PW), nin, in);
+    if (!y) return NULL;
+    nb_node *node = nb__node(y);
+    if (node) node->i[0] = stride, node->i[1] = pad, node->saved = z;
+    size_t es = nb_dtype_size(x->dtype);
+    for (int64_t pl = 0; pl < N * F; pl++)
+        pool_plane(x->dtype, (unsigned char *)z->data + (size_t)(pl * OH * OW) * es,
+                   (unsigned char *)y->data + (size_t)(pl * PH * PW) * es, OW, 2, PH, PW);
+    NB_DISPATCH(x->dtype, T, {
+        T *o = y->data;
+        for (int64_t j = 0; j < y->numel; j++) o[j] = o[j] > 0 ? o[j] : 0;
+    });
+    return y;
+}
+
+/* m = g [o > 0], n values: ReLU's backward, in its own loop so it vectorises. */
+static void relu_mask(nb_dtype dt, const void *ov, const void *gv, void *mv, int64_t n) {
+    NB_DISPATCH(dt, T, {
+        const T *restrict o = ov, *restrict g = gv;
+        T *restrict m = mv;
+        for (int64_t j = 0; j < n; j++) {
+            T gj = g[j], zero = 0; /* loaded either way, so the select vectorises */
+            m[j] = o[j] > 0 ? gj : zero;
+        }
+    });
+}
+
+/* One sample: dz (F,OH,OW) := ∂L/∂z from o = relu(pool(z)) and gi = ∂L/∂o.
+ * ReLU passes gi where o > 0, and there o is the window's max, not NaN, so
+ * the pool's winner is the first element equal to o. gm (F,PH,PW) is scratch. */
+static void relu_pool_back(nb_dtype dt, const conv_geom *g, const void *zi, const void *oi, const void *gi, void *dz,
+                           void *gm) {
+    int64_t OH = g->OH, OW = g->OW, PH = OH / 2, PW = OW / 2;
+    memset(dz, 0, (size_t)(g->F * OH * OW) * nb_dtype_size(dt));
+    // o = max(pool(z), 0): ∂L/∂pool = ∂L/∂o [o > 0]
+    relu_mask(dt, oi, gi, gm, g->F * PH * PW);
+#if HAVE_POOL2_SSE
+    const bool avx = pool2_avx512();
+    float tmp[POOL2_TMP];
+#endif
+    NB_DISPATCH(dt, T, {
+        const T *o = oi;
+        const T *m = gm;
+        for (int64_t f = 0; f < g->F; f++) {
+            const T *zp = (const T *)zi + f * OH * OW, *op = o + f * PH * PW, *mp = m + f * PH * PW;
+            T *d = (T *)dz + f * OH * OW;
+#if HAVE_POOL2_SSE
+            if (avx && dt == NB_F32 && 2 * PH * OW <= POOL2_TMP) {
+                /* a window with o = 0 has upstream 0: whichever element it picks gets 0 */
+                pool2_back_plane_avx512((const float *)zp, (const float *)op, (const float *)mp, (float *)d, OW, PH,
+                                        PW, tmp);
+                continue;
+            }
+#endif
+            // pool: ∂L/∂z_{argmax} += ∂L/∂pool
+            for (int64_t ph = 0; ph < PH; ph++)
+                for (int64_t pw = 0; pw < PW; pw++) {
+                    T ov = op[ph * PW + pw];
+                    if (!(ov > 0)) continue;
+                    const T *w0 = zp + 2 * ph * OW + 2 * pw;
+                    T win[4] = {w0[0], w0[1], w0[OW], w0[OW + 1]};
+                    int64_t k;
+                    POOL_WINNER(win, 4, ov, k);
+                    d[2 * ph * OW + 2 * pw + (k / 2) * OW + k % 2] += mp[ph * PW + pw];
+                }
+        }
+    });
+}
+
+static void conv2d_relu_pool_backward(nb_node *n) { conv_backward(n, n->saved); }
