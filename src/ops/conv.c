@@ -320,7 +320,9 @@ nb_tensor *nb_conv2d(nb_ctx *ctx, nb_tensor *x, nb_tensor *w, nb_tensor *b, int 
     unsigned char *yd = y->data;
     /* One sample per thread at a time; with a single sample the GEMM gets the cores. */
     int par = nt > 1;
+#ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (par)
+#endif
     for (int64_t i = 0; i < N; i++) {
         const void *xi = xd + (size_t)(i * g.C * g.H * g.W) * es;
         void *yi = yd + (size_t)(i * g.F * g.P) * es;
@@ -409,7 +411,9 @@ static void conv_backward(nb_node *n, const nb_tensor *z) {
     const unsigned char *xd = x->data, *dyd = y->grad->data, *zd = z ? z->data : NULL, *od = y->data;
     unsigned char *dxd = dx;
     int par = nt > 1;
+#ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (par)
+#endif
     for (int64_t c = 0; c < nc; c++) {
         unsigned char *mine = tbuf + (size_t)(par ? thread_id() : 0) * per * es;
         void *colT = mine, *dcol = mine + k1p * es, *xt = mine + (k1p + kp) * es;
@@ -738,10 +742,13 @@ nb_tensor *nb_max_pool2d(nb_ctx *ctx, nb_tensor *x, int k) {
     if (node) node->i[0] = k;
     int nt = nb_get_threads();
     int par = nt > 1 && planes > 1 && y->numel >= 4096;
+    (void)par;
     size_t es = nb_dtype_size(x->dtype);
     const unsigned char *xd = x->data;
     unsigned char *yd = y->data;
+#ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static) if (par)
+#endif
     for (int64_t pl = 0; pl < planes; pl++)
         pool_plane(x->dtype, xd + (size_t)(pl * H * W) * es, yd + (size_t)(pl * OH * OW) * es, W, k, OH, OW);
     return y;
