@@ -92,6 +92,12 @@ void nb_optim_free(nb_optim *o);
 nb_status nb_optim_step(nb_optim *o, void *param, const void *grad);
 /* One step on a model's flat buffers (dtype and size must match). */
 nb_status nb_optim_step_params(nb_optim *o, nb_params *p);
+/* One step split across the caller's own threads: nb_optim_step_begin once
+ * (it advances t and fixes the step's scalars), then nb_optim_step_range over
+ * any partition of [0, n). Elementwise, so every split gives nb_optim_step's
+ * bits. */
+nb_status nb_optim_step_begin(nb_optim *o);
+void nb_optim_step_range(nb_optim *o, void *param, const void *grad, int64_t lo, int64_t hi);
 /* Zeroes n gradients; with a flat buffer that is all zero_grad is. */
 nb_status nb_optim_zero_grad(const nb_optim *o, void *grad);
 

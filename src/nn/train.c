@@ -224,6 +224,11 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
         memset(res, 0, sizeof res);
         int nt = nb_get_threads() > 1 && b > 1 ? 2 : 1;
         (void)nt;
+        bool ok = false;
+        float *pd = nb_params_data(t->model->params), *pg = nb_params_grad(t->model->params);
+        /* One parallel region a step: the shards, then (if the loss is
+         * finite) the gradient sum and the optimizer step, fused chunk by
+         * chunk while the gradients are in cache. */
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)
 #endif
@@ -234,14 +239,26 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
             for (int sh = 0; sh < 2; sh++)
                 if (rows[sh + 1] > rows[sh])
                     run_shard(models[sh], ctxs[sh], x, t->yb, rows[sh], rows[sh + 1], b, &res[sh]);
-            /* (the loop's implicit barrier) then the sum, split over the same threads */
+#ifdef _OPENMP
+#pragma omp single
+#endif
+            {
+                double l = (res[0].loss * (double)half + res[1].loss * (double)(b - half)) / (double)b;
+                ok = !res[0].st && !res[1].st && isfinite(l) && nb_optim_step_begin(t->opt) == NB_OK;
+            }
             enum { CHUNK = 1 << 14 };
+            if (ok) {
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
-            for (int64_t c = 0; c < (np + CHUNK - 1) / CHUNK; c++)
-                add_grads(t->model->params, t->replica->params, c * CHUNK, (c + 1) * CHUNK < np ? (c + 1) * CHUNK : np);
+                for (int64_t c = 0; c < (np + CHUNK - 1) / CHUNK; c++) {
+                    int64_t lo = c * CHUNK, hi = (c + 1) * CHUNK < np ? (c + 1) * CHUNK : np;
+                    add_grads(t->model->params, t->replica->params, lo, hi);
+                    nb_optim_step_range(t->opt, pd, pg, lo, hi);
+                }
+            }
         }
+        if (!ok) nb_params_zero_grad(t->replica->params); /* as add_grads would have left it */
         for (int sh = 0; sh < 2; sh++)
             if (res[sh].st) return nb_fail(res[sh].st, "step %lld: %s", (long long)t->step + 1, res[sh].msg);
         double lv = (res[0].loss * (double)half + res[1].loss * (double)(b - half)) / (double)b;
@@ -250,7 +267,6 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
                            (long long)t->epoch + 1, (long long)k + 1, (long long)steps, isnan(lv) ? "NaN" : "Inf");
         loss_sum += lv * (double)b;
         correct += res[0].correct + res[1].correct;
-        if ((s = nb_optim_step_params(t->opt, t->model->params))) return s;
         t->step++;
         if (fn) fn(user, k + 1, steps, loss_sum / (double)(k * B + b), now_s() - t0);
     }

@@ -16,6 +16,20 @@ typedef void (*step_fn)(nb_optim_kind, unsigned, const coef *, int64_t, int64_t,
                         void *);
 static void pick_step(nb_optim *o);
 
+/* Every scalar of one step, computed once in double (as torch's Python does). */
+struct coef {
+    double sign, wd, keep;   /* g <- sign g + wd theta; theta <- keep theta first */
+    double nlr;              /* -lr, or -clr (Adagrad), or -lr / (1 - beta1^t) (Adam) */
+    double m, damp1;         /* momentum, 1 - dampening */
+    double b, omb;           /* RMSprop beta, 1 - beta; Adagrad: b is its factor */
+    double b1, omb1, b2, omb2;
+    double bc2, bc2s;        /* 1 - beta2^t and its square root */
+    double eps;
+};
+
+/* One step is cut into blocks this long for threads. */
+#define NB_OPTIM_BLOCK 16384
+
 struct nb_optim {
     nb_optim_config cfg;
     nb_dtype dt;
@@ -27,6 +41,8 @@ struct nb_optim {
     void *state[MAX_STATE];
     step_fn step, step_scalar; /* the widest kernel copy for dt on this CPU; the scalar one */
     int64_t lanes;              /* step's vector width: fewer parameters take step_scalar */
+    coef k;                     /* this step's scalars, set by nb_optim_step_begin */
+    unsigned fl;                /* this step's loop shape (K_* flags) */
 };
 
 static const char *kind_names[NB_OPT_COUNT] = {"gd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw"};
@@ -210,16 +226,6 @@ void nb_optim_free(nb_optim *o) {
     free(o);
 }
 
-/* Every scalar of one step, computed once in double (as torch's Python does). */
-struct coef {
-    double sign, wd, keep;   /* g <- sign g + wd theta; theta <- keep theta first */
-    double nlr;              /* -lr, or -clr (Adagrad), or -lr / (1 - beta1^t) (Adam) */
-    double m, damp1;         /* momentum, 1 - dampening */
-    double b, omb;           /* RMSprop beta, 1 - beta; Adagrad: b is its factor */
-    double b1, omb1, b2, omb2;
-    double bc2, bc2s;        /* 1 - beta2^t and its square root */
-    double eps;
-};
 
 /* The knobs that change a loop's shape, as bits of the kernels' fl. */
 enum {
@@ -336,9 +342,8 @@ static void pick_step(nb_optim *o) {
 #endif
 }
 
-nb_status nb_optim_step(nb_optim *o, void *param, const void *grad) {
-    if (!o) return nb_fail(NB_EINVAL, "nb_optim_step: NULL optimizer");
-    if (o->n > 0 && (!param || !grad)) return nb_fail(NB_EINVAL, "nb_optim_step: NULL parameter or gradient buffer");
+nb_status nb_optim_step_begin(nb_optim *o) {
+    if (!o) return nb_fail(NB_EINVAL, "nb_optim_step_begin: NULL optimizer");
     const nb_optim_config *c = &o->cfg;
     int64_t t = ++o->t;
     double lr = o->lr;
@@ -358,17 +363,28 @@ nb_status nb_optim_step(nb_optim *o, void *param, const void *grad) {
         k.bc2 = 1 - pow(c->beta2, (double)t);
         k.bc2s = sqrt(k.bc2);
     }
-    unsigned fl = (c->eps_inside ? K_INSIDE : 0) | (c->momentum_first_grad && t == 1 ? K_FIRST : 0) |
-                  (c->kind == NB_OPT_NESTEROV ? K_NESTEROV : 0) | (c->centered ? K_CENTERED : 0) |
-                  (c->kind == NB_OPT_RMSPROP && c->momentum > 0 ? K_MOMENTUM : 0) | (c->amsgrad ? K_AMSGRAD : 0) |
-                  (c->decoupled_decay ? K_DECOUPLED : 0);
-    /* Elementwise, so any split gives the same bits: threads only for big buffers. */
-    enum { BLOCK = 16384 };
-    int64_t n = o->n, nblk = (n + BLOCK - 1) / BLOCK;
-    void *s0 = o->state[0], *s1 = o->state[1], *s2 = o->state[2];
+    o->k = k;
+    o->fl = (c->eps_inside ? K_INSIDE : 0) | (c->momentum_first_grad && t == 1 ? K_FIRST : 0) |
+            (c->kind == NB_OPT_NESTEROV ? K_NESTEROV : 0) | (c->centered ? K_CENTERED : 0) |
+            (c->kind == NB_OPT_RMSPROP && c->momentum > 0 ? K_MOMENTUM : 0) | (c->amsgrad ? K_AMSGRAD : 0) |
+            (c->decoupled_decay ? K_DECOUPLED : 0);
+    return NB_OK;
+}
+
+void nb_optim_step_range(nb_optim *o, void *param, const void *grad, int64_t lo, int64_t hi) {
+    if (!o || lo >= hi || lo < 0 || hi > o->n) return;
     /* Every copy gives the same bits; below one vector the scalar one is cheapest. */
-    step_fn step = n < o->lanes ? o->step_scalar : o->step;
-    if (nblk <= 4) step(c->kind, fl, &k, 0, n, param, grad, s0, s1, s2);
+    step_fn step = hi - lo < o->lanes ? o->step_scalar : o->step;
+    step(o->cfg.kind, o->fl, &o->k, lo, hi, param, grad, o->state[0], o->state[1], o->state[2]);
+}
+
+nb_status nb_optim_step(nb_optim *o, void *param, const void *grad) {
+    if (!o) return nb_fail(NB_EINVAL, "nb_optim_step: NULL optimizer");
+    if (o->n > 0 && (!param || !grad)) return nb_fail(NB_EINVAL, "nb_optim_step: NULL parameter or gradient buffer");
+    nb_optim_step_begin(o);
+    /* Elementwise, so any split gives the same bits: threads only for big buffers. */
+    int64_t n = o->n, nblk = (n + NB_OPTIM_BLOCK - 1) / NB_OPTIM_BLOCK;
+    if (nblk <= 4) nb_optim_step_range(o, param, grad, 0, n);
     else {
         int nt = nb_get_threads();
         (void)nt;
@@ -376,7 +392,8 @@ nb_status nb_optim_step(nb_optim *o, void *param, const void *grad) {
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
 #endif
         for (int64_t b = 0; b < nblk; b++)
-            step(c->kind, fl, &k, b * BLOCK, b * BLOCK + BLOCK < n ? b * BLOCK + BLOCK : n, param, grad, s0, s1, s2);
+            nb_optim_step_range(o, param, grad, b * NB_OPTIM_BLOCK,
+                                b * NB_OPTIM_BLOCK + NB_OPTIM_BLOCK < n ? b * NB_OPTIM_BLOCK + NB_OPTIM_BLOCK : n);
     }
     return NB_OK;
 }
