@@ -14,5 +14,8 @@ nb_status lr_factor(const char *fn, int64_t n, int64_t d, const double *X, doubl
 void lr_point_stats(int64_t T, const double *p, double ybar, double noise, nb_biasvar *acc);
 /* The mean and ddof-0 variance of T fresh targets f + sigma eps, drawn directly. */
 void lr_draw_targets(nb_rng *rng, int64_t T, double f, double sigma, double *ybar, double *noise);
+/* The sine problem's statistics: P (K,T) holds T trials' predictions at the K
+ * test inputs x_k = (k + 1/2)/K, scored against f(x) = sin(2 pi x) and fresh targets. */
+void lr_sine_stats(nb_rng *rng, int64_t K, int64_t T, double sigma, const double *P, nb_biasvar *out);
 
 #endif

@@ -109,17 +109,7 @@ nb_status nb_biasvar_mlp(int width, int64_t n, double sigma, int64_t K, int64_t 
         s = nb_fail(NB_ENUM, "%s: training diverged (NaN/Inf predictions); lower the learning rate %g", fn, lr);
         goto done;
     }
-    nb_biasvar acc = {0, 0, 0, 0};
-    for (int64_t k = 0; k < K; k++) {
-        double fk = sin(two_pi * ((double)k + 0.5) / (double)K);
-        double yb, nz;
-        lr_draw_targets(rng, T, fk, sigma, &yb, &nz);
-        lr_point_stats(T, P + k * T, yb, nz, &acc);
-    }
-    out->bias2 = acc.bias2 / (double)K;
-    out->variance = acc.variance / (double)K;
-    out->noise = acc.noise / (double)K;
-    out->mse = acc.mse / (double)K;
+    lr_sine_stats(rng, K, T, sigma, P, out);
 done:
     nb_optim_free(opt);
     nb_ctx_free(ctx);

@@ -55,6 +55,12 @@ nb_status nb_biasvar_poly(int degree, int64_t n, double sigma, int64_t K, double
         return s;
     }
     nb_gemm(NB_F64, false, false, K, T, q, 1.0, Pt, q, Th, T, 0.0, P, T);
+    lr_sine_stats(rng, K, T, sigma, P, out);
+    free(buf);
+    return NB_OK;
+}
+
+void lr_sine_stats(nb_rng *rng, int64_t K, int64_t T, double sigma, const double *P, nb_biasvar *out) {
     nb_biasvar acc = {0, 0, 0, 0};
     for (int64_t k = 0; k < K; k++) {
         double fk = sin(two_pi * ((double)k + 0.5) / (double)K);
@@ -66,6 +72,4 @@ nb_status nb_biasvar_poly(int degree, int64_t n, double sigma, int64_t K, double
     out->variance = acc.variance / (double)K;
     out->noise = acc.noise / (double)K;
     out->mse = acc.mse / (double)K;
-    free(buf);
-    return NB_OK;
 }
