@@ -38,4 +38,21 @@ static inline unsigned fuzz_touch(const void *p, size_t n) {
     return s;
 }
 
+/* A matrix reader's result on input of size bytes: a success is a non-empty,
+ * finite matrix with at least a byte of input per value; a failure holds
+ * nothing. Needs nabla/matrix_io.h included first. */
+#ifdef NABLA_MATRIX_IO_H
+#include <math.h>
+static inline void fuzz_check_matrix(nb_status st, nb_matrix *m, size_t size) {
+    if (st == NB_OK) {
+        if (m->rows < 1 || m->cols < 1 || (size_t)(m->rows * m->cols) > size) abort();
+        for (int64_t i = 0; i < m->rows * m->cols; i++)
+            if (!isfinite(m->data[i])) abort();
+        nb_matrix_free(m);
+    } else if (m->data) {
+        abort();
+    }
+}
+#endif
+
 #endif
