@@ -6,7 +6,8 @@
 
 static nb_status run_backward(nb_ctx *ctx, nb_tensor *out, const nb_tensor *upstream, bool retain,
                               const char *fn) {
-    if (!ctx || !out) return nb_errcode() != NB_OK && !out ? nb_errcode() : nb_fail(NB_EINVAL, "%s: NULL %s", fn, ctx ? "tensor" : "context");
+    if (!out && nb_errcode() != NB_OK) return nb_errcode(); /* an op before failed: keep its message */
+    if (!ctx || !out) return nb_fail(NB_EINVAL, "%s: NULL %s", fn, ctx ? "tensor" : "context");
     if (ctx->tape_freed)
         return nb_fail(NB_ESTATE, "%s: the graph was freed by an earlier backward (pass retain to walk it twice)", fn);
     if (!out->requires_grad) return nb_fail(NB_EINVAL, "%s: the output does not depend on any tensor that requires grad", fn);
