@@ -6,6 +6,8 @@
  * has grown to a step's size. The data order comes from the trainer's RNG,
  * whose state is part of a checkpoint, so a resumed run sees the same order. */
 #include <math.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,10 @@
 #include "nabla/autodiff.h"
 #include "nabla/gemm.h"
 #include "nabla/nn.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 static double now_s(void) {
     struct timespec ts;
@@ -150,14 +156,44 @@ static int64_t count_correct(const nb_tensor *logits, const int32_t *y) {
  * shard's loss is weighted by its share of the batch, so the shards'
  * gradients add up to the whole batch's; they are summed in shard order,
  * and every op inside a shard runs on one thread, so the bits are the same
- * whatever the thread count. One fork and join a step, where splitting each
- * GEMM would take a dozen. (The same split, across machines, is MPI's.) */
+ * whatever the thread count. (The same split, across machines, is MPI's.)
+ *
+ * The threads meet twice a step: once the gradients are in, and once the
+ * parameters are updated. The whole epoch is one parallel region and the
+ * meetings are the barrier below, which spins briefly and then yields: a
+ * sleeping thread would cost a wake-up a meeting (tens of microseconds in
+ * a VM, a third of a step), and spinning without end would starve another
+ * process sharing the cores. */
 typedef struct shard_result {
     double loss; /* the shard's mean loss */
     int64_t correct;
     nb_status st;
     char msg[256]; /* a failing shard's message, raised again on the caller's thread */
 } shard_result;
+
+typedef struct barrier {
+    _Atomic int count;
+    _Atomic unsigned gen;
+} barrier;
+
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+static void barrier_wait(barrier *b, int nth) {
+    if (nth < 2) return;
+    unsigned gen = atomic_load_explicit(&b->gen, memory_order_relaxed);
+    if (atomic_fetch_add_explicit(&b->count, 1, memory_order_acq_rel) == nth - 1) {
+        atomic_store_explicit(&b->count, 0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&b->gen, 1, memory_order_release);
+        return;
+    }
+    for (unsigned i = 0; atomic_load_explicit(&b->gen, memory_order_acquire) == gen; i++)
+        if (i < 4096) cpu_relax();
+        else sched_yield();
+}
 
 static void run_shard(nb_model *m, nb_ctx *ctx, const nb_tensor *x, const int32_t *y, int64_t r0, int64_t r1,
                       int64_t b, shard_result *out) {
@@ -181,94 +217,110 @@ static void run_shard(nb_model *m, nb_ctx *ctx, const nb_tensor *x, const int32_
     nb_ctx_reset(ctx);
 }
 
-/* dst grad += src grad over [lo, hi) of the flat buffers, leaving src's zero
- * for the next step (one pass instead of an add and a memset). */
-static void add_grads(nb_params *dst, nb_params *src, int64_t lo, int64_t hi) {
-    float *restrict d = nb_params_grad(dst);
-    float *restrict s = nb_params_grad(src);
-    for (int64_t i = lo; i < hi; i++) {
-        d[i] += s[i];
-        s[i] = 0;
-    }
+/* Over [lo, hi) of the flat buffers: the shards' gradients summed into the
+ * model's, the optimizer's step, and both gradients zeroed for the next
+ * step, in one pass while they are in cache. */
+static void update(nb_trainer *t, int64_t lo, int64_t hi) {
+    float *restrict d = nb_params_grad(t->model->params);
+    float *restrict s = nb_params_grad(t->replica->params);
+    for (int64_t i = lo; i < hi; i++) d[i] += s[i];
+    nb_optim_step_range(t->opt, nb_params_data(t->model->params), d, lo, hi);
+    memset(d + lo, 0, (size_t)(hi - lo) * sizeof *d);
+    memset(s + lo, 0, (size_t)(hi - lo) * sizeof *s);
 }
+
+/* What the threads share of a step: the shards' results, and a failure to
+ * start it (a bad scheduled learning rate). */
+typedef struct step_state {
+    shard_result res[2];
+    nb_status st;
+} step_state;
 
 nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats *st, nb_progress_fn fn,
                          void *user) {
     if (!t) return nb_fail(NB_EINVAL, "nb_train_epoch: no trainer");
     nb_status s = check_data(&t->model->desc, train, "training");
     if (s) return s;
-    int64_t n = train->n, B = t->cfg.batch, steps = (n + B - 1) / B;
+    int64_t n = train->n, B = t->cfg.batch, steps = (n + B - 1) / B, np = nb_params_numel(t->model->params);
     if (t->perm_n != n) {
         int64_t *p = realloc(t->perm, (size_t)n * sizeof *p);
         if (!p) return nb_fail(NB_ENOMEM, "nb_train_epoch: out of memory");
         t->perm = p;
         t->perm_n = n;
     }
+    /* both batch tensors before the threads start: a full one and the last */
+    if ((n >= B && !batch_tensor(&t->xb[0], &t->model->desc, B)) ||
+        (n % B && !batch_tensor(&t->xb[1], &t->model->desc, n % B)))
+        return nb_errcode();
     nb_shuffle(&t->rng, t->perm, n);
+    nb_params_zero_grad(t->model->params);
+    nb_params_zero_grad(t->replica->params);
     bool scheduled = t->cfg.schedule != NB_LR_CONSTANT || t->cfg.warmup > 0;
     double loss_sum = 0, t0 = now_s();
-    int64_t correct = 0;
+    int64_t correct = 0, step0 = t->step, opt_t0 = nb_optim_steps(t->opt);
+    nb_model *models[2] = {t->model, t->replica};
+    nb_ctx *ctxs[2] = {t->ctx, t->shard_ctx};
     nb_ctx_set_grad(t->ctx, true);
-    for (int64_t k = 0; k < steps; k++) {
-        int64_t b = n - k * B < B ? n - k * B : B;
-        nb_tensor *x = batch_tensor(&t->xb[b == B ? 0 : 1], &t->model->desc, b);
-        if (!x) return nb_errcode();
-        nb_dataset_gather(train, t->perm, k * B, b, &t->cfg.norm, x->data, t->yb);
-        if (scheduled && (s = nb_optim_set_lr(t->opt, nb_train_lr(&t->cfg, t->step, steps)))) return s;
-        /* The replica's gradients are zero here: add_grads leaves them so. */
-        nb_params_zero_grad(t->model->params);
-        int64_t half = (b + 1) / 2, rows[3] = {0, half, b}, np = nb_params_numel(t->model->params);
-        nb_model *models[2] = {t->model, t->replica};
-        nb_ctx *ctxs[2] = {t->ctx, t->shard_ctx};
-        shard_result res[2];
-        memset(res, 0, sizeof res);
-        int nt = nb_get_threads() > 1 && b > 1 ? 2 : 1;
-        (void)nt;
-        bool ok = false;
-        float *pd = nb_params_data(t->model->params), *pg = nb_params_grad(t->model->params);
-        /* One parallel region a step: the shards, then (if the loss is
-         * finite) the gradient sum and the optimizer step, fused chunk by
-         * chunk while the gradients are in cache. */
+    nb_ctx_set_grad(t->shard_ctx, true);
+    step_state ss = {0};
+    barrier bar = {0, 0};
+    enum { CHUNK = 1 << 14 };
+    int64_t nchunks = (np + CHUNK - 1) / CHUNK;
+    int nt = nb_get_threads() > 1 && B > 1 ? 2 : 1;
+    (void)nt;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)
 #endif
-        {
+    {
+        int tid = 0, nth = 1;
 #ifdef _OPENMP
-#pragma omp for schedule(static, 1)
+        tid = omp_get_thread_num();
+        nth = omp_get_num_threads();
 #endif
-            for (int sh = 0; sh < 2; sh++)
-                if (rows[sh + 1] > rows[sh])
-                    run_shard(models[sh], ctxs[sh], x, t->yb, rows[sh], rows[sh + 1], b, &res[sh]);
-#ifdef _OPENMP
-#pragma omp single
-#endif
-            {
-                double l = (res[0].loss * (double)half + res[1].loss * (double)(b - half)) / (double)b;
-                ok = !res[0].st && !res[1].st && isfinite(l) && nb_optim_step_begin(t->opt) == NB_OK;
+        for (int64_t k = 0; k < steps; k++) {
+            int64_t b = n - k * B < B ? n - k * B : B, half = (b + 1) / 2, rows[3] = {0, half, b};
+            nb_tensor *x = t->xb[b == B ? 0 : 1];
+            if (tid == 0) {
+                /* the step's scalars, taken back below if the loss is not finite */
+                ss.st = scheduled ? nb_optim_set_lr(t->opt, nb_train_lr(&t->cfg, t->step, steps)) : NB_OK;
+                if (!ss.st) ss.st = nb_optim_step_begin(t->opt);
             }
-            enum { CHUNK = 1 << 14 };
-            if (ok) {
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-                for (int64_t c = 0; c < (np + CHUNK - 1) / CHUNK; c++) {
-                    int64_t lo = c * CHUNK, hi = (c + 1) * CHUNK < np ? (c + 1) * CHUNK : np;
-                    add_grads(t->model->params, t->replica->params, lo, hi);
-                    nb_optim_step_range(t->opt, pd, pg, lo, hi);
-                }
+            for (int sh = tid; sh < 2; sh += nth) {
+                shard_result *r = &ss.res[sh];
+                memset(r, 0, sizeof *r);
+                if (rows[sh + 1] == rows[sh]) continue;
+                int64_t row = x->numel / b;
+                nb_dataset_gather(train, t->perm, k * B + rows[sh], rows[sh + 1] - rows[sh], &t->cfg.norm,
+                                  (float *)x->data + rows[sh] * row, t->yb + rows[sh]);
+                run_shard(models[sh], ctxs[sh], x, t->yb, rows[sh], rows[sh + 1], b, r);
             }
+            barrier_wait(&bar, nth);
+            /* every thread reads the same results and takes the same turn */
+            double lv = (ss.res[0].loss * (double)half + ss.res[1].loss * (double)(b - half)) / (double)b;
+            if (ss.st || ss.res[0].st || ss.res[1].st || !isfinite(lv)) break;
+            for (int64_t c = tid; c < nchunks; c += nth)
+                update(t, c * CHUNK, (c + 1) * CHUNK < np ? (c + 1) * CHUNK : np);
+            if (tid == 0) {
+                loss_sum += lv * (double)b;
+                correct += ss.res[0].correct + ss.res[1].correct;
+                t->step++;
+            }
+            barrier_wait(&bar, nth);
+            if (tid == 0 && fn) fn(user, k + 1, steps, loss_sum / (double)(k * B + b), now_s() - t0);
         }
-        if (!ok) nb_params_zero_grad(t->replica->params); /* as add_grads would have left it */
+    }
+    if (t->step - step0 < steps) { /* a step failed: nothing of it is kept */
+        int64_t k = t->step - step0, b = n - k * B < B ? n - k * B : B, half = (b + 1) / 2;
+        nb_optim_set_steps(t->opt, opt_t0 + k);
+        nb_params_zero_grad(t->model->params);
+        nb_params_zero_grad(t->replica->params);
+        if (ss.st) return ss.st;
         for (int sh = 0; sh < 2; sh++)
-            if (res[sh].st) return nb_fail(res[sh].st, "step %lld: %s", (long long)t->step + 1, res[sh].msg);
-        double lv = (res[0].loss * (double)half + res[1].loss * (double)(b - half)) / (double)b;
-        if (!isfinite(lv))
-            return nb_fail(NB_ENUM, "step %lld (epoch %lld, batch %lld of %lld): loss is %s", (long long)t->step + 1,
-                           (long long)t->epoch + 1, (long long)k + 1, (long long)steps, isnan(lv) ? "NaN" : "Inf");
-        loss_sum += lv * (double)b;
-        correct += res[0].correct + res[1].correct;
-        t->step++;
-        if (fn) fn(user, k + 1, steps, loss_sum / (double)(k * B + b), now_s() - t0);
+            if (ss.res[sh].st)
+                return nb_fail(ss.res[sh].st, "step %lld: %s", (long long)t->step + 1, ss.res[sh].msg);
+        double lv = (ss.res[0].loss * (double)half + ss.res[1].loss * (double)(b - half)) / (double)b;
+        return nb_fail(NB_ENUM, "step %lld (epoch %lld, batch %lld of %lld): loss is %s", (long long)t->step + 1,
+                       (long long)t->epoch + 1, (long long)k + 1, (long long)steps, isnan(lv) ? "NaN" : "Inf");
     }
     t->epoch++;
     if (st) {
