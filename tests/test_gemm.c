@@ -207,3 +207,126 @@ TEST(gemm_threads_setting) {
     CHECK(nb_get_threads() >= 1);
     nb_set_threads(saved);
 }
+
+/* ---- a team of two: every cut gives the bits of one thread ---- */
+#ifdef _OPENMP
+#include <omp.h>
+
+#include "core/team.h"
+
+typedef struct team_case {
+    nb_dtype dt;
+    int64_t M, N, K;
+    bool ta, tb;
+    double alpha, beta;
+    bool bias, relu;
+} team_case;
+
+/* C = the product with the given cut, computed by a team of two led by
+ * thread 0 of an OpenMP region (or alone, when members is 1). */
+static void team_gemm(const team_case *c, int members, nb_gemm_axis axis, const void *A, const void *B,
+                      const void *bias, void *C) {
+    nb_team tm = {0};
+#pragma omp parallel num_threads(members)
+    {
+        int t = omp_get_thread_num(), n = omp_get_num_threads();
+        if (t > 0) nb__team_serve(&tm, t);
+        else {
+            nb__team_lead(&tm, n);
+            nb_epilogue ep = {c->bias ? bias : NULL, c->relu};
+            nb__gemm_split(c->dt, c->ta, c->tb, c->M, c->N, c->K, c->alpha, A, c->ta ? c->M : c->K, B,
+                           c->tb ? c->K : c->N, c->beta, C, c->N, &ep, axis);
+            nb__team_end(&tm);
+        }
+    }
+}
+
+static void team_check(const team_case *c) {
+    const size_t es = nb_dtype_size(c->dt), cn = (size_t)(c->M * c->N);
+    void *A = malloc((size_t)(c->M * c->K) * es), *B = malloc((size_t)(c->K * c->N) * es);
+    void *bias = malloc((size_t)c->N * es), *C0 = malloc(cn * es), *C1 = malloc(cn * es), *C2 = malloc(cn * es);
+    for (int64_t i = 0; i < c->M * c->K; i++) set(A, c->dt, i, urand());
+    for (int64_t i = 0; i < c->K * c->N; i++) set(B, c->dt, i, urand());
+    for (int64_t i = 0; i < c->N; i++) set(bias, c->dt, i, i % 7 == 0 ? -0.0 : urand());
+    for (size_t i = 0; i < cn; i++) set(C0, c->dt, i, c->beta == 0 && i % 5 == 0 ? NAN : urand());
+    memcpy(C1, C0, cn * es);
+    team_gemm(c, 1, NB_SPLIT_AUTO, A, B, bias, C1);
+    static const char *names[] = {"auto", "M", "N", "K"};
+    for (int axis = NB_SPLIT_AUTO; axis <= NB_SPLIT_K; axis++) {
+        memcpy(C2, C0, cn * es);
+        team_gemm(c, 2, (nb_gemm_axis)axis, A, B, bias, C2);
+        CHECK_MSG(memcmp(C1, C2, cn * es) == 0,
+                  "%s %s %lldx%lldx%lld ta=%d tb=%d alpha=%g beta=%g cut %s: a team of two differs from one thread",
+                  nb_gemm_kernel(), nb_dtype_name(c->dt), (long long)c->M, (long long)c->N, (long long)c->K, c->ta,
+                  c->tb, c->alpha, c->beta, names[axis]);
+    }
+    free(A), free(B), free(bias), free(C0), free(C1), free(C2);
+}
+
+TEST(gemm_team_cuts_bit_identical) {
+    for (int k = 0; k < 3; k++) {
+        if (!nb_gemm_supported(kernels[k])) continue;
+        CHECK_OK(nb_gemm_force(kernels[k]));
+        for (int d = 0; d < 2; d++) {
+            nb_dtype dt = d ? NB_F64 : NB_F32;
+            /* K = 784 is two KC blocks for the f32 AVX-512 kernel (the MLP's first layer),
+             * 300 and 500 two for others: the K cut runs where the blocking allows it */
+            const int64_t shapes3[][3] = {{128, 256, 784}, {128, 256, 300}, {64, 100, 500}, {256, 784, 128},
+                                          {128, 10, 256},  {33, 7, 1000},   {5, 300, 600}};
+            for (int s = 0; s < 7; s++)
+                for (int v = 0; v < 4; v++) {
+                    team_case c = {dt, shapes3[s][0], shapes3[s][1], shapes3[s][2], v == 3, v == 2,
+                                   v == 1 ? 0.5 : 1.0, v == 0 ? 0.0 : v == 1 ? 1.0 : 0.75, v != 2, v != 3};
+                    team_check(&c);
+                }
+        }
+        nb_gemm_force(NULL);
+    }
+}
+
+typedef struct count_job {
+    _Atomic int hits[4];
+    nb_barrier bar;
+    _Atomic int before, after_ok;
+} count_job;
+
+static void count_part(void *arg, int t, int n) {
+    count_job *j = arg;
+    atomic_fetch_add(&j->hits[t], 1);
+    /* everyone arrives before anyone leaves the barrier */
+    atomic_fetch_add(&j->before, 1);
+    nb__barrier_wait(&j->bar, n);
+    if (atomic_load(&j->before) == n) atomic_fetch_add(&j->after_ok, 1);
+    nb__barrier_wait(&j->bar, n);
+    if (t == 0) atomic_store(&j->before, 0);
+    nb__barrier_wait(&j->bar, n);
+}
+
+TEST(team_runs_every_member_once_per_job) {
+    for (int members = 1; members <= 3; members++) {
+        count_job j;
+        memset(&j, 0, sizeof j);
+        nb_team tm = {0};
+        int got = 0;
+        bool led = false, after = true;
+#pragma omp parallel num_threads(members)
+        {
+            int t = omp_get_thread_num(), n = omp_get_num_threads();
+            if (t > 0) nb__team_serve(&tm, t);
+            else {
+                got = n;
+                nb__team_lead(&tm, n);
+                led = nb__team_current() == &tm;
+                for (int r = 0; r < 100; r++) nb__team_run(&tm, count_part, &j);
+                nb__team_end(&tm);
+                after = nb__team_current() == NULL;
+            }
+        }
+        CHECK(led && after);
+        for (int t = 0; t < got; t++) CHECK_MSG(atomic_load(&j.hits[t]) == 100, "member %d of %d ran %d jobs", t, got,
+                                                atomic_load(&j.hits[t]));
+        CHECK_MSG(atomic_load(&j.after_ok) == 100 * got, "barrier: %d of %d passes saw every member",
+                  atomic_load(&j.after_ok), 100 * got);
+    }
+}
+#endif

@@ -239,17 +239,27 @@ TEST(nn_thread_count_does_not_change_results) {
 
 TEST(nn_nan_loss_stops_with_the_step) {
     nb_dataset tr = synth(64, 5);
-    nb_trainer *t = small_trainer(NB_MODEL_MLP, NB_OPT_GD, 1);
-    CHECK_NOTNULL(t);
-    if (!t) return;
-    CHECK_OK(nb_optim_set_lr(t->opt, 1e30));
-    t->cfg.schedule = NB_LR_CONSTANT;
-    t->cfg.warmup = 0;
-    nb_clear_error();
-    nb_status s = nb_train_epoch(t, &tr, NULL, NULL, NULL);
-    CHECK(s == NB_ENUM);
-    CHECK_MSG(strstr(nb_errmsg(), "step ") && strstr(nb_errmsg(), "loss is"), "%s", nb_errmsg());
-    nb_trainer_free(t);
+    int saved = nb_get_threads();
+    for (int k = 0; k < 4; k++) { /* MLP and CNN (a team and shards), 1 and 2 threads */
+        nb_set_threads(k % 2 + 1);
+        nb_trainer *t = small_trainer(k < 2 ? NB_MODEL_MLP : NB_MODEL_CNN, NB_OPT_GD, 1);
+        CHECK_NOTNULL(t);
+        if (!t) continue;
+        t->cfg.schedule = NB_LR_CONSTANT;
+        t->cfg.warmup = 0;
+        CHECK_OK(nb_train_epoch(t, &tr, NULL, NULL, NULL)); /* 4 good steps */
+        CHECK_OK(nb_optim_set_lr(t->opt, 1e30));
+        nb_clear_error();
+        nb_status s = nb_train_epoch(t, &tr, NULL, NULL, NULL);
+        CHECK(s == NB_ENUM);
+        CHECK_MSG(strstr(nb_errmsg(), "step ") && strstr(nb_errmsg(), "loss is"), "%s", nb_errmsg());
+        /* the failed step is not counted, by the trainer or the optimizer */
+        CHECK_MSG(t->epoch == 1 && nb_optim_steps(t->opt) == t->step && t->step >= 4,
+                  "after the failure: epoch %lld, trainer step %lld, optimizer step %lld", (long long)t->epoch,
+                  (long long)t->step, (long long)nb_optim_steps(t->opt));
+        nb_trainer_free(t);
+    }
+    nb_set_threads(saved);
     nb_dataset_free(&tr);
 }
 

@@ -243,12 +243,17 @@ void nb_dataset_gather(const nb_dataset *ds, const int64_t *idx, int64_t start, 
     const float mean = norm ? norm->mean : 0.0f, std = norm ? norm->std : 1.0f;
     const bool plain = !norm || (mean == 0.0f && std == 1.0f);
     int64_t d = (int64_t)ds->rows * ds->cols;
+    enum { AHEAD = 4 }; /* shuffled rows are cache misses: fetch a few rows ahead */
+#if defined(__GNUC__)
+    for (int64_t i = 0; idx && i < AHEAD - 1 && i < count; i++)
+        for (int64_t j = 0; j < d; j += 64) __builtin_prefetch(ds->pixels + idx[start + i] * d + j);
+#endif
     for (int64_t i = 0; i < count; i++) {
         int64_t k = idx ? idx[start + i] : start + i;
         const uint8_t *restrict src = ds->pixels + k * d;
 #if defined(__GNUC__)
-        if (idx && i + 1 < count) /* shuffled rows are cache misses: fetch the next one now */
-            for (int64_t j = 0; j < d; j += 64) __builtin_prefetch(ds->pixels + idx[start + i + 1] * d + j);
+        if (idx && i + AHEAD - 1 < count)
+            for (int64_t j = 0; j < d; j += 64) __builtin_prefetch(ds->pixels + idx[start + i + AHEAD - 1] * d + j);
 #endif
         float *restrict dst = x + i * d;
         if (plain)

@@ -12,6 +12,7 @@
 #include <cblas.h>
 #endif
 
+#include "core/team.h"
 #include "kernels/kernels.h"
 
 /* Largest MR*NR of any kernel (for the transposed-store scratch tile). */
@@ -244,8 +245,10 @@ int nb_get_threads(void) {
 #endif
 }
 
-/* Below this many multiply-adds a second thread costs more than it saves. */
+/* Below this many multiply-adds a second thread costs more than it saves:
+ * forking an OpenMP region, or handing work to a waiting team. */
 #define NB_GEMM_PAR_MIN (1 << 20)
+#define NB_GEMM_TEAM_MIN (1 << 17)
 /* How long to stay on one thread after seeing a late thread (seconds). */
 #define NB_BACKOFF_S 0.05
 #ifdef _OPENMP
@@ -323,9 +326,9 @@ static bool run_part(const gemm_job *j, int64_t m0, int64_t m1, int64_t n0, int6
     if (m0 >= m1 || n0 >= n1) return true;
     if (j->dt == NB_F32)
         return drive_f32(j->im, j->ta, j->tb, j->ctrans, j->K, (float)j->alpha, j->A, j->lda, j->B, j->ldb,
-                         (float)j->beta, j->C, j->ldc, j->bias, j->relu, m0, m1, n0, n1);
+                         (float)j->beta, j->C, j->ldc, j->bias, j->relu, m0, m1, n0, n1, 0, j->K);
     return drive_f64(j->im, j->ta, j->tb, j->ctrans, j->K, j->alpha, j->A, j->lda, j->B, j->ldb, j->beta,
-                     j->C, j->ldc, j->bias, j->relu, m0, m1, n0, n1);
+                     j->C, j->ldc, j->bias, j->relu, m0, m1, n0, n1, 0, j->K);
 }
 
 /* Thread t of nt gets a contiguous run of whole units of its axis. */
@@ -336,11 +339,92 @@ static void share(int64_t len, int64_t unit, int t, int nt, int64_t *lo, int64_t
     if (*lo > len) *lo = len;
     if (*hi > len) *hi = len;
 }
+
+/* The threads' shares of one product: C cut into one rectangle per thread. */
+typedef struct gemm_split {
+    const gemm_job *j;
+    bool by_m;
+    _Atomic bool good;
+#ifdef _OPENMP
+    double t_call;
+    _Atomic double last_start, longest; /* when the last thread began; the longest share */
+#endif
+} gemm_split;
+
+static void split_part(void *arg, int t, int n) {
+    gemm_split *sp = arg;
+    const gemm_job *j = sp->j;
+    int64_t lo, hi;
+    bool r;
+    if (sp->by_m) {
+        share(j->M, j->im->mr[j->dt == NB_F64], t, n, &lo, &hi);
+        r = run_part(j, lo, hi, 0, j->N);
+    } else {
+        share(j->N, 64 / (int64_t)nb_dtype_size(j->dt), t, n, &lo, &hi);
+        r = run_part(j, 0, j->M, lo, hi);
+    }
+    if (!r) atomic_store(&sp->good, false);
+}
 #endif
 
-void nb_gemm_ex(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A,
-                int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc,
-                const nb_epilogue *ep) {
+/* A product cut along K, for two threads each holding half of op(B)'s rows:
+ * where the blocking cuts K in exactly two KC blocks, member 0 sums the
+ * first block into C and member 1 the second into a scratch S; then each
+ * adds S to its rows of C, as a kernel adds a block (so the bits are those of
+ * one thread). False, having done nothing, where K is not cut so. */
+typedef struct kcut_job {
+    const gemm_job *j;
+    void *S;
+    int64_t KC;
+    _Atomic bool good;
+} kcut_job;
+
+static bool drive_k(const gemm_job *j, void *C, int64_t ldc, double beta, const void *bias, bool relu, int64_t p0,
+                    int64_t p1) {
+    if (j->dt == NB_F32)
+        return drive_f32(j->im, j->ta, j->tb, false, j->K, (float)j->alpha, j->A, j->lda, j->B, j->ldb,
+                         (float)beta, C, ldc, bias, relu, 0, j->M, 0, j->N, p0, p1);
+    return drive_f64(j->im, j->ta, j->tb, false, j->K, j->alpha, j->A, j->lda, j->B, j->ldb, beta, C, ldc, bias,
+                     relu, 0, j->M, 0, j->N, p0, p1);
+}
+
+static void kcut_part(void *arg, int t, int n) {
+    (void)n;
+    kcut_job *kj = arg;
+    const gemm_job *j = kj->j;
+    bool r = t == 0 ? drive_k(j, j->C, j->ldc, j->beta, NULL, false, 0, kj->KC)
+                    : drive_k(j, kj->S, j->N, 0, NULL, false, kj->KC, j->K);
+    if (!r) atomic_store(&kj->good, false);
+}
+
+static void ksum_part(void *arg, int t, int n) {
+    kcut_job *kj = arg;
+    const gemm_job *j = kj->j;
+    int64_t lo, hi;
+    share(j->M, 1, t, n, &lo, &hi);
+    if (j->dt == NB_F32) ksum_f32(lo, hi, j->N, j->C, j->ldc, kj->S, j->bias, j->relu);
+    else ksum_f64(lo, hi, j->N, j->C, j->ldc, kj->S, j->bias, j->relu);
+}
+
+static bool kcut(nb_team *tm, const gemm_job *j) {
+    int64_t KC = j->dt == NB_F32 ? kc_of_f32(j->im, j->K) : kc_of_f64(j->im, j->K);
+    if (!(KC < j->K && 2 * KC >= j->K)) return false;
+    pack_slot *slot = pack_acquire();
+    kcut_job kj = {j, pack_buffer(slot, 0, (size_t)(j->M * j->N) * nb_dtype_size(j->dt)), KC, true};
+    if (kj.S) {
+        nb__team_run(tm, kcut_part, &kj);
+        if (atomic_load(&kj.good)) nb__team_run(tm, ksum_part, &kj);
+    }
+    pack_release(slot);
+    if (!kj.S || !atomic_load(&kj.good))
+        nb_fail(NB_ENOMEM, "nb_gemm: cannot allocate packing buffers (M=%lld N=%lld K=%lld)", (long long)j->M,
+                (long long)j->N, (long long)j->K);
+    return true;
+}
+
+void nb__gemm_split(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A,
+                    int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc,
+                    const nb_epilogue *ep, nb_gemm_axis axis) {
     if (!check_args("nb_gemm", dt, ta, tb, M, N, K, A, lda, B, ldb, C, ldc)) return;
     if (M == 0 || N == 0) return;
     const void *bias = ep ? ep->bias : NULL;
@@ -351,6 +435,7 @@ void nb_gemm_ex(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, 
         return;
     }
 #ifdef NB_USE_CBLAS
+    (void)axis;
     gemm_cblas(dt, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, relu);
 #else
     const nb_gemm_impl *im = current_impl();
@@ -364,62 +449,62 @@ void nb_gemm_ex(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, 
         j.M = N, j.N = M;
         j.A = B, j.lda = ldb;
         j.B = A, j.ldb = lda;
+        if (axis == NB_SPLIT_M) axis = NB_SPLIT_N;
+        else if (axis == NB_SPLIT_N) axis = NB_SPLIT_M;
     }
-    int nt = nb_get_threads();
-    if ((double)M * (double)N * (double)K < NB_GEMM_PAR_MIN) nt = 1;
-#ifdef _OPENMP
-    if (nt > 1 && omp_get_wtime() < atomic_load(&backoff_until)) nt = 1;
-#endif
-    bool ok = true;
-    if (nt <= 1) {
-        ok = run_part(&j, 0, j.M, 0, j.N);
+    /* Split along M when it is tall enough to give each thread whole MR
+     * panels, else along N; or as the caller asks. */
+    gemm_split sp = {.j = &j, .by_m = axis == NB_SPLIT_M, .good = true};
+    nb_team *tm = nb__team_current();
+    bool small = (double)M * (double)N * (double)K < (tm ? NB_GEMM_TEAM_MIN : NB_GEMM_PAR_MIN);
+    if (axis == NB_SPLIT_K) {
+        if (tm && tm->n == 2 && !small && !j.ctrans && kcut(tm, &j)) return;
+        axis = NB_SPLIT_AUTO;
+    }
+    if (tm) {
+        if (axis == NB_SPLIT_AUTO) sp.by_m = j.M >= (int64_t)tm->n * 4 * im->mr[d] && j.M >= j.N;
+        if (small || tm->n < 2) split_part(&sp, 0, 1);
+        else nb__team_run(tm, split_part, &sp);
     } else {
-        /* Split C into one rectangle per thread, along M when it is tall
-         * enough to give each thread whole MR panels, else along N. */
-        const int64_t unit_n = 64 / (int64_t)nb_dtype_size(dt);
-        const bool by_m = j.M >= (int64_t)nt * 4 * im->mr[d] && j.M >= j.N;
-        _Atomic bool good = true;
+        int nt = small ? 1 : nb_get_threads();
 #ifdef _OPENMP
-        const double t_call = omp_get_wtime();
-        _Atomic double last_start = 0, longest = 0;
+        if (nt > 1 && omp_get_wtime() < atomic_load(&backoff_until)) nt = 1;
+#endif
+        if (axis == NB_SPLIT_AUTO) sp.by_m = j.M >= (int64_t)nt * 4 * im->mr[d] && j.M >= j.N;
+        if (nt <= 1) split_part(&sp, 0, 1);
+#ifdef _OPENMP
+        else {
+            sp.t_call = omp_get_wtime();
 #pragma omp parallel num_threads(nt)
-        {
-            int t = omp_get_thread_num(), n = omp_get_num_threads();
-            const double t0 = omp_get_wtime();
-#else
-        for (int t = 0, n = nt; t < n; t++) {
-#endif
-            int64_t lo, hi;
-            bool r;
-            if (by_m) {
-                share(j.M, im->mr[d], t, n, &lo, &hi);
-                r = run_part(&j, lo, hi, 0, j.N);
-            } else {
-                share(j.N, unit_n, t, n, &lo, &hi);
-                r = run_part(&j, 0, j.M, lo, hi);
-            }
-            if (!r) atomic_store(&good, false);
-#ifdef _OPENMP
-            const double t1 = omp_get_wtime();
-#pragma omp critical(nb_gemm_timing)
             {
-                if (t0 - t_call > last_start) last_start = t0 - t_call;
-                if (t1 - t0 > longest) longest = t1 - t0;
+                const double t0 = omp_get_wtime();
+                split_part(&sp, omp_get_thread_num(), omp_get_num_threads());
+                const double t1 = omp_get_wtime();
+#pragma omp critical(nb_gemm_timing)
+                {
+                    if (t0 - sp.t_call > sp.last_start) sp.last_start = t0 - sp.t_call;
+                    if (t1 - t0 > sp.longest) sp.longest = t1 - t0;
+                }
             }
-#endif
+            /* A thread that started later than a whole share takes to compute
+             * means its core is busy with other work: waiting for it costs
+             * more than it brings, so run on one thread for a while. The
+             * result is the same either way (see the header). */
+            if (sp.last_start > sp.longest && sp.last_start > 50e-6)
+                atomic_store(&backoff_until, omp_get_wtime() + NB_BACKOFF_S);
         }
-        ok = atomic_load(&good);
-#ifdef _OPENMP
-        /* A thread that started later than a whole share takes to compute
-         * means its core is busy with other work: waiting for it costs more
-         * than it brings, so run on one thread for a while. The result is
-         * the same either way (see the header). */
-        if (last_start > longest && last_start > 50e-6) atomic_store(&backoff_until, omp_get_wtime() + NB_BACKOFF_S);
 #endif
     }
-    if (!ok) nb_fail(NB_ENOMEM, "nb_gemm: cannot allocate packing buffers (M=%lld N=%lld K=%lld)",
-                     (long long)M, (long long)N, (long long)K);
+    if (!atomic_load(&sp.good))
+        nb_fail(NB_ENOMEM, "nb_gemm: cannot allocate packing buffers (M=%lld N=%lld K=%lld)", (long long)M,
+                (long long)N, (long long)K);
 #endif
+}
+
+void nb_gemm_ex(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A,
+                int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc,
+                const nb_epilogue *ep) {
+    nb__gemm_split(dt, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep, NB_SPLIT_AUTO);
 }
 
 void nb_gemm(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A,

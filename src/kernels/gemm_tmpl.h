@@ -79,17 +79,23 @@ TMPL_FN void FN(store_transposed)(const T *t, int ld, T *C, int64_t ldc, int m, 
         }
 }
 
-/* One thread's share: C[m0:m1, n0:n1] of the (possibly swapped) problem.
- * ctrans: C' is stored transposed (see store_transposed). Returns false when
- * a packing buffer could not be allocated. */
+/* Equal KC blocks chosen from K alone: the summation order is fixed. */
+TMPL_FN int64_t FN(kc_of)(const nb_gemm_impl *im, int64_t K) {
+    const int64_t nkb = (K + im->kc[DT] - 1) / im->kc[DT];
+    return (K + nkb - 1) / nkb;
+}
+
+/* One thread's share: C[m0:m1, n0:n1] of the (possibly swapped) problem,
+ * summed over the KC blocks in [p0, p1) of K (the first of them scales the
+ * old C by beta; the bias and ReLU come with block K's end). ctrans: C' is
+ * stored transposed (see store_transposed). Returns false when a packing
+ * buffer could not be allocated. */
 TMPL_FN bool FN(drive)(const nb_gemm_impl *im, bool ta, bool tb, bool ctrans, int64_t K, T alpha, const T *A,
                       int64_t lda, const T *B, int64_t ldb, T beta, T *C, int64_t ldc, const T *bias,
-                      bool relu, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+                      bool relu, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t p0, int64_t p1) {
     const int MR = im->mr[DT], NR = im->nr[DT];
     const int64_t MC = im->mc[DT], NC = im->nc[DT];
-    /* Equal KC blocks chosen from K alone: the summation order is fixed. */
-    const int64_t nkb = (K + im->kc[DT] - 1) / im->kc[DT];
-    const int64_t KC = (K + nkb - 1) / nkb;
+    const int64_t KC = FN(kc_of)(im, K);
     const int64_t mcap = ((m1 - m0 < MC ? m1 - m0 : MC) + MR - 1) / MR * MR;
     const int64_t ncap = ((n1 - n0 < NC ? n1 - n0 : NC) + NR - 1) / NR * NR;
     /* With few row panels to share it, packing op(B) costs more than it
@@ -105,9 +111,9 @@ TMPL_FN bool FN(drive)(const nb_gemm_impl *im, bool ta, bool tb, bool ctrans, in
     T tile[NB_TILE_MAX];
     for (int64_t jc = n0; jc < n1; jc += NC) {
         const int64_t nc = n1 - jc < NC ? n1 - jc : NC;
-        for (int64_t pc = 0; pc < K; pc += KC) {
+        for (int64_t pc = p0; pc < p1; pc += KC) {
             const int64_t kc = K - pc < KC ? K - pc : KC;
-            const bool first = pc == 0, last = pc + kc == K;
+            const bool first = pc == p0, last = pc + kc == K;
             if (!direct_b) FN(pack_b)(im, Bp, tb, B, ldb, pc, jc, kc, nc);
             const int64_t ldbk = direct_b ? ldb : NR;
             for (int64_t ic = m0; ic < m1; ic += MC) {
@@ -149,6 +155,22 @@ TMPL_FN void FN(scale_only)(int64_t M, int64_t N, T beta, T *C, int64_t ldc, con
             if (relu && v < 0) v = 0;
             *c = v;
         }
+}
+
+/* Rows [m0, m1) of C += S, then the bias and ReLU: what the micro-kernel
+ * does with a last K block, when another thread summed that block into S
+ * (alpha applied). Bit for bit the same as the kernels' stores. */
+TMPL_FN void FN(ksum)(int64_t m0, int64_t m1, int64_t N, T *C, int64_t ldc, const T *S, const T *bias, bool relu) {
+    for (int64_t i = m0; i < m1; i++) {
+        T *restrict c = C + i * ldc;
+        const T *restrict s = S + i * N;
+        for (int64_t j = 0; j < N; j++) {
+            T v = s[j] + c[j];
+            if (bias) v += bias[j];
+            if (relu) v = v < 0 ? 0 : v; /* NaN and -0 stay, as max(0, v) leaves them */
+            c[j] = v;
+        }
+    }
 }
 
 /* The epilogue alone, after a library call that computed the product. */

@@ -6,8 +6,6 @@
  * has grown to a step's size. The data order comes from the trainer's RNG,
  * whose state is part of a checkpoint, so a resumed run sees the same order. */
 #include <math.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +14,8 @@
 #include "nabla/autodiff.h"
 #include "nabla/gemm.h"
 #include "nabla/nn.h"
+
+#include "core/team.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -151,19 +151,26 @@ static int64_t count_correct(const nb_tensor *logits, const int32_t *y) {
     return ok;
 }
 
-/* A step runs as two shards, the batch's first and second halves, each with
- * its own context and gradient buffer, side by side on two threads. Each
- * shard's loss is weighted by its share of the batch, so the shards'
- * gradients add up to the whole batch's; they are summed in shard order,
- * and every op inside a shard runs on one thread, so the bits are the same
- * whatever the thread count. (The same split, across machines, is MPI's.)
+/* Two threads share a step in one of two ways, chosen by the model.
  *
- * The threads meet twice a step: once the gradients are in, and once the
- * parameters are updated. The whole epoch is one parallel region and the
- * meetings are the barrier below, which spins briefly and then yields: a
- * sleeping thread would cost a wake-up a meeting (tens of microseconds in
- * a VM, a third of a step), and spinning without end would starve another
- * process sharing the cores. */
+ * Shards (the CNN: much arithmetic per weight). The batch's two halves run
+ * side by side, each with its own context and gradient buffer; each shard's
+ * loss is weighted by its share of the batch, so the two gradients add up
+ * to the batch's, summed in shard order. Every op inside a shard runs on one
+ * thread. The threads meet twice a step: once the gradients are in, and once
+ * the parameters are updated. (The same split, across machines, is MPI's.)
+ *
+ * A team (the MLP: each weight used once per sample, so moving weights
+ * between cores costs more than the arithmetic). One thread runs the step on
+ * the whole batch; each GEMM is cut between the threads by the layer's
+ * outputs (see ops/linalg.c), and the update gives each thread the same
+ * columns, so every weight, its gradient and its optimizer state stay in one
+ * core's cache.
+ *
+ * Either way each result is summed in an order fixed by the batch alone, so
+ * the bits are the same whatever the thread count. The whole epoch is one
+ * parallel region: a thread asleep between steps would cost a wake-up (tens
+ * of microseconds in a VM) each time. */
 typedef struct shard_result {
     double loss; /* the shard's mean loss */
     int64_t correct;
@@ -171,29 +178,52 @@ typedef struct shard_result {
     char msg[256]; /* a failing shard's message, raised again on the caller's thread */
 } shard_result;
 
-typedef struct barrier {
-    _Atomic int count;
-    _Atomic unsigned gen;
-} barrier;
+/* One epoch's loop, shared by its threads. */
+typedef struct epoch_run {
+    nb_trainer *t;
+    const nb_dataset *ds;
+    int64_t n, B, steps;
+    bool scheduled;
+    nb_progress_fn fn;
+    void *user;
+    double t0;
+    /* the step's results; done counts the steps that finished */
+    shard_result res[2];
+    nb_status st; /* a step that could not start (a bad scheduled rate) */
+    int64_t done, b, correct;
+    double loss_sum, loss; /* the failing step's loss, when that was the trouble */
+    nb_barrier bar;
+    nb_team team;
+} epoch_run;
 
-static void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
+static int64_t batch_size(const epoch_run *r, int64_t k) { return r->n - k * r->B < r->B ? r->n - k * r->B : r->B; }
+
+/* Sets the step's rate and scalars (the leader, before the update). */
+static nb_status begin_step(epoch_run *r) {
+    nb_trainer *t = r->t;
+    nb_status s = r->scheduled ? nb_optim_set_lr(t->opt, nb_train_lr(&t->cfg, t->step, r->steps)) : NB_OK;
+    return s ? s : nb_optim_step_begin(t->opt);
 }
 
-static void barrier_wait(barrier *b, int nth) {
-    if (nth < 2) return;
-    unsigned gen = atomic_load_explicit(&b->gen, memory_order_relaxed);
-    if (atomic_fetch_add_explicit(&b->count, 1, memory_order_acq_rel) == nth - 1) {
-        atomic_store_explicit(&b->count, 0, memory_order_relaxed);
-        atomic_fetch_add_explicit(&b->gen, 1, memory_order_release);
-        return;
-    }
-    for (unsigned i = 0; atomic_load_explicit(&b->gen, memory_order_acquire) == gen; i++)
-        if (i < 4096) cpu_relax();
-        else sched_yield();
+static void end_step(epoch_run *r, int64_t k, int64_t b, double loss, int64_t correct) {
+    r->loss_sum += loss * (double)b;
+    r->correct += correct;
+    r->done = k + 1;
+    r->t->step++;
 }
+
+static void progress(epoch_run *r, int64_t k) {
+    if (r->fn) r->fn(r->user, k + 1, r->steps, r->loss_sum / (double)(k * r->B + r->b), now_s() - r->t0);
+}
+
+/* Gathers rows [r0, r1) of batch k into x and the labels. */
+static void gather(epoch_run *r, nb_tensor *x, int64_t k, int64_t r0, int64_t r1) {
+    int64_t row = x->numel / x->shape[0];
+    nb_dataset_gather(r->ds, r->t->perm, k * r->B + r0, r1 - r0, &r->t->cfg.norm, (float *)x->data + r0 * row,
+                      r->t->yb + r0);
+}
+
+/* ---- shards ---- */
 
 static void run_shard(nb_model *m, nb_ctx *ctx, const nb_tensor *x, const int32_t *y, int64_t r0, int64_t r1,
                       int64_t b, shard_result *out) {
@@ -220,7 +250,7 @@ static void run_shard(nb_model *m, nb_ctx *ctx, const nb_tensor *x, const int32_
 /* Over [lo, hi) of the flat buffers: the shards' gradients summed into the
  * model's, the optimizer's step, and both gradients zeroed for the next
  * step, in one pass while they are in cache. */
-static void update(nb_trainer *t, int64_t lo, int64_t hi) {
+static void shard_update(nb_trainer *t, int64_t lo, int64_t hi) {
     float *restrict d = nb_params_grad(t->model->params);
     float *restrict s = nb_params_grad(t->replica->params);
     for (int64_t i = lo; i < hi; i++) d[i] += s[i];
@@ -229,19 +259,94 @@ static void update(nb_trainer *t, int64_t lo, int64_t hi) {
     memset(s + lo, 0, (size_t)(hi - lo) * sizeof *s);
 }
 
-/* What the threads share of a step: the shards' results, and a failure to
- * start it (a bad scheduled learning rate). */
-typedef struct step_state {
-    shard_result res[2];
-    nb_status st;
-} step_state;
+static void shards_loop(epoch_run *r, int tid, int nth) {
+    nb_trainer *t = r->t;
+    nb_model *models[2] = {t->model, t->replica};
+    nb_ctx *ctxs[2] = {t->ctx, t->shard_ctx};
+    enum { CHUNK = 1 << 14 };
+    int64_t np = nb_params_numel(t->model->params), nchunks = (np + CHUNK - 1) / CHUNK;
+    for (int64_t k = 0; k < r->steps; k++) {
+        int64_t b = batch_size(r, k), half = (b + 1) / 2, rows[3] = {0, half, b};
+        nb_tensor *x = t->xb[b == r->B ? 0 : 1];
+        if (tid == 0) r->st = begin_step(r); /* taken back below if the step fails */
+        for (int sh = tid; sh < 2; sh += nth) {
+            memset(&r->res[sh], 0, sizeof r->res[sh]);
+            if (rows[sh + 1] == rows[sh]) continue;
+            gather(r, x, k, rows[sh], rows[sh + 1]);
+            run_shard(models[sh], ctxs[sh], x, t->yb, rows[sh], rows[sh + 1], b, &r->res[sh]);
+        }
+        nb__barrier_wait(&r->bar, nth);
+        /* every thread reads the same results and takes the same turn */
+        double lv = (r->res[0].loss * (double)half + r->res[1].loss * (double)(b - half)) / (double)b;
+        if (r->st || r->res[0].st || r->res[1].st || !isfinite(lv)) {
+            if (tid == 0) r->b = b, r->loss = lv;
+            break;
+        }
+        for (int64_t c = tid; c < nchunks; c += nth)
+            shard_update(t, c * CHUNK, (c + 1) * CHUNK < np ? (c + 1) * CHUNK : np);
+        if (tid == 0) end_step(r, k, b, lv, r->res[0].correct + r->res[1].correct), r->b = b;
+        nb__barrier_wait(&r->bar, nth);
+        if (tid == 0) progress(r, k);
+    }
+}
+
+/* ---- a team ---- */
+
+typedef struct gather_job {
+    epoch_run *r;
+    nb_tensor *x;
+    int64_t k, b;
+} gather_job;
+
+static void gather_part(void *arg, int t, int n) {
+    gather_job *g = arg;
+    gather(g->r, g->x, g->k, g->b * t / n, g->b * (t + 1) / n);
+}
+
+/* Member t's rows of every parameter (a contiguous run: threads writing
+ * interleaved runs of one buffer would pull each other's lines through the
+ * prefetchers, 6x slower), cut as nb_gemm cuts dW's rows. Then the step, and
+ * the gradient zeroed for the next one. */
+static void update_part(void *arg, int t, int n) {
+    nb_trainer *tr = arg;
+    nb_params *p = tr->model->params;
+    float *d = nb_params_data(p), *g = nb_params_grad(p);
+    for (int i = 0; i < nb_params_count(p); i++) {
+        nb_tensor *w = nb_params_tensor(p, i);
+        int64_t cols = w->ndim > 1 ? w->shape[w->ndim - 1] : 1, rows = w->numel / cols, off = (float *)w->data - d;
+        int64_t units = (rows + 7) / 8, lo = units * t / n * 8, hi = units * (t + 1) / n * 8;
+        hi = hi < rows ? hi : rows;
+        if (lo < hi) {
+            int64_t a = off + lo * cols, e = off + hi * cols;
+            nb_optim_step_range(tr->opt, d, g, a, e);
+            memset(g + a, 0, (size_t)(e - a) * sizeof *g);
+        }
+    }
+}
+
+static void team_loop(epoch_run *r) {
+    nb_trainer *t = r->t;
+    for (int64_t k = 0; k < r->steps; k++) {
+        int64_t b = batch_size(r, k);
+        nb_tensor *x = t->xb[b == r->B ? 0 : 1];
+        gather_job g = {r, x, k, b};
+        nb__team_run(&r->team, gather_part, &g);
+        shard_result *res = &r->res[0];
+        run_shard(t->model, t->ctx, x, t->yb, 0, b, b, res);
+        r->b = b, r->loss = res->loss;
+        if (res->st || !isfinite(res->loss) || (r->st = begin_step(r))) return;
+        nb__team_run(&r->team, update_part, t);
+        end_step(r, k, b, res->loss, res->correct);
+        progress(r, k);
+    }
+}
 
 nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats *st, nb_progress_fn fn,
                          void *user) {
     if (!t) return nb_fail(NB_EINVAL, "nb_train_epoch: no trainer");
     nb_status s = check_data(&t->model->desc, train, "training");
     if (s) return s;
-    int64_t n = train->n, B = t->cfg.batch, steps = (n + B - 1) / B, np = nb_params_numel(t->model->params);
+    int64_t n = train->n, B = t->cfg.batch;
     if (t->perm_n != n) {
         int64_t *p = realloc(t->perm, (size_t)n * sizeof *p);
         if (!p) return nb_fail(NB_ENOMEM, "nb_train_epoch: out of memory");
@@ -252,22 +357,20 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
     if ((n >= B && !batch_tensor(&t->xb[0], &t->model->desc, B)) ||
         (n % B && !batch_tensor(&t->xb[1], &t->model->desc, n % B)))
         return nb_errcode();
+    epoch_run *r = calloc(1, sizeof *r);
+    if (!r) return nb_fail(NB_ENOMEM, "nb_train_epoch: out of memory");
+    *r = (epoch_run){.t = t, .ds = train, .n = n, .B = B, .steps = (n + B - 1) / B, .fn = fn, .user = user};
+    r->scheduled = t->cfg.schedule != NB_LR_CONSTANT || t->cfg.warmup > 0;
     nb_shuffle(&t->rng, t->perm, n);
     nb_params_zero_grad(t->model->params);
     nb_params_zero_grad(t->replica->params);
-    bool scheduled = t->cfg.schedule != NB_LR_CONSTANT || t->cfg.warmup > 0;
-    double loss_sum = 0, t0 = now_s();
-    int64_t correct = 0, step0 = t->step, opt_t0 = nb_optim_steps(t->opt);
-    nb_model *models[2] = {t->model, t->replica};
-    nb_ctx *ctxs[2] = {t->ctx, t->shard_ctx};
     nb_ctx_set_grad(t->ctx, true);
     nb_ctx_set_grad(t->shard_ctx, true);
-    step_state ss = {0};
-    barrier bar = {0, 0};
-    enum { CHUNK = 1 << 14 };
-    int64_t nchunks = (np + CHUNK - 1) / CHUNK;
+    int64_t opt_t0 = nb_optim_steps(t->opt);
+    bool team = t->model->desc.kind == NB_MODEL_MLP;
     int nt = nb_get_threads() > 1 && B > 1 ? 2 : 1;
     (void)nt;
+    r->t0 = now_s();
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)
 #endif
@@ -277,60 +380,40 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
         tid = omp_get_thread_num();
         nth = omp_get_num_threads();
 #endif
-        for (int64_t k = 0; k < steps; k++) {
-            int64_t b = n - k * B < B ? n - k * B : B, half = (b + 1) / 2, rows[3] = {0, half, b};
-            nb_tensor *x = t->xb[b == B ? 0 : 1];
-            if (tid == 0) {
-                /* the step's scalars, taken back below if the loss is not finite */
-                ss.st = scheduled ? nb_optim_set_lr(t->opt, nb_train_lr(&t->cfg, t->step, steps)) : NB_OK;
-                if (!ss.st) ss.st = nb_optim_step_begin(t->opt);
-            }
-            for (int sh = tid; sh < 2; sh += nth) {
-                shard_result *r = &ss.res[sh];
-                memset(r, 0, sizeof *r);
-                if (rows[sh + 1] == rows[sh]) continue;
-                int64_t row = x->numel / b;
-                nb_dataset_gather(train, t->perm, k * B + rows[sh], rows[sh + 1] - rows[sh], &t->cfg.norm,
-                                  (float *)x->data + rows[sh] * row, t->yb + rows[sh]);
-                run_shard(models[sh], ctxs[sh], x, t->yb, rows[sh], rows[sh + 1], b, r);
-            }
-            barrier_wait(&bar, nth);
-            /* every thread reads the same results and takes the same turn */
-            double lv = (ss.res[0].loss * (double)half + ss.res[1].loss * (double)(b - half)) / (double)b;
-            if (ss.st || ss.res[0].st || ss.res[1].st || !isfinite(lv)) break;
-            for (int64_t c = tid; c < nchunks; c += nth)
-                update(t, c * CHUNK, (c + 1) * CHUNK < np ? (c + 1) * CHUNK : np);
-            if (tid == 0) {
-                loss_sum += lv * (double)b;
-                correct += ss.res[0].correct + ss.res[1].correct;
-                t->step++;
-            }
-            barrier_wait(&bar, nth);
-            if (tid == 0 && fn) fn(user, k + 1, steps, loss_sum / (double)(k * B + b), now_s() - t0);
+        if (!team) shards_loop(r, tid, nth);
+        else if (tid > 0) nb__team_serve(&r->team, tid);
+        else {
+            nb__team_lead(&r->team, nth);
+            team_loop(r);
+            nb__team_end(&r->team);
         }
     }
-    if (t->step - step0 < steps) { /* a step failed: nothing of it is kept */
-        int64_t k = t->step - step0, b = n - k * B < B ? n - k * B : B, half = (b + 1) / 2;
+    double seconds = now_s() - r->t0;
+    if (r->done < r->steps) { /* a step failed: nothing of it is kept */
+        int64_t k = r->done;
         nb_optim_set_steps(t->opt, opt_t0 + k);
         nb_params_zero_grad(t->model->params);
         nb_params_zero_grad(t->replica->params);
-        if (ss.st) return ss.st;
-        for (int sh = 0; sh < 2; sh++)
-            if (ss.res[sh].st)
-                return nb_fail(ss.res[sh].st, "step %lld: %s", (long long)t->step + 1, ss.res[sh].msg);
-        double lv = (ss.res[0].loss * (double)half + ss.res[1].loss * (double)(b - half)) / (double)b;
-        return nb_fail(NB_ENUM, "step %lld (epoch %lld, batch %lld of %lld): loss is %s", (long long)t->step + 1,
-                       (long long)t->epoch + 1, (long long)k + 1, (long long)steps, isnan(lv) ? "NaN" : "Inf");
+        if (r->st) s = r->st; /* its message is this thread's */
+        for (int sh = 0; sh < 2 && !s; sh++)
+            if (r->res[sh].st) s = nb_fail(r->res[sh].st, "step %lld: %s", (long long)t->step + 1, r->res[sh].msg);
+        if (!s)
+            s = nb_fail(NB_ENUM, "step %lld (epoch %lld, batch %lld of %lld): loss is %s", (long long)t->step + 1,
+                        (long long)t->epoch + 1, (long long)k + 1, (long long)r->steps,
+                        isnan(r->loss) ? "NaN" : "Inf");
+        free(r);
+        return s;
     }
     t->epoch++;
     if (st) {
-        st->seconds = now_s() - t0;
+        st->seconds = seconds;
         st->samples = n;
-        st->steps = steps;
-        st->loss = loss_sum / (double)n;
-        st->acc = (double)correct / (double)n;
-        st->samples_per_s = st->seconds > 0 ? (double)n / st->seconds : 0;
+        st->steps = r->steps;
+        st->loss = r->loss_sum / (double)n;
+        st->acc = (double)r->correct / (double)n;
+        st->samples_per_s = seconds > 0 ? (double)n / seconds : 0;
     }
+    free(r);
     return NB_OK;
 }
 

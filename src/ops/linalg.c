@@ -1,5 +1,6 @@
 /* Products: matmul (2-D, batched with broadcast batch dims, 1-D operands as in
  * NumPy) and the linear layers. Every product goes through nb_gemm. */
+#include "kernels/kernels.h"
 #include "ops/broadcast.h"
 
 static void matmul_backward(nb_node *n);
@@ -110,7 +111,10 @@ static void matmul_backward(nb_node *n) {
 
 /* ---- linear layers: y = x W + b, optionally through ReLU --------------------
  * x (N,K), W (K,M), b (M). The bias and the ReLU ride in the GEMM's epilogue,
- * so the output is written once. */
+ * so the output is written once. Where they can, the products cut W between
+ * threads by its rows, forward (along the GEMM's K) and backward (dW's rows)
+ * alike: a trainer that updates the same rows on the same thread (see
+ * nn/train.c) keeps each weight in one core's cache. */
 
 static void linear_backward(nb_node *n);
 const nb_op nb__op_linear = {"linear", linear_backward}, nb__op_linear_relu = {"linear_relu", linear_backward};
@@ -129,7 +133,8 @@ static nb_tensor *linear(nb_ctx *ctx, const nb_op *op, nb_tensor *x, nb_tensor *
     if (!y) return NULL;
     if (y->node) y->node->i[0] = relu;
     nb_epilogue ep = {b->data, relu};
-    nb_gemm_ex(x->dtype, false, false, N, M, K, 1.0, x->data, K, w->data, M, 0.0, y->data, M, &ep);
+    nb__gemm_split(x->dtype, false, false, N, M, K, 1.0, x->data, K, w->data, M, 0.0, y->data, M, &ep,
+                   NB_SPLIT_K);
     return y;
 }
 
@@ -166,7 +171,7 @@ static void linear_backward(nb_node *n) {
     if (w->requires_grad) {
         void *gw = nb__grad(ctx, w);
         if (!gw) return;
-        nb_gemm(x->dtype, true, false, K, M, N, 1.0, x->data, K, dz, M, 1.0, gw, M);
+        nb__gemm_split(x->dtype, true, false, K, M, N, 1.0, x->data, K, dz, M, 1.0, gw, M, NULL, NB_SPLIT_M);
     }
     if (b->requires_grad) {
         void *gb = nb__grad(ctx, b);

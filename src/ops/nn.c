@@ -115,7 +115,8 @@ nb_tensor *nb_softmax_cross_entropy(nb_ctx *ctx, nb_tensor *logits, const int32_
         y->node->saved = prob;
         y->node->i[0] = (int64_t)(intptr_t)lab;
     }
-    double total = 0;
+    double total = 0, *e = nb__alloc(ctx, (size_t)C * sizeof *e, false); /* a row's exponentials */
+    if (!e) return NULL;
     NB_DISPATCH(logits->dtype, T, {
         const T *px = logits->data;
         T *pp = prob;
@@ -124,11 +125,10 @@ nb_tensor *nb_softmax_cross_entropy(nb_ctx *ctx, nb_tensor *logits, const int32_
             T m = row[0];
             for (int64_t k = 1; k < C; k++) m = row[k] > m ? row[k] : m;
             double s = 0;
-            for (int64_t k = 0; k < C; k++) s += exp((double)(row[k] - m));
-            double ls = log(s);
-            total += ls - (double)(row[labels[i]] - m);
+            for (int64_t k = 0; k < C; k++) s += e[k] = exp((double)(row[k] - m));
+            total += log(s) - (double)(row[labels[i]] - m);
             if (pp)
-                for (int64_t k = 0; k < C; k++) pp[i * C + k] = (T)exp((double)(row[k] - m) - ls);
+                for (int64_t k = 0; k < C; k++) pp[i * C + k] = (T)(e[k] / s);
         }
         *(T *)y->data = (T)(total / (double)N);
     });

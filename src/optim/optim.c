@@ -196,9 +196,13 @@ nb_optim *nb_optim_new(const nb_optim_config *cfg, nb_dtype dt, int64_t n) {
         if (cfg->amsgrad) o->names[o->nstate++] = "max_exp_avg_sq";
         break;
     }
-    size_t es = nb_dtype_size(dt);
-    for (int i = 0; i < o->nstate; i++)
-        if (!(o->state[i] = calloc((size_t)(n > 0 ? n : 1), es))) goto oom;
+    /* Cache-line aligned, as nb_params' buffers are: threads that update
+     * neighbouring ranges then never write the same line. */
+    size_t es = nb_dtype_size(dt), bytes = ((size_t)(n > 0 ? n : 1) * es + 63) / 64 * 64;
+    for (int i = 0; i < o->nstate; i++) {
+        if (!(o->state[i] = aligned_alloc(64, bytes))) goto oom;
+        memset(o->state[i], 0, bytes);
+    }
     if (cfg->kind == NB_OPT_ADAGRAD && cfg->initial_accumulator != 0) {
         for (int64_t i = 0; i < n; i++) {
             if (dt == NB_F64) ((double *)o->state[0])[i] = cfg->initial_accumulator;

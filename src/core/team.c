@@ -1,0 +1,74 @@
+/* A team of existing threads and a barrier, on C11 atomics (see team.h). */
+#include "core/team.h"
+
+#include <sched.h>
+#include <stddef.h>
+
+static _Thread_local nb_team *led;
+
+void nb__relax(unsigned *round) {
+    if (++*round < 4096) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    } else
+        sched_yield();
+}
+
+void nb__barrier_wait(nb_barrier *b, int n) {
+    if (n < 2) return;
+    unsigned gen = atomic_load_explicit(&b->gen, memory_order_relaxed), round = 0;
+    if (atomic_fetch_add_explicit(&b->count, 1, memory_order_acq_rel) == n - 1) {
+        atomic_store_explicit(&b->count, 0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&b->gen, 1, memory_order_release);
+        return;
+    }
+    while (atomic_load_explicit(&b->gen, memory_order_acquire) == gen) nb__relax(&round);
+}
+
+void nb__team_lead(nb_team *tm, int n) {
+    tm->n = n;
+    tm->fn = NULL;
+    tm->arg = NULL;
+    atomic_store(&tm->busy, 0);
+    led = tm;
+}
+
+nb_team *nb__team_current(void) { return led; }
+
+/* Publishes fn and waits for the members; fn == NULL releases them. */
+static void post(nb_team *tm, nb_team_fn fn, void *arg) {
+    tm->fn = fn;
+    tm->arg = arg;
+    atomic_store_explicit(&tm->busy, tm->n - 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&tm->job, 1, memory_order_release);
+}
+
+void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg) {
+    if (tm->n < 2) {
+        fn(arg, 0, 1);
+        return;
+    }
+    post(tm, fn, arg);
+    fn(arg, 0, tm->n);
+    unsigned round = 0;
+    while (atomic_load_explicit(&tm->busy, memory_order_acquire) > 0) nb__relax(&round);
+}
+
+void nb__team_end(nb_team *tm) {
+    if (tm->n > 1) post(tm, NULL, NULL);
+    led = NULL;
+}
+
+void nb__team_serve(nb_team *tm, int t) {
+    unsigned seen = 0; /* the leader posts nothing before every member is here */
+    for (;;) {
+        unsigned round = 0, job;
+        while ((job = atomic_load_explicit(&tm->job, memory_order_acquire)) == seen) nb__relax(&round);
+        seen = job;
+        nb_team_fn fn = tm->fn;
+        if (!fn) return;
+        fn(tm->arg, t, tm->n);
+        atomic_fetch_sub_explicit(&tm->busy, 1, memory_order_release);
+    }
+}

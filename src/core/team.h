@@ -1,0 +1,50 @@
+/* Internal: a team of threads that already exist (an OpenMP region's), led
+ * by one of them, for work split finer than a parallel region can afford.
+ *
+ * The leader runs the program; the other members wait in nb__team_serve for
+ * jobs. nb__team_run hands a job to every member, does its own share and
+ * returns once all shares are done: a handful of atomic operations, where
+ * forking a region costs a thread wake-up (tens of microseconds in a VM).
+ * Waiting members spin briefly, then yield the core, so a team never starves
+ * another process sharing the machine.
+ *
+ * While a thread leads a team, nb__team_current() returns it, and nb_gemm
+ * splits its products across the team. */
+#ifndef NABLA_TEAM_H
+#define NABLA_TEAM_H
+
+#include <stdatomic.h>
+
+typedef void (*nb_team_fn)(void *arg, int t, int n);
+
+typedef struct nb_team {
+    int n;                /* members, the leader included */
+    _Atomic unsigned job; /* bumped for each job */
+    _Atomic int busy;     /* members still on the current job */
+    nb_team_fn fn;        /* the job; NULL tells the members to leave */
+    void *arg;
+} nb_team;
+
+/* A barrier for n threads (zero-initialised). */
+typedef struct nb_barrier {
+    _Atomic int count;
+    _Atomic unsigned gen;
+} nb_barrier;
+
+/* One round of waiting: a pause at first, later a yield of the core. */
+void nb__relax(unsigned *round);
+
+void nb__barrier_wait(nb_barrier *b, int n);
+
+/* The leader (member 0): starts leading tm, of n members. */
+void nb__team_lead(nb_team *tm, int n);
+/* fn(arg, t, n) on every member t; returns when all have finished. */
+void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg);
+/* The leader: lets the members go, and stops leading. */
+void nb__team_end(nb_team *tm);
+/* Members 1..n-1: run the leader's jobs until nb__team_end. */
+void nb__team_serve(nb_team *tm, int t);
+/* The team this thread leads, or NULL. */
+nb_team *nb__team_current(void);
+
+#endif
