@@ -300,3 +300,102 @@ TEST(rng_normal_passes_kolmogorov_smirnov) {
     /* P(|x| > R) = 2.58e-4: 51.6 expected, sd 7.2 */
     CHECK_MSG(tail > 51.6 - 4 * 7.2 && tail < 51.6 + 4 * 7.2, "%d draws beyond R", tail);
 }
+
+/* ---- the ready hook ---- */
+
+/* A two-layer net on parameters p (W1 used twice when shared): the loss. */
+static nb_tensor *hook_net(nb_ctx *ctx, nb_params *p, bool shared) {
+    nb_rng rng;
+    nb_rng_seed(&rng, 11);
+    nb_tensor *x = nb_normal(ctx, &rng, NB_F64, NB_SHAPE(40, 600), 0, 1);
+    /* shared: W1's other use comes first, so the walk passes it last */
+    nb_tensor *s = shared ? nb_sum(ctx, nb_params_tensor(p, 0), NB_ALL_AXES, false) : NULL;
+    nb_tensor *h = nb_linear_relu(ctx, x, nb_params_tensor(p, 0), nb_params_tensor(p, 1));
+    nb_tensor *z = nb_linear(ctx, h, nb_params_tensor(p, 2), nb_params_tensor(p, 3));
+    if (shared) z = nb_add(ctx, z, s);
+    int32_t y[40];
+    for (int i = 0; i < 40; i++) y[i] = i % 7;
+    return nb_softmax_cross_entropy(ctx, z, y);
+}
+
+static nb_params *hook_params(void) {
+    nb_params *p = nb_params_new(NB_F64);
+    nb_params_add(p, "w1", NB_SHAPE(600, 300));
+    nb_params_add(p, "b1", NB_SHAPE(300));
+    nb_params_add(p, "w2", NB_SHAPE(300, 7));
+    nb_params_add(p, "b2", NB_SHAPE(7));
+    nb_rng rng;
+    nb_rng_seed(&rng, 3);
+    double *d = nb_params_data(p);
+    for (int64_t i = 0; i < nb_params_numel(p); i++) d[i] = 0.1 * nb_rng_normal(&rng);
+    return p;
+}
+
+typedef struct hook_log {
+    nb_params *p;
+    const double *want; /* the gradients of a backward without the hook */
+    int *hits;          /* per element of the flat buffer: reports */
+    int bad_value;      /* reported elements whose gradient was not final */
+    int w1_calls; /* reports of W1 */
+} hook_log;
+
+/* Checks each reported block against the final gradient, then destroys the
+ * leaf's values there: the rest of the backward must not read them. */
+static void log_ready(void *user, nb_tensor *leaf, int64_t lo, int64_t hi) {
+    hook_log *h = user;
+    double *d = nb_params_data(h->p);
+    const double *g = nb_params_grad(h->p);
+    int64_t off = (double *)leaf->data - d;
+#ifdef _OPENMP
+#pragma omp critical(log_ready)
+#endif
+    {
+        h->w1_calls += leaf == nb_params_tensor(h->p, 0);
+        for (int64_t i = off + lo; i < off + hi; i++) {
+            h->hits[i]++;
+            if (g[i] != h->want[i]) h->bad_value++;
+            d[i] = NAN;
+        }
+    }
+}
+
+static void hook_case(bool shared, int threads) {
+    nb_params *p = hook_params(), *q = hook_params();
+    nb_ctx *ctx = nb_ctx_new();
+    CHECK_OK(nb_backward(ctx, hook_net(ctx, p, shared))); /* the reference gradients */
+    int64_t n = nb_params_numel(q);
+    hook_log h = {q, nb_params_grad(p), calloc((size_t)n, sizeof(int)), 0, 0};
+    nb_ctx_reset(ctx);
+    nb_tensor *loss = hook_net(ctx, q, shared);
+    nb_ctx_on_grad_ready(ctx, log_ready, &h);
+    int saved = nb_get_threads();
+    nb_set_threads(threads);
+    CHECK_OK(nb_backward(ctx, loss));
+    nb_set_threads(saved);
+    int64_t missed = 0, twice = 0;
+    for (int k = 0; k < nb_params_count(q); k++) { /* the tensors, not the padding between them */
+        nb_tensor *t = nb_params_tensor(q, k);
+        int64_t off = (double *)t->data - (double *)nb_params_data(q);
+        for (int64_t i = off; i < off + t->numel; i++) missed += h.hits[i] == 0, twice += h.hits[i] > 1;
+    }
+    CHECK_MSG(missed == 0 && twice == 0, "shared=%d threads=%d: %lld elements never reported, %lld twice", shared,
+              threads, (long long)missed, (long long)twice);
+    CHECK_MSG(h.bad_value == 0, "shared=%d: %d elements reported before their gradient was final", shared,
+              h.bad_value);
+    /* every gradient as without the hook, though each reported block's values were destroyed */
+    CHECK(memcmp(nb_params_grad(q), nb_params_grad(p), (size_t)n * sizeof(double)) == 0);
+    CHECK_MSG(!shared || h.w1_calls == 1, "W1, used twice, is reported whole once the walk passed both uses (%d calls)",
+              h.w1_calls);
+    nb_ctx_on_grad_ready(ctx, NULL, NULL);
+    free(h.hits);
+    nb_ctx_free(ctx);
+    nb_params_free(p);
+    nb_params_free(q);
+}
+
+TEST(grad_ready_hook_reports_each_final_block_once) {
+    hook_case(false, 1);
+    hook_case(false, 2);
+    hook_case(true, 1);
+    hook_case(true, 2);
+}

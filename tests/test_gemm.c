@@ -48,7 +48,7 @@ static int run_case(nb_dtype dt, const gcase *g) {
         set(C, dt, i, (g->nan_c && i % 3 == 0) ? NAN : urand());
         C0[i] = get(C, dt, i);
     }
-    nb_epilogue ep = {g->bias ? bias : NULL, g->relu};
+    nb_epilogue ep = {.bias = g->bias ? bias : NULL, .relu = g->relu};
     nb_clear_error();
     nb_gemm_ex(dt, g->ta, g->tb, M, N, K, g->alpha, A, lda, B, ldb, g->beta, C, ldc, &ep);
     int bad = nb_errcode() != NB_OK;
@@ -138,7 +138,7 @@ TEST(gemm_epilogue_bias_relu) {
 
 TEST(gemm_k_zero_and_alpha_zero) {
     float C[6] = {1, -2, NAN, 4, 5, -6}, bias[3] = {1, 1, 1};
-    nb_epilogue ep = {bias, true};
+    nb_epilogue ep = {.bias = bias, .relu = true};
     nb_gemm_ex(NB_F32, false, false, 2, 3, 0, 1, NULL, 1, NULL, 3, 2, C, 3, &ep);
     CHECK(nb_errcode() == NB_OK);
     CHECK(C[0] == 3 && C[1] == 0 && isnan(C[2]) && C[3] == 9 && C[4] == 11 && C[5] == 0);
@@ -172,7 +172,7 @@ static void thread_case(nb_dtype dt, int64_t M, int64_t N, int64_t K, bool ta, b
     for (int64_t i = 0; i < M * K; i++) set(A, dt, i, urand());
     for (int64_t i = 0; i < K * N; i++) set(B, dt, i, urand());
     for (int64_t i = 0; i < N; i++) set(bias, dt, i, urand());
-    nb_epilogue ep = {bias, true};
+    nb_epilogue ep = {.bias = bias, .relu = true};
     int saved = nb_get_threads();
     nb_set_threads(1);
     nb_gemm_ex(dt, ta, tb, M, N, K, 1, A, ta ? M : K, B, tb ? K : N, 0, C1, N, &ep);
@@ -233,7 +233,7 @@ static void team_gemm(const team_case *c, int members, nb_gemm_axis axis, const 
         if (t > 0) nb__team_serve(&tm, t);
         else {
             nb__team_lead(&tm, n);
-            nb_epilogue ep = {c->bias ? bias : NULL, c->relu};
+            nb_epilogue ep = {.bias = c->bias ? bias : NULL, .relu = c->relu};
             nb__gemm_split(c->dt, c->ta, c->tb, c->M, c->N, c->K, c->alpha, A, c->ta ? c->M : c->K, B,
                            c->tb ? c->K : c->N, c->beta, C, c->N, &ep, axis);
             nb__team_end(&tm);

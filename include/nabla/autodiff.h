@@ -23,6 +23,19 @@ nb_status nb_backward(nb_ctx *ctx, nb_tensor *loss);
  * upstream has out's shape. With retain, the graph can be walked again. */
 nb_status nb_vjp(nb_ctx *ctx, nb_tensor *out, const nb_tensor *upstream, bool retain);
 
+/* A hook for leaves whose gradient is final: run during a backward in ctx
+ * once the walk has passed every op that uses the leaf. ready(user, leaf,
+ * lo, hi) says elements [lo, hi) of leaf's gradient hold their final value.
+ * Ops that can (linear) report blocks from inside their product, on the
+ * thread that computed them, while the block is in cache; the walk reports
+ * every other leaf whole. After a report the backward reads neither those
+ * gradient elements nor the leaf's values there again, so the hook may
+ * change both: an optimizer step fused into the backward pass (PyTorch's
+ * post-accumulate-grad hooks do the same per tensor). A hook must take
+ * blocks of one leaf from two threads at once. NULL removes it. */
+typedef void (*nb_grad_ready_fn)(void *user, nb_tensor *leaf, int64_t lo, int64_t hi);
+void nb_ctx_on_grad_ready(nb_ctx *ctx, nb_grad_ready_fn fn, void *user);
+
 typedef nb_tensor *(*nb_fn)(nb_ctx *ctx, nb_tensor *const *inputs, void *user);
 
 typedef enum nb_jac_layout {

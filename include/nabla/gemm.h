@@ -17,10 +17,15 @@ extern "C" {
 #endif
 
 /* What to do to C after the product, in the same pass: add bias[j] to every
- * row, then apply ReLU. Either may be off (NULL / false). */
+ * row, then apply ReLU. Either may be off (NULL / false). And, if done is
+ * set, done(user, i0, i1, j0, j1) as soon as the block C[i0:i1, j0:j1] holds
+ * its final values, from the thread that computed it, while it is in cache
+ * (the blocks tile C; a row is usually one block, or a few). */
 typedef struct nb_epilogue {
     const void *bias; /* N values of the GEMM's dtype, or NULL */
     bool relu;
+    void (*done)(void *user, int64_t i0, int64_t i1, int64_t j0, int64_t j1);
+    void *user;
 } nb_epilogue;
 
 void nb_gemm(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K,

@@ -37,6 +37,7 @@ typedef struct nb_tensor {
     nb_node *node;           /* the op that made this tensor; NULL for a leaf */
     nb_ctx *ctx;             /* the ctx whose arena holds it; NULL on the heap */
     uint32_t flags;
+    int32_t uses;            /* a leaf: ops on the tape still to walk past it */
 } nb_tensor;
 
 /* NB_SHAPE(2, 3) expands to the (ndim, shape) pair every constructor takes. */

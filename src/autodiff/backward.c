@@ -4,6 +4,20 @@
  * node after all its consumers. No recursion, however deep the graph. */
 #include "core/internal.h"
 
+static bool is_leaf(const nb_tensor *t) { return !t->node && t->requires_grad; }
+
+bool nb__ready_by_op(nb_ctx *ctx, nb_tensor *t) {
+    if (!ctx->ready || !is_leaf(t) || t->uses != 1) return false;
+    t->flags |= NB_TF_READY;
+    return true;
+}
+
+void nb_ctx_on_grad_ready(nb_ctx *ctx, nb_grad_ready_fn fn, void *user) {
+    if (!ctx) return;
+    ctx->ready = fn;
+    ctx->ready_user = user;
+}
+
 static nb_status run_backward(nb_ctx *ctx, nb_tensor *out, const nb_tensor *upstream, bool retain,
                               const char *fn) {
     if (!out && nb_errcode() != NB_OK) return nb_errcode(); /* an op before failed: keep its message */
@@ -28,8 +42,16 @@ static nb_status run_backward(nb_ctx *ctx, nb_tensor *out, const nb_tensor *upst
         });
         return NB_OK;
     }
-    /* Intermediate gradients are per walk; only leaves accumulate. */
-    for (nb_node *n = ctx->tape; n; n = n->prev) n->out->grad = NULL;
+    /* Intermediate gradients are per walk; only leaves accumulate. With a
+     * ready hook, each leaf counts the ops still to pass it. */
+    for (nb_node *n = ctx->tape; n; n = n->prev) {
+        n->out->grad = NULL;
+        for (int i = 0; ctx->ready && i < n->nin; i++)
+            if (is_leaf(n->in[i])) n->in[i]->uses = 0, n->in[i]->flags &= ~(uint32_t)NB_TF_READY;
+    }
+    for (nb_node *n = ctx->tape; ctx->ready && n; n = n->prev)
+        for (int i = 0; i < n->nin; i++)
+            if (is_leaf(n->in[i])) n->in[i]->uses++;
     void *g = nb__grad(ctx, out);
     if (!g) return nb_errcode();
     size_t bytes = (size_t)out->numel * nb_dtype_size(out->dtype);
@@ -39,9 +61,13 @@ static nb_status run_backward(nb_ctx *ctx, nb_tensor *out, const nb_tensor *upst
             for (int64_t i = 0; i < out->numel; i++) d[i] = 1;
         });
     for (nb_node *n = out->node; n; n = n->prev) {
-        if (!n->out->grad) continue; /* not on a path from out */
-        n->op->backward(n);
+        if (n->out->grad) n->op->backward(n); /* else not on a path from out */
         if (ctx->failed) return nb_errcode();
+        for (int i = 0; ctx->ready && i < n->nin; i++) {
+            nb_tensor *t = n->in[i];
+            if (is_leaf(t) && --t->uses == 0 && !(t->flags & NB_TF_READY) && t->grad)
+                ctx->ready(ctx->ready_user, t, 0, t->numel);
+        }
     }
     if (!retain) ctx->tape_freed = true;
     return NB_OK;

@@ -54,13 +54,12 @@ nb_tensor *nb__op_out(nb_ctx *ctx, const nb_op *op, nb_dtype dt, int ndim, const
     return t;
 }
 
-void *nb__grad(nb_ctx *ctx, nb_tensor *t) {
-    if (t->grad) return t->grad->data;
+static void *grad_new(nb_ctx *ctx, nb_tensor *t, bool zero) {
     size_t bytes = (size_t)t->numel * nb_dtype_size(t->dtype);
     nb_tensor *g;
     if (t->ctx) { /* a step's tensor: its gradient lives in the same arena */
         g = nb__alloc(t->ctx, sizeof *g, true);
-        if (g && !(g->data = nb__alloc(t->ctx, bytes ? bytes : 1, true))) g = NULL;
+        if (g && !(g->data = nb__alloc(t->ctx, bytes ? bytes : 1, zero))) g = NULL;
         if (g) g->ctx = t->ctx;
     } else { /* a lone heap leaf */
         g = calloc(1, sizeof *g);
@@ -81,6 +80,13 @@ void *nb__grad(nb_ctx *ctx, nb_tensor *t) {
     g->numel = t->numel;
     t->grad = g;
     return g->data;
+}
+
+void *nb__grad(nb_ctx *ctx, nb_tensor *t) { return t->grad ? t->grad->data : grad_new(ctx, t, true); }
+
+void *nb__grad_to_write(nb_ctx *ctx, nb_tensor *t, double *beta) {
+    *beta = t->grad ? 1 : 0;
+    return t->grad ? t->grad->data : grad_new(ctx, t, false);
 }
 
 bool nb__axis(const char *op, int ndim, int axis, int *out) {

@@ -19,6 +19,7 @@ enum {
     NB_TF_HEAP = 1u << 0,  /* struct and data from malloc: nb_tensor_free frees them */
     NB_TF_PARAM = 1u << 1, /* owned by an nb_params: data and grad in its flat buffers */
     NB_TF_VIEW = 1u << 2,  /* data belongs to another tensor */
+    NB_TF_READY = 1u << 3, /* a leaf whose last op reports it to the ready hook */
 };
 
 typedef struct nb_op {
@@ -46,6 +47,8 @@ struct nb_ctx {
     bool grad_enabled;
     bool tape_freed;         /* a backward freed the tape */
     bool failed;             /* an allocation during backward failed */
+    nb_grad_ready_fn ready;  /* the leaves' ready hook, or NULL */
+    void *ready_user;
 };
 
 /* Arena allocation, 64-byte aligned; zeroed when zero is set. NULL + error on OOM. */
@@ -65,6 +68,17 @@ static inline nb_node *nb__node(const nb_tensor *t) { return t ? t->node : NULL;
 /* dL/dt, allocated and zeroed on first use: in the arena for a step's
  * tensors, on the heap for lone leaves, in the flat buffer for parameters. */
 void *nb__grad(nb_ctx *ctx, nb_tensor *t);
+/* In an op's backward, before it adds the last share to leaf t's gradient:
+ * whether the op reports t's blocks to the ctx's ready hook itself (with
+ * nb__ready, once it no longer reads t's values); the walk then does not. */
+bool nb__ready_by_op(nb_ctx *ctx, nb_tensor *t);
+static inline void nb__ready(nb_ctx *ctx, nb_tensor *t, int64_t lo, int64_t hi) {
+    ctx->ready(ctx->ready_user, t, lo, hi);
+}
+/* nb__grad for an op that writes every element of t's gradient in one pass
+ * as beta * old + its share: beta is 0 for a new gradient (left unzeroed),
+ * else 1. */
+void *nb__grad_to_write(nb_ctx *ctx, nb_tensor *t, double *beta);
 /* The node's context (the one whose tape holds it). */
 static inline nb_ctx *nb__ctx(const nb_node *n) { return n->out->ctx; }
 

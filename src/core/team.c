@@ -72,3 +72,26 @@ void nb__team_serve(nb_team *tm, int t) {
         atomic_fetch_sub_explicit(&tm->busy, 1, memory_order_release);
     }
 }
+
+typedef struct for_job {
+    int64_t n, unit;
+    void (*fn)(void *arg, int64_t lo, int64_t hi);
+    void *arg;
+} for_job;
+
+static void for_part(void *arg, int t, int n) {
+    for_job *j = arg;
+    int64_t units = (j->n + j->unit - 1) / j->unit, lo = units * t / n * j->unit, hi = units * (t + 1) / n * j->unit;
+    hi = hi < j->n ? hi : j->n;
+    if (lo < hi) j->fn(j->arg, lo, hi);
+}
+
+void nb__team_for(int64_t n, int64_t unit, int64_t min, void (*fn)(void *arg, int64_t lo, int64_t hi), void *arg) {
+    if (n <= 0) return;
+    if (!led || led->n < 2 || n < min) {
+        fn(arg, 0, n);
+        return;
+    }
+    for_job j = {n, unit > 0 ? unit : 1, fn, arg};
+    nb__team_run(led, for_part, &j);
+}

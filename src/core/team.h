@@ -14,6 +14,7 @@
 #define NABLA_TEAM_H
 
 #include <stdatomic.h>
+#include <stdint.h>
 
 typedef void (*nb_team_fn)(void *arg, int t, int n);
 
@@ -46,5 +47,10 @@ void nb__team_end(nb_team *tm);
 void nb__team_serve(nb_team *tm, int t);
 /* The team this thread leads, or NULL. */
 nb_team *nb__team_current(void);
+
+/* fn(arg, lo, hi) over a cut of [0, n) into runs of whole units, one run per
+ * member of the team this thread leads; all of [0, n) on this thread when
+ * it leads none or n is below min. Returns when every run is done. */
+void nb__team_for(int64_t n, int64_t unit, int64_t min, void (*fn)(void *arg, int64_t lo, int64_t hi), void *arg);
 
 #endif

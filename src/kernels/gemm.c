@@ -251,7 +251,7 @@ int nb_get_threads(void) {
 #define NB_GEMM_TEAM_MIN (1 << 17)
 /* How long to stay on one thread after seeing a late thread (seconds). */
 #define NB_BACKOFF_S 0.05
-#ifdef _OPENMP
+#if defined(_OPENMP) && !defined(NB_USE_CBLAS)
 static _Atomic double backoff_until;
 #endif
 
@@ -320,15 +320,16 @@ typedef struct gemm_job {
     void *C;
     int64_t lda, ldb, ldc;
     bool relu;
+    const nb_epilogue *ep; /* for its done hook, or NULL */
 } gemm_job;
 
 static bool run_part(const gemm_job *j, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     if (m0 >= m1 || n0 >= n1) return true;
     if (j->dt == NB_F32)
         return drive_f32(j->im, j->ta, j->tb, j->ctrans, j->K, (float)j->alpha, j->A, j->lda, j->B, j->ldb,
-                         (float)j->beta, j->C, j->ldc, j->bias, j->relu, m0, m1, n0, n1, 0, j->K);
+                         (float)j->beta, j->C, j->ldc, j->bias, j->relu, j->ep, m0, m1, n0, n1, 0, j->K);
     return drive_f64(j->im, j->ta, j->tb, j->ctrans, j->K, j->alpha, j->A, j->lda, j->B, j->ldb, j->beta,
-                     j->C, j->ldc, j->bias, j->relu, m0, m1, n0, n1, 0, j->K);
+                     j->C, j->ldc, j->bias, j->relu, j->ep, m0, m1, n0, n1, 0, j->K);
 }
 
 /* Thread t of nt gets a contiguous run of whole units of its axis. */
@@ -365,7 +366,6 @@ static void split_part(void *arg, int t, int n) {
     }
     if (!r) atomic_store(&sp->good, false);
 }
-#endif
 
 /* A product cut along K, for two threads each holding half of op(B)'s rows:
  * where the blocking cuts K in exactly two KC blocks, member 0 sums the
@@ -383,9 +383,9 @@ static bool drive_k(const gemm_job *j, void *C, int64_t ldc, double beta, const 
                     int64_t p1) {
     if (j->dt == NB_F32)
         return drive_f32(j->im, j->ta, j->tb, false, j->K, (float)j->alpha, j->A, j->lda, j->B, j->ldb,
-                         (float)beta, C, ldc, bias, relu, 0, j->M, 0, j->N, p0, p1);
+                         (float)beta, C, ldc, bias, relu, NULL, 0, j->M, 0, j->N, p0, p1);
     return drive_f64(j->im, j->ta, j->tb, false, j->K, j->alpha, j->A, j->lda, j->B, j->ldb, beta, C, ldc, bias,
-                     relu, 0, j->M, 0, j->N, p0, p1);
+                     relu, NULL, 0, j->M, 0, j->N, p0, p1);
 }
 
 static void kcut_part(void *arg, int t, int n) {
@@ -404,6 +404,7 @@ static void ksum_part(void *arg, int t, int n) {
     share(j->M, 1, t, n, &lo, &hi);
     if (j->dt == NB_F32) ksum_f32(lo, hi, j->N, j->C, j->ldc, kj->S, j->bias, j->relu);
     else ksum_f64(lo, hi, j->N, j->C, j->ldc, kj->S, j->bias, j->relu);
+    if (lo < hi && j->ep && j->ep->done) j->ep->done(j->ep->user, lo, hi, 0, j->N);
 }
 
 static bool kcut(nb_team *tm, const gemm_job *j) {
@@ -421,6 +422,7 @@ static bool kcut(nb_team *tm, const gemm_job *j) {
                 (long long)j->N, (long long)j->K);
     return true;
 }
+#endif
 
 void nb__gemm_split(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A,
                     int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc,
@@ -432,15 +434,17 @@ void nb__gemm_split(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t
     if (K == 0 || alpha == 0) {
         if (dt == NB_F32) scale_only_f32(M, N, (float)beta, C, ldc, bias, relu);
         else scale_only_f64(M, N, beta, C, ldc, bias, relu);
+        if (ep && ep->done) ep->done(ep->user, 0, M, 0, N);
         return;
     }
 #ifdef NB_USE_CBLAS
     (void)axis;
     gemm_cblas(dt, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, relu);
+    if (ep && ep->done) ep->done(ep->user, 0, M, 0, N);
 #else
     const nb_gemm_impl *im = current_impl();
     const int d = dt == NB_F64;
-    gemm_job j = {im, dt, ta, tb, false, M, N, K, alpha, beta, A, B, bias, C, lda, ldb, ldc, relu};
+    gemm_job j = {im, dt, ta, tb, false, M, N, K, alpha, beta, A, B, bias, C, lda, ldb, ldc, relu, ep};
     /* A narrow C wastes most of each vector; computing C^T = op(B)^T op(A)^T
      * puts the long side along the vectors. Chosen from the shape alone. */
     if (N < im->nr[d] && M > N) {

@@ -87,12 +87,13 @@ TMPL_FN int64_t FN(kc_of)(const nb_gemm_impl *im, int64_t K) {
 
 /* One thread's share: C[m0:m1, n0:n1] of the (possibly swapped) problem,
  * summed over the KC blocks in [p0, p1) of K (the first of them scales the
- * old C by beta; the bias and ReLU come with block K's end). ctrans: C' is
- * stored transposed (see store_transposed). Returns false when a packing
- * buffer could not be allocated. */
+ * old C by beta; the bias, the ReLU and done->done come with block K's end).
+ * ctrans: C' is stored transposed (see store_transposed). Returns false when
+ * a packing buffer could not be allocated. */
 TMPL_FN bool FN(drive)(const nb_gemm_impl *im, bool ta, bool tb, bool ctrans, int64_t K, T alpha, const T *A,
                       int64_t lda, const T *B, int64_t ldb, T beta, T *C, int64_t ldc, const T *bias,
-                      bool relu, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t p0, int64_t p1) {
+                      bool relu, const nb_epilogue *done, int64_t m0, int64_t m1, int64_t n0, int64_t n1,
+                      int64_t p0, int64_t p1) {
     const int MR = im->mr[DT], NR = im->nr[DT];
     const int64_t MC = im->mc[DT], NC = im->nc[DT];
     const int64_t KC = FN(kc_of)(im, K);
@@ -137,6 +138,10 @@ TMPL_FN bool FN(drive)(const nb_gemm_impl *im, bool ta, bool tb, bool ctrans, in
                             FN(store_transposed)(tile, NR, C + (jc + jr) * ldc + ic + ir, ldc, m, n, &s2);
                         }
                     }
+                }
+                if (last && done && done->done) { /* C[ic:ic+mc, jc:jc+nc] is final */
+                    if (ctrans) done->done(done->user, jc, jc + nc, ic, ic + mc);
+                    else done->done(done->user, ic, ic + mc, jc, jc + nc);
                 }
             }
         }

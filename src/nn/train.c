@@ -6,6 +6,7 @@
  * has grown to a step's size. The data order comes from the trainer's RNG,
  * whose state is part of a checkpoint, so a resumed run sees the same order. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,7 @@ typedef struct epoch_run {
     double loss_sum, loss; /* the failing step's loss, when that was the trouble */
     nb_barrier bar;
     nb_team team;
+    _Atomic int64_t *ready; /* per parameter: gradient elements stepped by the ready hook */
 } epoch_run;
 
 static int64_t batch_size(const epoch_run *r, int64_t k) { return r->n - k * r->B < r->B ? r->n - k * r->B : r->B; }
@@ -303,42 +305,48 @@ static void gather_part(void *arg, int t, int n) {
     gather(g->r, g->x, g->k, g->b * t / n, g->b * (t + 1) / n);
 }
 
-/* Member t's rows of every parameter (a contiguous run: threads writing
- * interleaved runs of one buffer would pull each other's lines through the
- * prefetchers, 6x slower), cut as nb_gemm cuts dW's rows. Then the step, and
- * the gradient zeroed for the next one. */
-static void update_part(void *arg, int t, int n) {
-    nb_trainer *tr = arg;
-    nb_params *p = tr->model->params;
+/* The ready hook (see nb_ctx_on_grad_ready): a block of a parameter's
+ * gradient is final, so it takes its optimizer step now, on the thread that
+ * computed it and while it is in cache, and is zeroed for the next step.
+ * The GEMMs give each thread the same rows of a weight every time. */
+static void step_ready(void *user, nb_tensor *leaf, int64_t lo, int64_t hi) {
+    epoch_run *r = user;
+    nb_params *p = r->t->model->params;
     float *d = nb_params_data(p), *g = nb_params_grad(p);
-    for (int i = 0; i < nb_params_count(p); i++) {
-        nb_tensor *w = nb_params_tensor(p, i);
-        int64_t cols = w->ndim > 1 ? w->shape[w->ndim - 1] : 1, rows = w->numel / cols, off = (float *)w->data - d;
-        int64_t units = (rows + 7) / 8, lo = units * t / n * 8, hi = units * (t + 1) / n * 8;
-        hi = hi < rows ? hi : rows;
-        if (lo < hi) {
-            int64_t a = off + lo * cols, e = off + hi * cols;
-            nb_optim_step_range(tr->opt, d, g, a, e);
-            memset(g + a, 0, (size_t)(e - a) * sizeof *g);
-        }
-    }
+    int64_t off = (float *)leaf->data - d;
+    nb_optim_step_range(r->t->opt, d, g, off + lo, off + hi);
+    memset(g + off + lo, 0, (size_t)(hi - lo) * sizeof *g);
+    for (int i = 0; i < nb_params_count(p); i++)
+        if (nb_params_tensor(p, i) == leaf) atomic_fetch_add_explicit(&r->ready[i], hi - lo, memory_order_relaxed);
 }
 
 static void team_loop(epoch_run *r) {
     nb_trainer *t = r->t;
+    nb_params *p = t->model->params;
+    nb_ctx_on_grad_ready(t->ctx, step_ready, r);
     for (int64_t k = 0; k < r->steps; k++) {
         int64_t b = batch_size(r, k);
         nb_tensor *x = t->xb[b == r->B ? 0 : 1];
         gather_job g = {r, x, k, b};
         nb__team_run(&r->team, gather_part, &g);
+        /* the step's scalars before the backward that takes the step
+         * (taken back if the loss is not finite: there is no backward then) */
+        if ((r->st = begin_step(r))) break;
+        for (int i = 0; i < nb_params_count(p); i++) atomic_store_explicit(&r->ready[i], 0, memory_order_relaxed);
         shard_result *res = &r->res[0];
         run_shard(t->model, t->ctx, x, t->yb, 0, b, b, res);
         r->b = b, r->loss = res->loss;
-        if (res->st || !isfinite(res->loss) || (r->st = begin_step(r))) return;
-        nb__team_run(&r->team, update_part, t);
+        if (res->st || !isfinite(res->loss)) break;
+        /* a parameter the graph did not reach still takes its step */
+        for (int i = 0; i < nb_params_count(p); i++)
+            if (!atomic_load_explicit(&r->ready[i], memory_order_relaxed)) {
+                nb_tensor *w = nb_params_tensor(p, i);
+                step_ready(r, w, 0, w->numel);
+            }
         end_step(r, k, b, res->loss, res->correct);
         progress(r, k);
     }
+    nb_ctx_on_grad_ready(t->ctx, NULL, NULL);
 }
 
 nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats *st, nb_progress_fn fn,
@@ -358,8 +366,13 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
         (n % B && !batch_tensor(&t->xb[1], &t->model->desc, n % B)))
         return nb_errcode();
     epoch_run *r = calloc(1, sizeof *r);
-    if (!r) return nb_fail(NB_ENOMEM, "nb_train_epoch: out of memory");
+    _Atomic int64_t *ready = calloc((size_t)nb_params_count(t->model->params) + 1, sizeof *ready);
+    if (!r || !ready) {
+        free(r), free(ready);
+        return nb_fail(NB_ENOMEM, "nb_train_epoch: out of memory");
+    }
     *r = (epoch_run){.t = t, .ds = train, .n = n, .B = B, .steps = (n + B - 1) / B, .fn = fn, .user = user};
+    r->ready = ready;
     r->scheduled = t->cfg.schedule != NB_LR_CONSTANT || t->cfg.warmup > 0;
     nb_shuffle(&t->rng, t->perm, n);
     nb_params_zero_grad(t->model->params);
@@ -401,6 +414,7 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
             s = nb_fail(NB_ENUM, "step %lld (epoch %lld, batch %lld of %lld): loss is %s", (long long)t->step + 1,
                         (long long)t->epoch + 1, (long long)k + 1, (long long)r->steps,
                         isnan(r->loss) ? "NaN" : "Inf");
+        free(r->ready);
         free(r);
         return s;
     }
@@ -413,6 +427,7 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
         st->acc = (double)r->correct / (double)n;
         st->samples_per_s = seconds > 0 ? (double)n / seconds : 0;
     }
+    free(r->ready);
     free(r);
     return NB_OK;
 }

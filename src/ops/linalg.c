@@ -1,5 +1,6 @@
 /* Products: matmul (2-D, batched with broadcast batch dims, 1-D operands as in
  * NumPy) and the linear layers. Every product goes through nb_gemm. */
+#include "core/team.h"
 #include "kernels/kernels.h"
 #include "ops/broadcast.h"
 
@@ -132,7 +133,7 @@ static nb_tensor *linear(nb_ctx *ctx, const nb_op *op, nb_tensor *x, nb_tensor *
     nb_tensor *y = nb__op_out(ctx, op, x->dtype, NB_SHAPE(N, M), 3, in);
     if (!y) return NULL;
     if (y->node) y->node->i[0] = relu;
-    nb_epilogue ep = {b->data, relu};
+    nb_epilogue ep = {.bias = b->data, .relu = relu};
     nb__gemm_split(x->dtype, false, false, N, M, K, 1.0, x->data, K, w->data, M, 0.0, y->data, M, &ep,
                    NB_SPLIT_K);
     return y;
@@ -146,41 +147,84 @@ nb_tensor *nb_linear_relu(nb_ctx *ctx, nb_tensor *x, nb_tensor *w, nb_tensor *b)
     return linear(ctx, &nb__op_linear_relu, x, w, b, true);
 }
 
+/* Blocks of dW as the product finishes them, to the ready hook. */
+typedef struct rows_ready {
+    nb_ctx *ctx;
+    nb_tensor *w;
+} rows_ready;
+
+static void rows_ready_fn(void *user, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+    rows_ready *r = user;
+    int64_t M = r->w->shape[1];
+    if (j0 == 0 && j1 == M) nb__ready(r->ctx, r->w, i0 * M, i1 * M); /* whole rows: one run */
+    else
+        for (int64_t i = i0; i < i1; i++) nb__ready(r->ctx, r->w, i * M + j0, i * M + j1);
+}
+
+/* The elementwise parts of the backward, cut between a team's threads when
+ * the caller leads one (core/team.h): each element's arithmetic, and each
+ * bias sum's order (row 0 first), is the same whatever the cut. */
+typedef struct lin_bwd {
+    nb_dtype dt;
+    int64_t N, M;
+    const void *g, *y; /* dL/dy, and y */
+    void *dz;          /* g where y > 0 */
+    void *gb;          /* dL/db += the column sums of dz */
+} lin_bwd;
+
+static void mask_rows(void *arg, int64_t lo, int64_t hi) {
+    lin_bwd *a = arg;
+    NB_DISPATCH(a->dt, T, {
+        const T *restrict g = a->g, *restrict py = a->y;
+        T *restrict d = a->dz;
+        for (int64_t i = lo * a->M; i < hi * a->M; i++) { /* loads outside the select, so it vectorises */
+            T gi = g[i], yi = py[i];
+            d[i] = yi > 0 ? gi : 0;
+        }
+    });
+}
+
+static void bias_cols(void *arg, int64_t lo, int64_t hi) {
+    lin_bwd *a = arg;
+    NB_DISPATCH(a->dt, T, {
+        const T *restrict d = a->dz;
+        T *restrict gb = a->gb;
+        for (int64_t i = 0; i < a->N; i++)
+            for (int64_t j = lo; j < hi; j++) gb[j] += d[i * a->M + j];
+    });
+}
+
 /* y = relu(z), z = x W + b: dz = g [y > 0]; dW = x^T dz; db = sum_rows dz; dx = dz W^T */
 static void linear_backward(nb_node *n) {
     nb_ctx *ctx = nb__ctx(n);
     nb_tensor *x = n->in[0], *w = n->in[1], *b = n->in[2], *y = n->out;
     int64_t N = x->shape[0], K = x->shape[1], M = w->shape[1];
-    const void *dz = y->grad->data;
+    lin_bwd a = {y->dtype, N, M, y->grad->data, y->data, y->grad->data, NULL};
+    enum { PAR_MIN = 1 << 14 }; /* elements: below this a second thread is not worth waking */
     if (n->i[0]) { /* mask the gradient where the ReLU was off */
-        void *m = nb__alloc(ctx, (size_t)(N * M) * nb_dtype_size(y->dtype), false);
-        if (!m) {
+        if (!(a.dz = nb__alloc(ctx, (size_t)(N * M) * nb_dtype_size(y->dtype), false))) {
             ctx->failed = true;
             return;
         }
-        NB_DISPATCH(y->dtype, T, {
-            const T *restrict g = y->grad->data, *restrict py = y->data;
-            T *restrict d = m;
-            for (int64_t i = 0; i < N * M; i++) { /* loads outside the select, so it vectorises */
-                T gi = g[i], yi = py[i];
-                d[i] = yi > 0 ? gi : 0;
-            }
-        });
-        dz = m;
+        nb__team_for(N, 1, N * M < PAR_MIN ? N + 1 : 0, mask_rows, &a);
+    }
+    /* dx first: W's rows may be reported ready while dW is computed */
+    if (x->requires_grad) {
+        double beta;
+        void *gx = nb__grad_to_write(ctx, x, &beta);
+        if (!gx) return;
+        nb_gemm(x->dtype, false, true, N, K, M, 1.0, a.dz, M, w->data, M, beta, gx, K);
     }
     if (w->requires_grad) {
         void *gw = nb__grad(ctx, w);
         if (!gw) return;
-        nb__gemm_split(x->dtype, true, false, K, M, N, 1.0, x->data, K, dz, M, 1.0, gw, M, NULL, NB_SPLIT_M);
+        rows_ready r = {ctx, w};
+        nb_epilogue ep = {.done = rows_ready_fn, .user = &r};
+        nb__gemm_split(x->dtype, true, false, K, M, N, 1.0, x->data, K, a.dz, M, 1.0, gw, M,
+                       nb__ready_by_op(ctx, w) ? &ep : NULL, NB_SPLIT_M);
     }
     if (b->requires_grad) {
-        void *gb = nb__grad(ctx, b);
-        if (!gb) return;
-        nb__unbroadcast_add(y->dtype, gb, 1, &M, dz, 2, y->shape, 1.0);
-    }
-    if (x->requires_grad) {
-        void *gx = nb__grad(ctx, x);
-        if (!gx) return;
-        nb_gemm(x->dtype, false, true, N, K, M, 1.0, dz, M, w->data, M, 1.0, gx, K);
+        if (!(a.gb = nb__grad(ctx, b))) return;
+        nb__team_for(M, 64 / (int64_t)nb_dtype_size(y->dtype), N * M < PAR_MIN ? M + 1 : 0, bias_cols, &a);
     }
 }
