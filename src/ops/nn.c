@@ -1,6 +1,7 @@
 /* Softmax family and losses. x is viewed as (outer, n, inner) around the axis. */
 #include <math.h>
 
+#include "core/team.h"
 #include "ops/broadcast.h"
 
 typedef struct { int64_t outer, n, inner; } axis_view;
@@ -83,6 +84,40 @@ static void softmax_backward(nb_node *n) {
 static void xent_backward(nb_node *n);
 const nb_op nb__op_xent = {"softmax_cross_entropy", xent_backward};
 
+/* Rows [lo, hi): each row's loss log sum exp(x - max) - (x_y - max) into rl,
+ * and (for the backward) its softmax. Rows are independent, so a team may
+ * share them out; the caller sums rl in row order. */
+typedef struct xent_job {
+    nb_dtype dt;
+    int64_t C;
+    const void *x;
+    const int32_t *labels;
+    void *prob; /* or NULL */
+    double *rl;
+} xent_job;
+
+static void xent_rows(void *arg, int64_t lo, int64_t hi) {
+    const xent_job *a = arg;
+    const int64_t C = a->C;
+    NB_DISPATCH(a->dt, T, {
+        T *pp = a->prob;
+        for (int64_t i = lo; i < hi; i++) {
+            const T *row = (const T *)a->x + i * C;
+            T m = row[0];
+            for (int64_t k = 1; k < C; k++) m = row[k] > m ? row[k] : m;
+            double e[64], s = 0; /* a short row's exponentials are kept, a long row's recomputed */
+            for (int64_t k = 0; k < C; k++) {
+                double v = exp((double)(row[k] - m));
+                if (k < 64) e[k] = v;
+                s += v;
+            }
+            a->rl[i] = log(s) - (double)(row[a->labels[i]] - m);
+            if (pp)
+                for (int64_t k = 0; k < C; k++) pp[i * C + k] = (T)((k < 64 ? e[k] : exp((double)(row[k] - m))) / s);
+        }
+    });
+}
+
 nb_tensor *nb_softmax_cross_entropy(nb_ctx *ctx, nb_tensor *logits, const int32_t *labels) {
     if (!nb__check_inputs(ctx, "softmax_cross_entropy", 1, &logits)) return NULL;
     char s[96];
@@ -115,23 +150,12 @@ nb_tensor *nb_softmax_cross_entropy(nb_ctx *ctx, nb_tensor *logits, const int32_
         y->node->saved = prob;
         y->node->i[0] = (int64_t)(intptr_t)lab;
     }
-    double total = 0, *e = nb__alloc(ctx, (size_t)C * sizeof *e, false); /* a row's exponentials */
-    if (!e) return NULL;
-    NB_DISPATCH(logits->dtype, T, {
-        const T *px = logits->data;
-        T *pp = prob;
-        for (int64_t i = 0; i < N; i++) {
-            const T *row = px + i * C;
-            T m = row[0];
-            for (int64_t k = 1; k < C; k++) m = row[k] > m ? row[k] : m;
-            double s = 0;
-            for (int64_t k = 0; k < C; k++) s += e[k] = exp((double)(row[k] - m));
-            total += log(s) - (double)(row[labels[i]] - m);
-            if (pp)
-                for (int64_t k = 0; k < C; k++) pp[i * C + k] = (T)(e[k] / s);
-        }
-        *(T *)y->data = (T)(total / (double)N);
-    });
+    xent_job a = {logits->dtype, C, logits->data, labels, prob, nb__alloc(ctx, (size_t)N * sizeof(double), false)};
+    if (!a.rl) return NULL;
+    nb__team_for(N, 1, N * C < 512 ? N + 1 : 0, xent_rows, &a);
+    double total = 0;
+    for (int64_t i = 0; i < N; i++) total += a.rl[i];
+    NB_DISPATCH(logits->dtype, T, { *(T *)y->data = (T)(total / (double)N); });
     return y;
 }
 
