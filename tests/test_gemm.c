@@ -1,7 +1,8 @@
 /* nb_gemm against a naive double-precision reference: every kernel this CPU
  * runs, f32 and f64, all transpose cases, odd sizes, padded leading
  * dimensions, alpha/beta (beta = 0 over NaN), the epilogue, argument errors,
- * and bit-identical results for 1 and 2 threads. */
+ * A packed and read in place, and bit-identical results for 1 and 2 threads
+ * and for every cut of a team. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +94,7 @@ static int run_case(nb_dtype dt, const gcase *g) {
 static const int64_t shapes[][3] = {
     {1, 1, 1},     {3, 17, 33},  {17, 3, 100}, {33, 100, 3},  {100, 33, 17}, {8, 48, 256},
     {9, 49, 257},  {257, 65, 33}, {64, 257, 300}, {129, 10, 600}, {5, 1, 7},    {1, 100, 9},
+    {9, 1100, 70}, /* wider than the kernels read A in place for: A packed */
 };
 #define NSHAPES (int)(sizeof shapes / sizeof shapes[0])
 
@@ -194,6 +196,8 @@ TEST(gemm_threads_bit_identical) {
             thread_case(dt, 40, 700, 300, true, false);   /* split along N */
             thread_case(dt, 128, 256, 784, false, true);
             thread_case(dt, 2000, 7, 300, true, true); /* computed as C^T */
+            thread_case(dt, 40, 2000, 300, false, false); /* A packed on one thread, read in place on two */
+            thread_case(dt, 40, 2000, 300, true, false);
         }
         nb_gemm_force(NULL);
     }

@@ -17,8 +17,10 @@
 
 /* Largest MR*NR of any kernel (for the transposed-store scratch tile). */
 #define NB_TILE_MAX (16 * 64)
-/* Up to this many rows per thread, op(B) = B is read in place, unpacked. */
+/* Up to this many rows per thread, op(B) = B is read in place, unpacked;
+ * up to this many columns, op(A) is (where the kernel can). */
 #define NB_DIRECT_B_MAX_M 128
+#define NB_DIRECT_A_MAX_N 1024
 
 /* ---- packing buffers: a pool of grow-only slots, so steady state never mallocs ----
  * Each thread's share of a GEMM takes a free slot for its duration. A pool

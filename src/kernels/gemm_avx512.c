@@ -22,8 +22,12 @@
 
 /* ---- f32: a is [k][8], b is [k][48] ---- */
 
-INLINE void ukr_f32_body(const int R, const int V, int64_t k, const float *a, const float *b, int64_t ldbk,
-                         float *c, int64_t ldc, int n, const nb_tile_store *st) {
+/* A: AM = PACKED, a [k][8] panel; AM = KSTRIDE, (r, p) at a[p*as + r]; AM =
+ * RSTRIDE, (r, p) at a[r*as + p] (the last two read op(A) in place). */
+enum { PACKED, KSTRIDE, RSTRIDE };
+
+INLINE void ukr_f32_body(const int AM, const int R, const int V, int64_t k, const float *a, int64_t as,
+                         const float *b, int64_t ldbk, float *c, int64_t ldc, int n, const nb_tile_store *st) {
     __m512 acc[MR][NV];
     __mmask16 mask[NV];
     UNROLL for (int v = 0; v < V; v++) {
@@ -39,10 +43,10 @@ INLINE void ukr_f32_body(const int R, const int V, int64_t k, const float *a, co
         UNROLL for (int v = 0; v < V; v++)
             bv[v] = v < V - 1 ? _mm512_loadu_ps(b + 16 * v) : _mm512_maskz_loadu_ps(mask[v], b + 16 * v);
         UNROLL for (int r = 0; r < R; r++) {
-            __m512 av = _mm512_set1_ps(a[r]);
+            __m512 av = _mm512_set1_ps(AM == RSTRIDE ? a[r * as] : a[r]);
             UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
         }
-        a += MR;
+        a += AM == PACKED ? MR : AM == KSTRIDE ? as : 1;
         b += ldbk;
     }
     const __m512 alpha = _mm512_set1_ps((float)st->alpha), beta = _mm512_set1_ps((float)st->beta);
@@ -66,27 +70,36 @@ INLINE void ukr_f32_body(const int R, const int V, int64_t k, const float *a, co
     }
 }
 
-typedef void (*kf32)(int64_t, const float *, const float *, int64_t, float *, int64_t, int, const nb_tile_store *);
-#define DEF32(R, V)                                                                                      \
-    static void k32_##R##_##V(int64_t k, const float *a, const float *b, int64_t ldbk, float *c, int64_t ldc, int n,   \
-                              const nb_tile_store *st) {                                                 \
-        ukr_f32_body(R, V, k, a, b, ldbk, c, ldc, n, st);                                                      \
+typedef void (*kf32)(int64_t, const float *, int64_t, const float *, int64_t, float *, int64_t, int,
+                     const nb_tile_store *);
+#define DEF32(AM, R, V)                                                                                         \
+    static void k32_##AM##_##R##_##V(int64_t k, const float *a, int64_t as, const float *b, int64_t ldbk,       \
+                                     float *c, int64_t ldc, int n, const nb_tile_store *st) {                   \
+        ukr_f32_body(AM, R, V, k, a, as, b, ldbk, c, ldc, n, st);                                              \
     }
-#define DEFROW32(R) DEF32(R, 1) DEF32(R, 2) DEF32(R, 3)
-DEFROW32(1) DEFROW32(2) DEFROW32(3) DEFROW32(4) DEFROW32(5) DEFROW32(6) DEFROW32(7) DEFROW32(8)
-#define ROW32(R) {k32_##R##_1, k32_##R##_2, k32_##R##_3}
-static const kf32 tab32[MR][NV] = {ROW32(1), ROW32(2), ROW32(3), ROW32(4),
-                                   ROW32(5), ROW32(6), ROW32(7), ROW32(8)};
+#define DEFROW32(AM, R) DEF32(AM, R, 1) DEF32(AM, R, 2) DEF32(AM, R, 3)
+#define DEFALL32(AM)                                                                                            \
+    DEFROW32(AM, 1) DEFROW32(AM, 2) DEFROW32(AM, 3) DEFROW32(AM, 4) DEFROW32(AM, 5) DEFROW32(AM, 6)           \
+    DEFROW32(AM, 7) DEFROW32(AM, 8)
+DEFALL32(PACKED) DEFALL32(KSTRIDE) DEFALL32(RSTRIDE)
+#define ROW32(AM, R) {k32_##AM##_##R##_1, k32_##AM##_##R##_2, k32_##AM##_##R##_3}
+#define TAB32(AM) {ROW32(AM, 1), ROW32(AM, 2), ROW32(AM, 3), ROW32(AM, 4), ROW32(AM, 5), ROW32(AM, 6), ROW32(AM, 7), ROW32(AM, 8)}
+static const kf32 tab32[3][MR][NV] = {TAB32(PACKED), TAB32(KSTRIDE), TAB32(RSTRIDE)};
 
 static void ukr_f32(int64_t k, const float *a, const float *b, int64_t ldbk, float *c, int64_t ldc, int m, int n,
                     const nb_tile_store *st) {
-    tab32[m - 1][(n + 15) / 16 - 1](k, a, b, ldbk, c, ldc, n, st);
+    tab32[PACKED][m - 1][(n + 15) / 16 - 1](k, a, MR, b, ldbk, c, ldc, n, st);
+}
+
+static void ukrd_f32(int64_t k, const float *a, int64_t as, bool arows, const float *b, int64_t ldbk, float *c,
+                     int64_t ldc, int m, int n, const nb_tile_store *st) {
+    tab32[arows ? RSTRIDE : KSTRIDE][m - 1][(n + 15) / 16 - 1](k, a, as, b, ldbk, c, ldc, n, st);
 }
 
 /* ---- f64: a is [k][8], b is [k][24] ---- */
 
-INLINE void ukr_f64_body(const int R, const int V, int64_t k, const double *a, const double *b, int64_t ldbk,
-                         double *c, int64_t ldc, int n, const nb_tile_store *st) {
+INLINE void ukr_f64_body(const int AM, const int R, const int V, int64_t k, const double *a, int64_t as,
+                         const double *b, int64_t ldbk, double *c, int64_t ldc, int n, const nb_tile_store *st) {
     __m512d acc[MR][NV];
     __mmask8 mask[NV];
     UNROLL for (int v = 0; v < V; v++) {
@@ -101,10 +114,10 @@ INLINE void ukr_f64_body(const int R, const int V, int64_t k, const double *a, c
         UNROLL for (int v = 0; v < V; v++)
             bv[v] = v < V - 1 ? _mm512_loadu_pd(b + 8 * v) : _mm512_maskz_loadu_pd(mask[v], b + 8 * v);
         UNROLL for (int r = 0; r < R; r++) {
-            __m512d av = _mm512_set1_pd(a[r]);
+            __m512d av = _mm512_set1_pd(AM == RSTRIDE ? a[r * as] : a[r]);
             UNROLL for (int v = 0; v < V; v++) acc[r][v] = _mm512_fmadd_pd(av, bv[v], acc[r][v]);
         }
-        a += MR;
+        a += AM == PACKED ? MR : AM == KSTRIDE ? as : 1;
         b += ldbk;
     }
     const __m512d alpha = _mm512_set1_pd(st->alpha), beta = _mm512_set1_pd(st->beta);
@@ -128,21 +141,30 @@ INLINE void ukr_f64_body(const int R, const int V, int64_t k, const double *a, c
     }
 }
 
-typedef void (*kf64)(int64_t, const double *, const double *, int64_t, double *, int64_t, int, const nb_tile_store *);
-#define DEF64(R, V)                                                                                      \
-    static void k64_##R##_##V(int64_t k, const double *a, const double *b, int64_t ldbk, double *c, int64_t ldc, int n, \
-                              const nb_tile_store *st) {                                                 \
-        ukr_f64_body(R, V, k, a, b, ldbk, c, ldc, n, st);                                                      \
+typedef void (*kf64)(int64_t, const double *, int64_t, const double *, int64_t, double *, int64_t, int,
+                     const nb_tile_store *);
+#define DEF64(AM, R, V)                                                                                         \
+    static void k64_##AM##_##R##_##V(int64_t k, const double *a, int64_t as, const double *b, int64_t ldbk,     \
+                                     double *c, int64_t ldc, int n, const nb_tile_store *st) {                  \
+        ukr_f64_body(AM, R, V, k, a, as, b, ldbk, c, ldc, n, st);                                              \
     }
-#define DEFROW64(R) DEF64(R, 1) DEF64(R, 2) DEF64(R, 3)
-DEFROW64(1) DEFROW64(2) DEFROW64(3) DEFROW64(4) DEFROW64(5) DEFROW64(6) DEFROW64(7) DEFROW64(8)
-#define ROW64(R) {k64_##R##_1, k64_##R##_2, k64_##R##_3}
-static const kf64 tab64[MR][NV] = {ROW64(1), ROW64(2), ROW64(3), ROW64(4),
-                                   ROW64(5), ROW64(6), ROW64(7), ROW64(8)};
+#define DEFROW64(AM, R) DEF64(AM, R, 1) DEF64(AM, R, 2) DEF64(AM, R, 3)
+#define DEFALL64(AM)                                                                                            \
+    DEFROW64(AM, 1) DEFROW64(AM, 2) DEFROW64(AM, 3) DEFROW64(AM, 4) DEFROW64(AM, 5) DEFROW64(AM, 6)           \
+    DEFROW64(AM, 7) DEFROW64(AM, 8)
+DEFALL64(PACKED) DEFALL64(KSTRIDE) DEFALL64(RSTRIDE)
+#define ROW64(AM, R) {k64_##AM##_##R##_1, k64_##AM##_##R##_2, k64_##AM##_##R##_3}
+#define TAB64(AM) {ROW64(AM, 1), ROW64(AM, 2), ROW64(AM, 3), ROW64(AM, 4), ROW64(AM, 5), ROW64(AM, 6), ROW64(AM, 7), ROW64(AM, 8)}
+static const kf64 tab64[3][MR][NV] = {TAB64(PACKED), TAB64(KSTRIDE), TAB64(RSTRIDE)};
 
 static void ukr_f64(int64_t k, const double *a, const double *b, int64_t ldbk, double *c, int64_t ldc, int m, int n,
                     const nb_tile_store *st) {
-    tab64[m - 1][(n + 7) / 8 - 1](k, a, b, ldbk, c, ldc, n, st);
+    tab64[PACKED][m - 1][(n + 7) / 8 - 1](k, a, MR, b, ldbk, c, ldc, n, st);
+}
+
+static void ukrd_f64(int64_t k, const double *a, int64_t as, bool arows, const double *b, int64_t ldbk, double *c,
+                     int64_t ldc, int m, int n, const nb_tile_store *st) {
+    tab64[arows ? RSTRIDE : KSTRIDE][m - 1][(n + 7) / 8 - 1](k, a, as, b, ldbk, c, ldc, n, st);
 }
 
 /* ---- packing ---- */
@@ -254,6 +276,8 @@ static const nb_gemm_impl impl = {
     .nc = {4080, 2040},
     .ukr_f32 = ukr_f32,
     .ukr_f64 = ukr_f64,
+    .ukrd_f32 = ukrd_f32,
+    .ukrd_f64 = ukrd_f64,
     .packT_f32 = packT_f32,
     .packT_f64 = packT_f64,
     .packN_f32 = packN_f32,

@@ -14,6 +14,7 @@
 /* With BLAS=openblas only some of these are called. */
 #define TMPL_FN static __attribute__((unused))
 #define UKR CAT(ukr, SFX)
+#define UKRD CAT(ukrd, SFX)
 #define PACKT CAT(packT, SFX)
 #define PACKN CAT(packN, SFX)
 
@@ -102,10 +103,13 @@ TMPL_FN bool FN(drive)(const nb_gemm_impl *im, bool ta, bool tb, bool ctrans, in
     /* With few row panels to share it, packing op(B) costs more than it
      * saves: the kernel then reads row-major B in place. */
     const bool direct_b = !tb && m1 - m0 <= NB_DIRECT_B_MAX_M;
+    /* Likewise op(A), when the kernel can and this share reuses each A panel
+     * across few column panels. */
+    const bool direct_a = im->UKRD && n1 - n0 <= NB_DIRECT_A_MAX_N;
     pack_slot *slot = pack_acquire();
-    T *Ap = (T *)pack_buffer(slot, 0, (size_t)(mcap * KC) * sizeof(T));
+    T *Ap = direct_a ? NULL : (T *)pack_buffer(slot, 0, (size_t)(mcap * KC) * sizeof(T));
     T *Bp = direct_b ? NULL : (T *)pack_buffer(slot, 1, (size_t)(ncap * KC) * sizeof(T));
-    if (!Ap || (!direct_b && !Bp)) {
+    if ((!direct_a && !Ap) || (!direct_b && !Bp)) {
         pack_release(slot);
         return false;
     }
@@ -119,7 +123,7 @@ TMPL_FN bool FN(drive)(const nb_gemm_impl *im, bool ta, bool tb, bool ctrans, in
             const int64_t ldbk = direct_b ? ldb : NR;
             for (int64_t ic = m0; ic < m1; ic += MC) {
                 const int64_t mc = m1 - ic < MC ? m1 - ic : MC;
-                FN(pack_a)(im, Ap, ta, A, lda, ic, pc, mc, kc);
+                if (!direct_a) FN(pack_a)(im, Ap, ta, A, lda, ic, pc, mc, kc);
                 nb_tile_store st = {alpha, first ? beta : 1, NULL, last && relu};
                 for (int64_t jr = 0; jr < nc; jr += NR) {
                     const int n = (int)(nc - jr < NR ? nc - jr : NR);
@@ -127,12 +131,16 @@ TMPL_FN bool FN(drive)(const nb_gemm_impl *im, bool ta, bool tb, bool ctrans, in
                     if (last && bias) st.bias = ctrans ? (const void *)(bias + ic) : (const void *)(bias + jc + jr);
                     for (int64_t ir = 0; ir < mc; ir += MR) {
                         const int m = (int)(mc - ir < MR ? mc - ir : MR);
-                        const T *a = Ap + ir * kc;
+                        /* op(A)(i, p) is A[p*lda + i] (ta) or A[i*lda + p] */
+                        const T *a = !direct_a ? Ap + ir * kc : ta ? A + pc * lda + ic + ir : A + (ic + ir) * lda + pc;
                         if (!ctrans) {
-                            im->UKR(kc, a, b, ldbk, C + (ic + ir) * ldc + jc + jr, ldc, m, n, &st);
+                            T *c = C + (ic + ir) * ldc + jc + jr;
+                            if (direct_a) im->UKRD(kc, a, lda, !ta, b, ldbk, c, ldc, m, n, &st);
+                            else im->UKR(kc, a, b, ldbk, c, ldc, m, n, &st);
                         } else {
                             static const nb_tile_store raw = {1, 0, NULL, false};
-                            im->UKR(kc, a, b, ldbk, tile, NR, m, n, &raw);
+                            if (direct_a) im->UKRD(kc, a, lda, !ta, b, ldbk, tile, NR, m, n, &raw);
+                            else im->UKR(kc, a, b, ldbk, tile, NR, m, n, &raw);
                             nb_tile_store s2 = st;
                             if (s2.bias) s2.bias = (const T *)s2.bias + ir;
                             FN(store_transposed)(tile, NR, C + (jc + jr) * ldc + ic + ir, ldc, m, n, &s2);
@@ -192,5 +200,6 @@ TMPL_FN void FN(epilogue_pass)(int64_t M, int64_t N, T *C, int64_t ldc, const T 
 
 #undef TMPL_FN
 #undef UKR
+#undef UKRD
 #undef PACKT
 #undef PACKN

@@ -28,6 +28,15 @@ typedef void (*nb_ukr_f32)(int64_t k, const float *a, const float *b, int64_t ld
 typedef void (*nb_ukr_f64)(int64_t k, const double *a, const double *b, int64_t ldbk, double *c,
                            int64_t ldc, int m, int n, const nb_tile_store *st);
 
+/* Optional: a micro-kernel reading op(A) in place instead of from a packed
+ * panel: element (r, p) of the tile's A is a[r*as + p] when arows, else
+ * a[p*as + r]. Same stores as the packed kernel, and the same sums (each
+ * accumulator adds the same products in the same order). */
+typedef void (*nb_ukrd_f32)(int64_t k, const float *a, int64_t as, bool arows, const float *b, int64_t ldbk,
+                            float *c, int64_t ldc, int m, int n, const nb_tile_store *st);
+typedef void (*nb_ukrd_f64)(int64_t k, const double *a, int64_t as, bool arows, const double *b, int64_t ldbk,
+                            double *c, int64_t ldc, int m, int n, const nb_tile_store *st);
+
 /* Packs w <= W lines of a transposing source into a [k][W] panel: element
  * (p, x) of the panel is src[x*ldx + p], zero for x >= w. The ISA files may
  * supply a fast one (the common row-major A case); NULL means the portable. */
@@ -43,6 +52,8 @@ typedef struct nb_gemm_impl {
     int kc[2], mc[2], nc[2];
     nb_ukr_f32 ukr_f32;
     nb_ukr_f64 ukr_f64;
+    nb_ukrd_f32 ukrd_f32; /* or NULL: A is always packed */
+    nb_ukrd_f64 ukrd_f64;
     nb_packT_f32 packT_f32;
     nb_packT_f64 packT_f64;
     nb_packN_f32 packN_f32;
