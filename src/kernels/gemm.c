@@ -448,8 +448,11 @@ void nb__gemm_split(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t
     const int d = dt == NB_F64;
     gemm_job j = {im, dt, ta, tb, false, M, N, K, alpha, beta, A, B, bias, C, lda, ldb, ldc, relu, ep};
     /* A narrow C wastes most of each vector; computing C^T = op(B)^T op(A)^T
-     * puts the long side along the vectors. Chosen from the shape alone. */
-    if (N < im->nr[d] && M > N) {
+     * puts the long side along the vectors. Not when op(A) is A, row-major,
+     * and the kernel can read it in place: C^T would have to pack it
+     * transposed, which costs more than the idle lanes. Chosen from the
+     * shape alone. */
+    if (N < im->nr[d] && M > N && (ta || !(d ? (void *)im->ukrd_f64 : (void *)im->ukrd_f32))) {
         j.ctrans = true;
         j.ta = !tb, j.tb = !ta;
         j.M = N, j.N = M;
