@@ -39,10 +39,12 @@ int main(int argc, char **argv) {
         printf("nabla %s\n", NB_VERSION);
         return 0;
     }
-    /* Training forks two threads every step. libgomp's default is to spin
-     * between forks, which on a shared machine fights other processes for
-     * the cores (5-10x slower); sleeping costs a few microseconds a step.
-     * libgomp reads the policy once, as it loads: so set it and start again. */
+    /* A training epoch is one parallel region whose threads wait for each
+     * other by spinning briefly, then yielding (core/team.c). Between
+     * epochs, evaluation forks OpenMP regions, and libgomp's default is to
+     * spin between them, which on a shared machine fights other processes
+     * for the cores; sleeping costs a wake-up a fork. libgomp reads the
+     * policy once, as it loads: so set it and start again. */
     const char *preload = getenv("LD_PRELOAD"); /* not under valgrind: it would lose the child */
     if (strcmp(argv[1], "train") == 0 && !getenv("OMP_WAIT_POLICY") && !(preload && strstr(preload, "vgpreload"))) {
         char self[4096];
