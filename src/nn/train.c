@@ -1,10 +1,11 @@
 /* The training loop and evaluation.
  *
- * A step: gather a batch into a reused heap tensor, forward in the trainer's
- * ctx, backward into the flat gradient buffer, one optimizer step over the
- * flat buffers, rewind the ctx. Nothing is allocated per step once the arena
- * has grown to a step's size. The data order comes from the trainer's RNG,
- * whose state is part of a checkpoint, so a resumed run sees the same order. */
+ * A step: gather a batch into a reused heap tensor, forward in a context,
+ * backward into the flat gradient buffer, the optimizer's step over the flat
+ * buffers (or, for the MLP, block by block inside the backward), rewind the
+ * context. Nothing is allocated per step once the arenas have grown to a
+ * step's size. The data order comes from the trainer's RNG, whose state is
+ * part of a checkpoint, so a resumed run sees the same order. */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -163,10 +164,11 @@ static int64_t count_correct(const nb_tensor *logits, const int32_t *y) {
  *
  * A team (the MLP: each weight used once per sample, so moving weights
  * between cores costs more than the arithmetic). One thread runs the step on
- * the whole batch; each GEMM is cut between the threads by the layer's
- * outputs (see ops/linalg.c), and the update gives each thread the same
- * columns, so every weight, its gradient and its optimizer state stay in one
- * core's cache.
+ * the whole batch, leading a team (core/team.h) to which each GEMM hands
+ * half its work, cut by the weights' rows (see ops/linalg.c). The optimizer
+ * steps each block of a weight as the backward finishes its gradient, on the
+ * thread that computed it (the ready hook, below), so every weight, its
+ * gradient and its optimizer state stay in one core's cache.
  *
  * Either way each result is summed in an order fixed by the batch alone, so
  * the bits are the same whatever the thread count. The whole epoch is one
