@@ -309,3 +309,29 @@ TEST(nn_checkpoint_rejects_bad_files) {
     unlink(p);
     unlink(q);
 }
+
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+
+static void csr_seen(void *user, int64_t step, int64_t nsteps, double loss, double seconds) {
+    (void)step, (void)nsteps, (void)loss, (void)seconds;
+    *(unsigned *)user = _mm_getcsr();
+}
+
+/* Subnormals are flushed while an epoch runs (FTZ and DAZ), and the
+ * caller's floating-point mode is as it was afterwards. */
+TEST(nn_training_flushes_subnormals_and_restores_the_fp_mode) {
+    nb_dataset tr = synth(32, 6);
+    for (int k = 0; k < 2; k++) {
+        nb_trainer *t = small_trainer(k ? NB_MODEL_CNN : NB_MODEL_MLP, NB_OPT_ADAM, 1);
+        CHECK_NOTNULL(t);
+        if (!t) continue;
+        unsigned before = _mm_getcsr(), during = 0;
+        CHECK_OK(nb_train_epoch(t, &tr, NULL, csr_seen, &during));
+        CHECK_MSG((during & 0x8040) == 0x8040, "%s: MXCSR %#x during training", k ? "cnn" : "mlp", during);
+        CHECK(_mm_getcsr() == before);
+        nb_trainer_free(t);
+    }
+    nb_dataset_free(&tr);
+}
+#endif

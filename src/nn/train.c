@@ -153,6 +153,25 @@ static int64_t count_correct(const nb_tensor *logits, const int32_t *y) {
     return ok;
 }
 
+/* Subnormal floats are flushed to zero while training, on every thread of
+ * the epoch (x86's FTZ and DAZ bits, as TensorFlow and oneDNN set them): an
+ * optimizer's decaying state (momentum, Adam's moments) otherwise drifts
+ * into the subnormal range, where each operation takes a microcode assist;
+ * the MLP's fourth epoch ran at 40% of the first's speed. Values below
+ * 1.2e-38 (f32) then count as zero. */
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+static unsigned flush_subnormals(void) {
+    unsigned old = _mm_getcsr();
+    _mm_setcsr(old | 0x8040); /* FTZ | DAZ */
+    return old;
+}
+static void restore_fp(unsigned csr) { _mm_setcsr(csr); }
+#else
+static unsigned flush_subnormals(void) { return 0; }
+static void restore_fp(unsigned csr) { (void)csr; }
+#endif
+
 /* Two threads share a step in one of two ways, chosen by the model.
  *
  * Shards (the CNN: much arithmetic per weight). The batch's two halves run
@@ -395,6 +414,7 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
         tid = omp_get_thread_num();
         nth = omp_get_num_threads();
 #endif
+        unsigned fp = flush_subnormals();
         if (!team) shards_loop(r, tid, nth);
         else if (tid > 0) nb__team_serve(&r->team, tid);
         else {
@@ -402,6 +422,7 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
             team_loop(r);
             nb__team_end(&r->team);
         }
+        restore_fp(fp);
     }
     double seconds = now_s() - r->t0;
     if (r->done < r->steps) { /* a step failed: nothing of it is kept */
