@@ -205,6 +205,7 @@ TEST(api_errors_autodiff) {
     nb_tensor *c = nb_scalar(ctx, NB_F64, 2.0);
     EXPECT_FAIL(nb_backward(ctx, c), NB_EINVAL, "nb_backward");
     EXPECT_FAIL(nb_vjp(ctx, v, NULL, false), NB_EINVAL, "nb_vjp");
+    EXPECT_FAIL(nb_ctx_on_grad_ready(NULL, NULL, NULL), NB_EINVAL, "nb_ctx_on_grad_ready");
     EXPECT_FAIL(nb_vjp(ctx, v, nb_ones(ctx, NB_F64, NB_SHAPE(4)), false), NB_ESHAPE, "nb_vjp");
     EXPECT_FAIL(nb_vjp(ctx, v, nb_ones(ctx, NB_F32, NB_SHAPE(3)), false), NB_ESHAPE, "nb_vjp");
     nb_tensor *f = nb_sum(ctx, v, NB_ALL_AXES, false);

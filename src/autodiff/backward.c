@@ -12,10 +12,11 @@ bool nb__ready_by_op(nb_ctx *ctx, nb_tensor *t) {
     return true;
 }
 
-void nb_ctx_on_grad_ready(nb_ctx *ctx, nb_grad_ready_fn fn, void *user) {
-    if (!ctx) return;
+nb_status nb_ctx_on_grad_ready(nb_ctx *ctx, nb_grad_ready_fn fn, void *user) {
+    if (!ctx) return nb_fail(NB_EINVAL, "nb_ctx_on_grad_ready: NULL context");
     ctx->ready = fn;
     ctx->ready_user = user;
+    return NB_OK;
 }
 
 static nb_status run_backward(nb_ctx *ctx, nb_tensor *out, const nb_tensor *upstream, bool retain,

@@ -61,7 +61,7 @@ void nb__team_end(nb_team *tm) {
 }
 
 void nb__team_serve(nb_team *tm, int t) {
-    unsigned seen = 0; /* the leader posts nothing before every member is here */
+    unsigned seen = 0; /* jobs count from 0 (a zeroed team); one posted before we came is seen */
     for (;;) {
         unsigned round = 0, job;
         while ((job = atomic_load_explicit(&tm->job, memory_order_acquire)) == seen) nb__relax(&round);
@@ -86,9 +86,9 @@ static void for_part(void *arg, int t, int n) {
     if (lo < hi) j->fn(j->arg, lo, hi);
 }
 
-void nb__team_for(int64_t n, int64_t unit, int64_t min, void (*fn)(void *arg, int64_t lo, int64_t hi), void *arg) {
+void nb__team_for(int64_t n, int64_t unit, bool share, void (*fn)(void *arg, int64_t lo, int64_t hi), void *arg) {
     if (n <= 0) return;
-    if (!led || led->n < 2 || n < min) {
+    if (!led || led->n < 2 || !share) {
         fn(arg, 0, n);
         return;
     }

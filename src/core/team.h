@@ -14,6 +14,7 @@
 #define NABLA_TEAM_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef void (*nb_team_fn)(void *arg, int t, int n);
@@ -37,7 +38,8 @@ void nb__relax(unsigned *round);
 
 void nb__barrier_wait(nb_barrier *b, int n);
 
-/* The leader (member 0): starts leading tm, of n members. */
+/* The leader (member 0): starts leading tm, of n members. tm is zeroed
+ * before any member serves it. */
 void nb__team_lead(nb_team *tm, int n);
 /* fn(arg, t, n) on every member t; returns when all have finished. */
 void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg);
@@ -49,8 +51,9 @@ void nb__team_serve(nb_team *tm, int t);
 nb_team *nb__team_current(void);
 
 /* fn(arg, lo, hi) over a cut of [0, n) into runs of whole units, one run per
- * member of the team this thread leads; all of [0, n) on this thread when
- * it leads none or n is below min. Returns when every run is done. */
-void nb__team_for(int64_t n, int64_t unit, int64_t min, void (*fn)(void *arg, int64_t lo, int64_t hi), void *arg);
+ * member of the team this thread leads (all of [0, n) on this thread when it
+ * leads none, or when share is false: work too small to hand out). Returns
+ * when every run is done. */
+void nb__team_for(int64_t n, int64_t unit, bool share, void (*fn)(void *arg, int64_t lo, int64_t hi), void *arg);
 
 #endif

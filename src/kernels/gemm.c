@@ -478,6 +478,8 @@ void nb__gemm_split(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t
         int nt = small ? 1 : nb_get_threads();
 #ifdef _OPENMP
         if (nt > 1 && omp_get_wtime() < atomic_load(&backoff_until)) nt = 1;
+#else
+        nt = 1;
 #endif
         if (axis == NB_SPLIT_AUTO) sp.by_m = j.M >= (int64_t)nt * 4 * im->mr[d] && j.M >= j.N;
         if (nt <= 1) split_part(&sp, 0, 1);

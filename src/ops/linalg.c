@@ -206,7 +206,7 @@ static void linear_backward(nb_node *n) {
             ctx->failed = true;
             return;
         }
-        nb__team_for(N, 1, N * M < PAR_MIN ? N + 1 : 0, mask_rows, &a);
+        nb__team_for(N, 1, N * M >= PAR_MIN, mask_rows, &a);
     }
     /* dx first: W's rows may be reported ready while dW is computed */
     if (x->requires_grad) {
@@ -225,6 +225,6 @@ static void linear_backward(nb_node *n) {
     }
     if (b->requires_grad) {
         if (!(a.gb = nb__grad(ctx, b))) return;
-        nb__team_for(M, 64 / (int64_t)nb_dtype_size(y->dtype), N * M < PAR_MIN ? M + 1 : 0, bias_cols, &a);
+        nb__team_for(M, 64 / (int64_t)nb_dtype_size(y->dtype), N * M >= PAR_MIN, bias_cols, &a);
     }
 }
