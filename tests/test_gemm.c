@@ -273,8 +273,8 @@ TEST(gemm_team_cuts_bit_identical) {
         CHECK_OK(nb_gemm_force(kernels[k]));
         for (int d = 0; d < 2; d++) {
             nb_dtype dt = d ? NB_F64 : NB_F32;
-            /* K = 784 is two KC blocks for the f32 AVX-512 kernel (the MLP's first layer),
-             * 300 and 500 two for others: the K cut runs where the blocking allows it */
+            /* K = 784 is two KC blocks for the AVX-512 kernels (the MLP's first layer),
+             * 300 and 500 two for the others: the K cut runs where the blocking allows it */
             const int64_t shapes3[][3] = {{128, 256, 784}, {128, 256, 300}, {64, 100, 500}, {256, 784, 128},
                                           {128, 10, 256},  {33, 7, 1000},   {5, 300, 600}};
             for (int s = 0; s < 7; s++)
