@@ -11,7 +11,7 @@
 set -u
 NABLA=${1:-build/nabla}
 PEERS=${PEERS:-../shared/peers}
-RUNS=${RUNS:-2}
+RUNS=${RUNS:-3}
 THREADS=${THREADS:-2}
 [ -d /usr/share/datasets/fashion-mnist ] || {
     echo "train.sh: Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist); skipped"; exit 0; }
