@@ -369,11 +369,11 @@ static void split_part(void *arg, int t, int n) {
     if (!r) atomic_store(&sp->good, false);
 }
 
-/* A product cut along K, for two threads each holding half of op(B)'s rows:
- * where the blocking cuts K in exactly two KC blocks, member 0 sums the
- * first block into C and member 1 the second into a scratch S; then each
- * adds S to its rows of C, as a kernel adds a block (so the bits are those of
- * one thread). False, having done nothing, where K is not cut so. */
+/* A product cut along K (see kcut_at), for two threads each holding half of
+ * op(B)'s rows: member 0 sums K's first part into C and member 1 the second
+ * into a scratch S; then each adds S to its rows of C, as a kernel adds a
+ * block. Without a team the same two parts run one after the other. False,
+ * having done nothing, where K is not cut. */
 typedef struct kcut_job {
     const gemm_job *j;
     void *S;
@@ -409,14 +409,34 @@ static void ksum_part(void *arg, int t, int n) {
     if (lo < hi && j->ep && j->ep->done) j->ep->done(j->ep->user, lo, hi, 0, j->N);
 }
 
-static bool kcut(nb_team *tm, const gemm_job *j) {
+/* Where a product asked to be cut along K is cut: at the KC blocking's one
+ * boundary when it has exactly two blocks (the bits are then those of the
+ * uncut product); a one-block product big enough to share, in halves (then
+ * it is always computed so, on any number of threads); else 0, not cut. */
+static int64_t kcut_at(const gemm_job *j) {
     int64_t KC = j->dt == NB_F32 ? kc_of_f32(j->im, j->K) : kc_of_f64(j->im, j->K);
-    if (!(KC < j->K && 2 * KC >= j->K)) return false;
+    if (KC < j->K && 2 * KC >= j->K) return KC;
+    if (KC == j->K && j->K >= 64 && (double)j->M * (double)j->N * (double)j->K >= NB_GEMM_PAR_MIN)
+        return j->K / 2 / 16 * 16;
+    return 0;
+}
+
+static bool kcut(nb_team *tm, const gemm_job *j) {
+    int64_t at = kcut_at(j);
+    if (!at) return false;
+    bool halves = at < (j->dt == NB_F32 ? kc_of_f32(j->im, j->K) : kc_of_f64(j->im, j->K));
+    if (!halves && (!tm || tm->n != 2)) return false; /* the uncut product gives the same bits */
     pack_slot *slot = pack_acquire();
-    kcut_job kj = {j, pack_buffer(slot, 0, (size_t)(j->M * j->N) * nb_dtype_size(j->dt)), KC, true};
+    kcut_job kj = {j, pack_buffer(slot, 0, (size_t)(j->M * j->N) * nb_dtype_size(j->dt)), at, true};
     if (kj.S) {
-        nb__team_run(tm, kcut_part, &kj);
-        if (atomic_load(&kj.good)) nb__team_run(tm, ksum_part, &kj);
+        if (tm && tm->n == 2) {
+            nb__team_run(tm, kcut_part, &kj);
+            if (atomic_load(&kj.good)) nb__team_run(tm, ksum_part, &kj);
+        } else {
+            kcut_part(&kj, 0, 2);
+            kcut_part(&kj, 1, 2);
+            if (atomic_load(&kj.good)) ksum_part(&kj, 0, 1);
+        }
     }
     pack_release(slot);
     if (!kj.S || !atomic_load(&kj.good))
@@ -467,7 +487,7 @@ void nb__gemm_split(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t
     nb_team *tm = nb__team_current();
     bool small = (double)M * (double)N * (double)K < (tm ? NB_GEMM_TEAM_MIN : NB_GEMM_PAR_MIN);
     if (axis == NB_SPLIT_K) {
-        if (tm && tm->n == 2 && !small && !j.ctrans && kcut(tm, &j)) return;
+        if (!j.ctrans && kcut(tm && !small ? tm : NULL, &j)) return;
         axis = NB_SPLIT_AUTO;
     }
     if (tm) {

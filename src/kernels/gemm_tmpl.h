@@ -117,7 +117,7 @@ TMPL_FN bool FN(drive)(const nb_gemm_impl *im, bool ta, bool tb, bool ctrans, in
     for (int64_t jc = n0; jc < n1; jc += NC) {
         const int64_t nc = n1 - jc < NC ? n1 - jc : NC;
         for (int64_t pc = p0; pc < p1; pc += KC) {
-            const int64_t kc = K - pc < KC ? K - pc : KC;
+            const int64_t kc = p1 - pc < KC ? p1 - pc : KC;
             const bool first = pc == p0, last = pc + kc == K;
             if (!direct_b) FN(pack_b)(im, Bp, tb, B, ldb, pc, jc, kc, nc);
             const int64_t ldbk = direct_b ? ldb : NR;

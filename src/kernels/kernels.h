@@ -61,11 +61,13 @@ typedef struct nb_gemm_impl {
 } nb_gemm_impl;
 
 /* nb_gemm_ex with a say in how the work is cut between threads: along M
- * (C's rows), N (C's columns), K (op(B)'s rows, with two threads, where the
- * KC blocking cuts K in two; else as AUTO), or as the shape suggests. A
- * caller that keeps each thread on its own rows of a weight across calls
- * keeps that weight in one core's cache. The bits are the same whatever the
- * cut. */
+ * (C's rows), N (C's columns), K (op(B)'s rows, for a team of two), or as
+ * the shape suggests. A caller that keeps each thread on its own rows of a
+ * weight across calls keeps that weight in one core's cache. The M and N
+ * cuts give the bits of the uncut product; so does K where the KC blocking
+ * cuts K in two; a product with one KC block, big enough to share, is then
+ * always summed in two halves of K (on one thread too: the bits do not
+ * depend on the thread count); otherwise K is not cut (as AUTO). */
 typedef enum nb_gemm_axis { NB_SPLIT_AUTO, NB_SPLIT_M, NB_SPLIT_N, NB_SPLIT_K } nb_gemm_axis;
 void nb__gemm_split(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A,
                     int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc,
