@@ -166,7 +166,10 @@ TEST(ridge_by_gradient_descent_converges_to_the_closed_form) {
         {NB_OPT_GD, 0.5 * n / trace, 1e-9, 3000},
         {NB_OPT_MOMENTUM, 0.5 * n / trace, 1e-9, 1000},
         {NB_OPT_NESTEROV, 0.5 * n / trace, 1e-9, 1000},
-        {NB_OPT_ADAM, 0.01, 1e-4, 4000},
+        /* Adam at a constant rate does not converge: near the optimum its steps
+         * stay about lr long, so it hovers within a fraction of lr (which point
+         * of the hover a run ends on depends on the last bit of every sum) */
+        {NB_OPT_ADAM, 0.01, 0.005, 4000},
     };
     for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
         nb_optim_config c = nb_optim_defaults(runs[k].kind, NB_CONV_HANDOUT);
