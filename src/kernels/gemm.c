@@ -354,6 +354,12 @@ typedef struct gemm_split {
 #endif
 } gemm_split;
 
+/* The automatic cut: along M when C is tall enough to give each of n
+ * threads whole MR panels, else along N. */
+static bool tall(const gemm_job *j, int n) {
+    return j->M >= (int64_t)n * 4 * j->im->mr[j->dt == NB_F64] && j->M >= j->N;
+}
+
 static void split_part(void *arg, int t, int n) {
     gemm_split *sp = arg;
     const gemm_job *j = sp->j;
@@ -481,8 +487,7 @@ void nb__gemm_split(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t
         if (axis == NB_SPLIT_M) axis = NB_SPLIT_N;
         else if (axis == NB_SPLIT_N) axis = NB_SPLIT_M;
     }
-    /* Split along M when it is tall enough to give each thread whole MR
-     * panels, else along N; or as the caller asks. */
+    /* Cut as the caller asks, or as tall() says. */
     gemm_split sp = {.j = &j, .by_m = axis == NB_SPLIT_M, .good = true};
     nb_team *tm = nb__team_current();
     bool small = (double)M * (double)N * (double)K < (tm ? NB_GEMM_TEAM_MIN : NB_GEMM_PAR_MIN);
@@ -491,7 +496,7 @@ void nb__gemm_split(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t
         axis = NB_SPLIT_AUTO;
     }
     if (tm) {
-        if (axis == NB_SPLIT_AUTO) sp.by_m = j.M >= (int64_t)tm->n * 4 * im->mr[d] && j.M >= j.N;
+        if (axis == NB_SPLIT_AUTO) sp.by_m = tall(&j, tm->n);
         if (small || tm->n < 2) split_part(&sp, 0, 1);
         else nb__team_run(tm, split_part, &sp);
     } else {
@@ -501,7 +506,7 @@ void nb__gemm_split(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t
 #else
         nt = 1;
 #endif
-        if (axis == NB_SPLIT_AUTO) sp.by_m = j.M >= (int64_t)nt * 4 * im->mr[d] && j.M >= j.N;
+        if (axis == NB_SPLIT_AUTO) sp.by_m = tall(&j, nt);
         if (nt <= 1) split_part(&sp, 0, 1);
 #ifdef _OPENMP
         else {

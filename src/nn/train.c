@@ -263,7 +263,9 @@ static void run_shard(nb_model *m, nb_ctx *ctx, const nb_tensor *x, const int32_
         out->loss = nb_tensor_get(loss, 0);
         out->correct = count_correct(logits, y + r0);
         /* a non-finite loss is reported by the caller, before any update */
-        if (isfinite(out->loss)) st = nb_backward(ctx, nb_scale(ctx, loss, (double)(r1 - r0) / (double)b));
+        /* a shard's loss weighted by its share of the batch; the whole batch's as it is */
+        if (isfinite(out->loss))
+            st = nb_backward(ctx, r1 - r0 == b ? loss : nb_scale(ctx, loss, (double)(r1 - r0) / (double)b));
     }
     out->st = st;
     if (st) snprintf(out->msg, sizeof out->msg, "%s", nb_errmsg());
