@@ -21,6 +21,7 @@
  *   nabla/autodiff.h  backward, VJP, Jacobians, gradcheck
  *   nabla/gemm.h      the one GEMM entry point, threads
  *   nabla/optim.h     optimizers, schedules, gradient clipping
+ *   nabla/lab.h       the optimizer lab: 2-D test functions, trajectories, rates
  *   nabla/linreg.h    OLS, ridge and the bias-variance lab
  *   nabla/data.h      IDX (MNIST) datasets and minibatches
  *   nabla/matrix_io.h .npy and CSV matrices in and out
@@ -36,6 +37,7 @@
 #include "nabla/autodiff.h"
 #include "nabla/gemm.h"
 #include "nabla/optim.h"
+#include "nabla/lab.h"
 #include "nabla/linreg.h"
 #include "nabla/data.h"
 #include "nabla/matrix_io.h"

@@ -529,3 +529,30 @@ TEST(optim_clipping_matches_torch) {
     CHECK_ERR(nb_clip_grad_norm(NB_F64, 2, g, 1, 1, NULL), NB_EINVAL, "norm type");
     CHECK_ERR(nb_clip_grad_value(NB_F64, 2, g, NAN), NB_EINVAL, "clip");
 }
+
+/* The lab (nabla/lab.h): GD on the quadratic is a linear iteration whose
+ * slowest mode sets the measured rate, so measured equals predicted; heavy
+ * ball's predicted rate is the 2x2 iteration's spectral radius, which at
+ * the optimal (lr, m) of a quadratic is (sqrt(κ) - 1)/(sqrt(κ) + 1). */
+TEST(optim_lab_rates) {
+    nb_lab_fn q = {false, 1.0, 10.0};
+    nb_optim_config c = nb_optim_defaults(NB_OPT_GD, NB_CONV_HANDOUT);
+    c.lr = 0.04;
+    nb_lab_traj t;
+    CHECK(nb_lab_run(&q, &c, (double[]){-1.5, 1}, 400, &t) == NB_OK);
+    CHECK(t.n == 401 && !t.diverged);
+    double pred = nb_lab_predicted_rate(&q, &c); /* max(|1 - .04*2|, |1 - .04*20|) = 0.92 */
+    CHECK_NEAR(pred, 0.92, 0, 1e-15);
+    CHECK_NEAR(nb_lab_measured_rate(&q, &t), pred, 0, 1e-9);
+    nb_lab_traj_free(&t);
+    double l1 = 2, l2 = 20, k = l2 / l1, lr = 4 / ((sqrt(l1) + sqrt(l2)) * (sqrt(l1) + sqrt(l2)));
+    double m = (sqrt(k) - 1) / (sqrt(k) + 1);
+    CHECK_NEAR(nb_lab_momentum_rate(&q, lr, m * m), m, 0, 1e-7);
+    c.lr = 0.2; /* |1 - 0.2*20| = 3: diverges, and the run stops at the first non-finite point */
+    CHECK(nb_lab_predicted_rate(&q, &c) > 1);
+    CHECK(nb_lab_run(&q, &c, (double[]){-1.5, 1}, 5000, &t) == NB_OK);
+    CHECK(t.diverged && t.n < 5001 && !isfinite(t.f[t.n - 1]));
+    nb_lab_traj_free(&t);
+    CHECK(nb_lab_run(&q, &c, (double[]){NAN, 1}, 5, &t) == NB_EINVAL && t.n == 0);
+    CHECK(nb_lab_run(&q, &c, (double[]){0, 1}, -1, &t) == NB_EINVAL);
+}

@@ -1,19 +1,11 @@
 /* nabla optim: the optimizer lab on a 2-D test function, and the handout's
  * Figures 2-4 (figures_optim).
  *
- * Measured rate: r = (d_T / d_T0)^(1/(T - T0)) with d_t = ||x_t - x*||, T the
- * last step and T0 = floor(T/2): the geometric mean of the per-step distance
- * ratios over the second half of the run, which tends to the slowest mode's
- * rate (the spectral radius) for a linear iteration.
- * Predicted rate (quadratics, Hessian eigenvalues l_i = 2 a_i, plus the weight
- * decay, coupled): GD max_i |1 - alpha l_i|; heavy ball the spectral radius of
- * [[1 + m - alpha (1-tau) l_i, -m], [1, 0]] (torch's first step v = g does not
- * change it); Nesterov of [[(1+m)(1 - alpha l_i), -m (1 - alpha l_i)], [1, 0]];
- * max over i. Adaptive methods are not linear iterations: no prediction.
+ * The lab itself (functions, trajectories, rates) is the library's:
+ * src/optim/lab.c.
  * Divergence: the run stops at the first step whose iterate or f is not
  * finite; the CSV keeps that row (inf/nan, which numpy and pandas read) and a
  * note goes to stderr. That is a result, not an error: exit status 0. */
-#include <complex.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,122 +13,14 @@
 
 #include "cli/cli.h"
 #include "nabla/io.h"
+#include "nabla/lab.h"
 #include "nabla/optim.h"
 #include "nabla/plot.h"
 
 static const char CMD[] = "optim";
 #define MAX_STEPS 1000000L
 
-typedef struct lab_fn {
-    bool rosen;     /* Rosenbrock (a = 1, b = 100), else a1 x1^2 + a2 x2^2 */
-    double a1, a2;
-} lab_fn;
-
-typedef struct lab_traj {
-    int64_t n;           /* points held: x_0 .. x_{n-1} */
-    double *x1, *x2, *f;
-    bool diverged;
-} lab_traj;
-
-static double lab_f(const lab_fn *fn, double x1, double x2) {
-    if (fn->rosen) {
-        double r = x2 - x1 * x1;
-        return (1 - x1) * (1 - x1) + 100 * r * r;
-    }
-    return fn->a1 * x1 * x1 + fn->a2 * x2 * x2;
-}
-
-static double lab_f_cb(double x1, double x2, void *ud) { return lab_f(ud, x1, x2); }
-
-/* The same formulas, in the same order, as tests/fixtures' generator. */
-static void lab_grad(const lab_fn *fn, const double *x, double *g) {
-    if (fn->rosen) {
-        double r = x[1] - x[0] * x[0];
-        g[0] = -2 * (1 - x[0]) - 4 * 100.0 * x[0] * r;
-        g[1] = 2 * 100.0 * r;
-    } else {
-        g[0] = 2 * fn->a1 * x[0];
-        g[1] = 2 * fn->a2 * x[1];
-    }
-}
-
-static void lab_optimum(const lab_fn *fn, double *o) { o[0] = o[1] = fn->rosen ? 1 : 0; }
-
-static void traj_free(lab_traj *t) {
-    free(t->x1);
-    free(t->x2);
-    free(t->f);
-    memset(t, 0, sizeof *t);
-}
-
-/* Runs steps steps from x0; stops early at the first non-finite point. */
-static int lab_run(const lab_fn *fn, const nb_optim_config *cfg, const double *x0, int64_t steps, lab_traj *t) {
-    memset(t, 0, sizeof *t);
-    size_t cap = (size_t)steps + 1;
-    t->x1 = malloc(cap * sizeof(double));
-    t->x2 = malloc(cap * sizeof(double));
-    t->f = malloc(cap * sizeof(double));
-    nb_optim *o = nb_optim_new(cfg, NB_F64, 2);
-    if (!o || !t->x1 || !t->x2 || !t->f) {
-        int rc = o ? cli_error(CMD, "out of memory for %lld steps", (long long)steps) : cli_lib_error(CMD);
-        nb_optim_free(o);
-        traj_free(t);
-        return rc;
-    }
-    double x[2] = {x0[0], x0[1]}, g[2];
-    t->x1[0] = x[0], t->x2[0] = x[1], t->f[0] = lab_f(fn, x[0], x[1]);
-    t->n = 1;
-    for (int64_t s = 1; s <= steps; s++) {
-        lab_grad(fn, x, g);
-        nb_optim_step(o, x, g);
-        double f = lab_f(fn, x[0], x[1]);
-        t->x1[s] = x[0], t->x2[s] = x[1], t->f[s] = f;
-        t->n = s + 1;
-        if (!isfinite(x[0]) || !isfinite(x[1]) || !isfinite(f)) {
-            t->diverged = true;
-            break;
-        }
-    }
-    nb_optim_free(o);
-    return 0;
-}
-
-/* Spectral radius of [[b, -c], [1, 0]]: the larger root of z^2 - b z + c. */
-static double radius2(double b, double c) {
-    double complex d = csqrt((double complex)(b * b - 4 * c));
-    double r1 = cabs((b + d) / 2), r2 = cabs((b - d) / 2);
-    return r1 > r2 ? r1 : r2;
-}
-
-static double lab_predicted_rate(const lab_fn *fn, const nb_optim_config *c) {
-    if (fn->rosen || c->maximize) return NAN;
-    double lam[2] = {2 * fn->a1, 2 * fn->a2}, worst = 0;
-    for (int i = 0; i < 2; i++) {
-        double l = lam[i] + (c->decoupled_decay ? 0 : c->weight_decay), r;
-        double keep = c->decoupled_decay ? 1 - c->lr * c->weight_decay : 1;
-        if (c->kind == NB_OPT_GD) r = fabs(keep - c->lr * l);
-        else if (c->kind == NB_OPT_MOMENTUM && !c->decoupled_decay)
-            r = radius2(1 + c->momentum - c->lr * (1 - c->dampening) * l, c->momentum);
-        else if (c->kind == NB_OPT_NESTEROV && !c->decoupled_decay)
-            r = radius2((1 + c->momentum) * (1 - c->lr * l), c->momentum * (1 - c->lr * l));
-        else return NAN;
-        if (r > worst) worst = r;
-    }
-    return worst;
-}
-
-static double lab_measured_rate(const lab_fn *fn, const lab_traj *t) {
-    double o[2];
-    lab_optimum(fn, o);
-    int64_t T = t->n - 1;
-    while (T > 0 && !(isfinite(t->x1[T]) && isfinite(t->x2[T]))) T--;
-    int64_t T0 = T / 2;
-    if (T - T0 < 1) return NAN;
-    double dT = hypot(t->x1[T] - o[0], t->x2[T] - o[1]), d0 = hypot(t->x1[T0] - o[0], t->x2[T0] - o[1]);
-    if (!(d0 > 0) || !isfinite(dT)) return NAN;
-    if (dT == 0) return 0;
-    return exp((log(dT) - log(d0)) / (double)(T - T0));
-}
+static double lab_f_cb(double x1, double x2, void *ud) { return nb_lab_f(ud, x1, x2); }
 
 static const char *knobs_str(const nb_optim_config *c, char *buf, size_t n) {
     int k = snprintf(buf, n, "α=%g", c->lr);
@@ -153,7 +37,7 @@ static const char *knobs_str(const nb_optim_config *c, char *buf, size_t n) {
     return buf;
 }
 
-static const char *fn_str(const lab_fn *fn, char *buf, size_t n) {
+static const char *fn_str(const nb_lab_fn *fn, char *buf, size_t n) {
     if (fn->rosen) snprintf(buf, n, "Rosenbrock (1 - x₁)² + 100 (x₂ - x₁²)²");
     else snprintf(buf, n, "f = %g x₁² + %g x₂²", fn->a1, fn->a2);
     return buf;
@@ -161,9 +45,9 @@ static const char *fn_str(const lab_fn *fn, char *buf, size_t n) {
 
 /* The plot box: every point within 3 ||x0 - x*|| of the optimum (a diverging
  * path runs off the panel instead of shrinking everything else), padded. */
-static void auto_box(const lab_fn *fn, const lab_traj *ts, int nt, double *box) {
+static void auto_box(const nb_lab_fn *fn, const nb_lab_traj *ts, int nt, double *box) {
     double o[2];
-    lab_optimum(fn, o);
+    nb_lab_optimum(fn, o);
     double R = 3 * hypot(ts[0].x1[0] - o[0], ts[0].x2[0] - o[1]);
     if (!(R > 0)) R = 1;
     double lo1 = o[0], hi1 = o[0], lo2 = o[1], hi2 = o[1];
@@ -184,7 +68,7 @@ static const nb_marker markers[] = {NB_MARKER_CIRCLE, NB_MARKER_SQUARE, NB_MARKE
                                     NB_MARKER_CIRCLE, NB_MARKER_SQUARE, NB_MARKER_TRIANGLE};
 
 /* Contour panel with every path, and a log-scale loss panel, into panels p0, p0+1. */
-static nb_status lab_draw(nb_fig *fig, int p0, const lab_fn *fn, const lab_traj *ts, const char *const *labels, int nt,
+static nb_status lab_draw(nb_fig *fig, int p0, const nb_lab_fn *fn, const nb_lab_traj *ts, const char *const *labels, int nt,
                           const double *box_in, const char *title) {
     double box[4];
     if (box_in) memcpy(box, box_in, sizeof box);
@@ -198,7 +82,7 @@ static nb_status lab_draw(nb_fig *fig, int p0, const lab_fn *fn, const lab_traj 
     /* log-spaced levels from the box's corners down towards the minimum */
     double fmax = 0;
     for (int i = 0; i < 4; i++) {
-        double v = lab_f(fn, box[i & 1], box[2 + (i >> 1)]);
+        double v = nb_lab_f(fn, box[i & 1], box[2 + (i >> 1)]);
         if (v > fmax) fmax = v;
     }
     double lv[14];
@@ -208,7 +92,7 @@ static nb_status lab_draw(nb_fig *fig, int p0, const lab_fn *fn, const lab_traj 
     if ((s = nb_plot_contour(a, lab_f_cb, (void *)fn, 14, lv, 0, NULL))) return s;
     if ((s = nb_panel_labels(b, "loss", "step", "f(x)")) || (s = nb_panel_scale(b, false, true))) return s;
     double o[2];
-    lab_optimum(fn, o);
+    nb_lab_optimum(fn, o);
     int64_t maxn = 0;
     for (int k = 0; k < nt; k++) maxn = ts[k].n > maxn ? ts[k].n : maxn;
     double *steps = malloc((size_t)maxn * sizeof *steps);
@@ -278,7 +162,7 @@ int cmd_optim(int argc, char **argv) {
     if (r != CLI_OK) return r == CLI_HELP ? 0 : r;
 #define SEEN(name) (cli_find(opts, nopts, name)->seen)
     if (!fname) return cli_error(CMD, "--fn is required (quadratic or rosenbrock)");
-    lab_fn fn = {0};
+    nb_lab_fn fn = {0};
     if (strcmp(fname, "quadratic") == 0) {
         if (!SEEN("a1") || !SEEN("a2")) return cli_error(CMD, "--fn quadratic needs --a1 and --a2");
         if (!(a1 > 0)) return cli_error(CMD, "--a1 must be > 0, got %g", a1);
@@ -320,9 +204,9 @@ int cmd_optim(int argc, char **argv) {
 #undef SEEN
     if (nb_optim_validate(&c) != NB_OK) return cli_lib_error(CMD);
 
-    lab_traj t;
-    if ((r = lab_run(&fn, &c, x0.v, steps, &t))) return r;
-    double pred = lab_predicted_rate(&fn, &c), meas = lab_measured_rate(&fn, &t);
+    nb_lab_traj t;
+    if (nb_lab_run(&fn, &c, x0.v, steps, &t)) return cli_lib_error(CMD);
+    double pred = nb_lab_predicted_rate(&fn, &c), meas = nb_lab_measured_rate(&fn, &t);
     char kb[160], fb[96], ps[32], ms[32];
     knobs_str(&c, kb, sizeof kb);
     fn_str(&fn, fb, sizeof fb);
@@ -358,19 +242,19 @@ int cmd_optim(int argc, char **argv) {
         printf("final x    (%.17g, %.17g)\n", t.x1[t.n - 1], t.x2[t.n - 1]);
         printf("final f    %.17g\n", t.f[t.n - 1]);
         if (!fn.rosen) printf("predicted rate  %s\n", ps);
-        printf("measured rate   %s   (||x_T - x*|| / ||x_T/2 - x*||)^(2/T)\n", ms);
+        printf("measured rate   %s   (||x_T - x*|| / ||x_T0 - x*||)^(1/(T - T0)), T0 = floor(T/2)\n", ms);
     }
     if (t.diverged)
         fprintf(stderr, "nabla optim: note: diverged at step %lld (x = (%g, %g), f = %g); the run stops there\n",
                 (long long)(t.n - 1), t.x1[t.n - 1], t.x2[t.n - 1], t.f[t.n - 1]);
-    traj_free(&t);
+    nb_lab_traj_free(&t);
     return 0;
 lib_fail:
     r = cli_lib_error(CMD);
     if (fc.fp) nb_outfile_abort(&fc);
     if (fs.fp) nb_outfile_abort(&fs);
     nb_fig_free(fig);
-    traj_free(&t);
+    nb_lab_traj_free(&t);
     return r;
 }
 
@@ -379,12 +263,12 @@ lib_fail:
  * drawn in. With alpha = 0.2: GD's factors are |1 - 2 alpha a_i| = 0.6, 0.2 on
  * the first, 0.8 and 1.2 on the second (x2 flips sign and grows); alpha = 0.02
  * gives 0.98 and 0.78 (stable, slow along x1). */
-static const lab_fn WELL = {false, 1.0, 2.0}, ILL = {false, 0.5, 5.5};
+static const nb_lab_fn WELL = {false, 1.0, 2.0}, ILL = {false, 0.5, 5.5};
 static const double X0[2] = {-2.5, 1.0}, BOX[4] = {-3.0, 3.0, -2.0, 2.0};
 
 typedef struct fig_spec {
     const char *file, *title;
-    const lab_fn *fn;
+    const nb_lab_fn *fn;
     nb_optim_kind kind;
     double lr, momentum;
     int steps;
@@ -401,27 +285,27 @@ static int one_figure(const char *dir, const fig_spec *sp) {
     nb_optim_config c = nb_optim_defaults(sp->kind, NB_CONV_HANDOUT);
     c.lr = sp->lr;
     if (sp->momentum > 0) c.momentum = sp->momentum;
-    lab_traj t;
-    int r = lab_run(sp->fn, &c, X0, sp->steps, &t);
-    if (r) return r;
+    nb_lab_traj t;
+    if (nb_lab_run(sp->fn, &c, X0, sp->steps, &t)) return cli_lib_error(CMD);
+    int r = 0;
     nb_fig *fig = nb_fig_new(980, 420, 1, 2);
     if (!fig) {
-        traj_free(&t);
+        nb_lab_traj_free(&t);
         return cli_lib_error("figures");
     }
     char kb[160], fb[96], title[400], cap[400], ps[32], ms[32];
     knobs_str(&c, kb, sizeof kb);
     fn_str(sp->fn, fb, sizeof fb);
     snprintf(title, sizeof title, "%s — %s, %s, on %s", sp->title, nb_optim_kind_name(sp->kind), kb, fb);
-    rate_str(lab_predicted_rate(sp->fn, &c), ps, sizeof ps);
-    rate_str(lab_measured_rate(sp->fn, &t), ms, sizeof ms);
+    rate_str(nb_lab_predicted_rate(sp->fn, &c), ps, sizeof ps);
+    rate_str(nb_lab_measured_rate(sp->fn, &t), ms, sizeof ms);
     const char *lab = nb_optim_kind_name(sp->kind);
     nb_status s = nb_fig_title(fig, title);
     if (!s) s = lab_draw(fig, 0, sp->fn, &t, &lab, 1, BOX, NULL);
     if (!s) {
         if (sp->kind == NB_OPT_GD)
             snprintf(cap, sizeof cap, "Linear rate per step: predicted max_i |1 − 2α aᵢ| = %s; measured %s "
-                     "(‖x_T‖/‖x_T/2‖)^(2/T) over %lld steps%s.", ps, ms, (long long)(t.n - 1),
+                     "(‖x_T‖/‖x_T₀‖)^(1/(T−T₀)), T₀ = ⌊T/2⌋, over %lld steps%s.", ps, ms, (long long)(t.n - 1),
                      t.diverged ? ", diverged" : "");
         else if (sp->kind == NB_OPT_MOMENTUM)
             snprintf(cap, sizeof cap, "Linear rate per step: predicted (spectral radius of the 2×2 heavy-ball "
@@ -436,12 +320,12 @@ static int one_figure(const char *dir, const fig_spec *sp) {
         nb_optim_config g = nb_optim_defaults(NB_OPT_GD, NB_CONV_HANDOUT);
         g.lr = 0.02;
         char gp[32];
-        rate_str(lab_predicted_rate(&ILL, &g), gp, sizeof gp);
+        rate_str(nb_lab_predicted_rate(&ILL, &g), gp, sizeof gp);
         snprintf(cap, sizeof cap, "For comparison, GD on this problem is stable only for α < 1/a₂ ≈ %.3g; "
                  "at α = 0.02 (Figure 2c) its rate is %s.", 1 / ILL.a2, gp);
         s = nb_fig_caption(fig, cap);
     }
-    traj_free(&t);
+    nb_lab_traj_free(&t);
     if (s) {
         nb_fig_free(fig);
         return cli_lib_error("figures");
@@ -459,7 +343,7 @@ static int all_optimizers(const char *dir) {
         {NB_OPT_ADAMW, 0.15, 0},
     };
     enum { N = 7, STEPS = 60 };
-    lab_traj t[N];
+    nb_lab_traj t[N];
     char labels[N][200];
     const char *lp[N];
     int r = 0, done = 0;
@@ -470,14 +354,17 @@ static int all_optimizers(const char *dir) {
         nb_optim_config c = nb_optim_defaults(runs[i].k, NB_CONV_HANDOUT);
         c.lr = runs[i].lr;
         if (runs[i].m > 0) c.momentum = runs[i].m;
-        if ((r = lab_run(&ILL, &c, X0, STEPS, &t[i]))) break;
+        if (nb_lab_run(&ILL, &c, X0, STEPS, &t[i])) {
+            r = cli_lib_error(CMD);
+            break;
+        }
         done++;
         char kb[160], ps[32], ms[32];
         knobs_str(&c, kb, sizeof kb);
         snprintf(labels[i], sizeof labels[i], "%s (%s)", nb_optim_kind_name(runs[i].k), kb);
         lp[i] = labels[i];
-        rate_str(lab_predicted_rate(&ILL, &c), ps, sizeof ps);
-        rate_str(lab_measured_rate(&ILL, &t[i]), ms, sizeof ms);
+        rate_str(nb_lab_predicted_rate(&ILL, &c), ps, sizeof ps);
+        rate_str(nb_lab_measured_rate(&ILL, &t[i]), ms, sizeof ms);
         char cap[256];
         snprintf(cap, sizeof cap, "%-9s rate predicted %s, measured %s; f after %d steps = %.3g", nb_optim_kind_name(runs[i].k),
                  ps, ms, STEPS, t[i].f[t[i].n - 1]);
@@ -486,7 +373,7 @@ static int all_optimizers(const char *dir) {
     if (!r && !s) s = lab_draw(fig, 0, &ILL, t, lp, N, BOX, "iterates");
     if (!r && s) r = cli_lib_error("figures");
     if (!r) r = write_fig(dir, "optimizers.svg", fig);
-    for (int i = 0; i < done; i++) traj_free(&t[i]);
+    for (int i = 0; i < done; i++) nb_lab_traj_free(&t[i]);
     nb_fig_free(fig);
     return r;
 }
