@@ -539,8 +539,8 @@ TEST(api_errors_nn) {
 #define EXPECT_GEMM_ERR(call, code, substr)                                                    \
     do {                                                                                       \
         nb_clear_error();                                                                      \
-        call;                                                                                  \
-        expect(__FILE__, __LINE__, #call, nb_errcode() != NB_OK, (code), (substr));            \
+        nb_status st_ = call;                                                                  \
+        expect(__FILE__, __LINE__, #call, st_ == nb_errcode() && st_ != NB_OK, (code), (substr)); \
     } while (0)
 
 TEST(api_errors_gemm) {
@@ -550,6 +550,6 @@ TEST(api_errors_gemm) {
     EXPECT_GEMM_ERR(nb_gemm(NB_F32, false, false, 2, 2, 2, 1, a, 1, b, 2, 0, c, 2), NB_ESHAPE, "lda=1");
     EXPECT_GEMM_ERR(nb_gemm(NB_F32, false, true, 2, 2, 2, 1, a, 2, b, 1, 0, c, 2), NB_ESHAPE, "ldb=1");
     EXPECT_GEMM_ERR(nb_gemm(NB_F32, false, false, 2, 2, 2, 1, NULL, 2, b, 2, 0, c, 2), NB_EINVAL, "nb_gemm");
-    EXPECT_GEMM_ERR(nb_gemm_ex(NB_F32, false, false, 2, 2, 2, 1, a, 2, b, 2, 0, NULL, 2, NULL), NB_EINVAL, "nb_gemm");
+    EXPECT_GEMM_ERR(nb_gemm_ex(NULL, NB_F32, false, false, 2, 2, 2, 1, a, 2, b, 2, 0, NULL, 2, NULL), NB_EINVAL, "nb_gemm");
     CHECK(c[0] == 7 && c[3] == 7); /* untouched */
 }

@@ -51,7 +51,7 @@ static int run_case(nb_dtype dt, const gcase *g) {
     }
     nb_epilogue ep = {.bias = g->bias ? bias : NULL, .relu = g->relu};
     nb_clear_error();
-    nb_gemm_ex(dt, g->ta, g->tb, M, N, K, g->alpha, A, lda, B, ldb, g->beta, C, ldc, &ep);
+    nb_gemm_ex(NULL, dt, g->ta, g->tb, M, N, K, g->alpha, A, lda, B, ldb, g->beta, C, ldc, &ep);
     int bad = nb_errcode() != NB_OK;
     const double eps = dt == NB_F32 ? 1.2e-7 : 2.3e-16;
     for (int64_t i = 0; i < M && bad < 5; i++)
@@ -141,7 +141,7 @@ TEST(gemm_epilogue_bias_relu) {
 TEST(gemm_k_zero_and_alpha_zero) {
     float C[6] = {1, -2, NAN, 4, 5, -6}, bias[3] = {1, 1, 1};
     nb_epilogue ep = {.bias = bias, .relu = true};
-    nb_gemm_ex(NB_F32, false, false, 2, 3, 0, 1, NULL, 1, NULL, 3, 2, C, 3, &ep);
+    nb_gemm_ex(NULL, NB_F32, false, false, 2, 3, 0, 1, NULL, 1, NULL, 3, 2, C, 3, &ep);
     CHECK(nb_errcode() == NB_OK);
     CHECK(C[0] == 3 && C[1] == 0 && isnan(C[2]) && C[3] == 9 && C[4] == 11 && C[5] == 0);
     double A[4] = {1, 2, 3, 4}, B[4] = {1, 0, 0, 1}, D[4] = {NAN, NAN, NAN, NAN};
@@ -177,9 +177,9 @@ static void thread_case(nb_dtype dt, int64_t M, int64_t N, int64_t K, bool ta, b
     nb_epilogue ep = {.bias = bias, .relu = true};
     int saved = nb_get_threads();
     nb_set_threads(1);
-    nb_gemm_ex(dt, ta, tb, M, N, K, 1, A, ta ? M : K, B, tb ? K : N, 0, C1, N, &ep);
+    nb_gemm_ex(NULL, dt, ta, tb, M, N, K, 1, A, ta ? M : K, B, tb ? K : N, 0, C1, N, &ep);
     nb_set_threads(2);
-    nb_gemm_ex(dt, ta, tb, M, N, K, 1, A, ta ? M : K, B, tb ? K : N, 0, C2, N, &ep);
+    nb_gemm_ex(NULL, dt, ta, tb, M, N, K, 1, A, ta ? M : K, B, tb ? K : N, 0, C2, N, &ep);
     nb_set_threads(saved);
     CHECK_MSG(memcmp(C1, C2, (size_t)(M * N) * es) == 0, "%s %s %lldx%lldx%lld ta=%d tb=%d: 1 and 2 threads differ",
               nb_gemm_kernel(), nb_dtype_name(dt), (long long)M, (long long)N, (long long)K, ta, tb);
@@ -231,18 +231,21 @@ typedef struct team_case {
 static void team_gemm(const team_case *c, int members, nb_gemm_axis axis, const void *A, const void *B,
                       const void *bias, void *C) {
     nb_team tm = {0};
+    nb_ctx *ctx = nb_ctx_new();
 #pragma omp parallel num_threads(members)
     {
         int t = omp_get_thread_num(), n = omp_get_num_threads();
         if (t > 0) nb__team_serve(&tm, t);
         else {
             nb__team_lead(&tm, n);
+            nb__ctx_lead(ctx, &tm);
             nb_epilogue ep = {.bias = c->bias ? bias : NULL, .relu = c->relu};
-            nb__gemm_split(c->dt, c->ta, c->tb, c->M, c->N, c->K, c->alpha, A, c->ta ? c->M : c->K, B,
-                           c->tb ? c->K : c->N, c->beta, C, c->N, &ep, axis);
+            CHECK(nb__gemm(ctx, c->dt, c->ta, c->tb, c->M, c->N, c->K, c->alpha, A, c->ta ? c->M : c->K, B,
+                           c->tb ? c->K : c->N, c->beta, C, c->N, &ep, axis) == NB_OK);
             nb__team_end(&tm);
         }
     }
+    nb_ctx_free(ctx);
 }
 
 /* Every cut on a team of two gives one thread's bits for the same cut; the
@@ -331,6 +334,7 @@ TEST(team_runs_every_member_once_per_job) {
         count_job j;
         memset(&j, 0, sizeof j);
         nb_team tm = {0};
+        nb_ctx *ctx = nb_ctx_new();
         int got = 0;
         bool led = false, after = true;
 #pragma omp parallel num_threads(members)
@@ -340,13 +344,16 @@ TEST(team_runs_every_member_once_per_job) {
             else {
                 got = n;
                 nb__team_lead(&tm, n);
-                led = nb__team_current() == &tm;
+                nb__ctx_lead(ctx, &tm);
+                led = nb__ctx_team(ctx) == &tm;
                 for (int r = 0; r < 100; r++) nb__team_run(&tm, count_part, &j);
                 nb__team_end(&tm);
-                after = nb__team_current() == NULL;
+                nb__ctx_lead(ctx, NULL);
+                after = nb__ctx_team(ctx) == NULL;
             }
         }
         CHECK(led && after);
+        nb_ctx_free(ctx);
         for (int t = 0; t < got; t++) CHECK_MSG(atomic_load(&j.hits[t]) == 100, "member %d of %d ran %d jobs", t, got,
                                                 atomic_load(&j.hits[t]));
         CHECK_MSG(atomic_load(&j.after_ok) == 100 * got, "barrier: %d of %d passes saw every member",

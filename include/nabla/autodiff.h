@@ -33,7 +33,6 @@ nb_status nb_vjp(nb_ctx *ctx, nb_tensor *out, const nb_tensor *upstream, bool re
  * change both: an optimizer step fused into the backward pass (PyTorch's
  * post-accumulate-grad hooks do the same per tensor). A hook must take
  * blocks of one leaf from two threads at once. NULL removes it. */
-typedef void (*nb_grad_ready_fn)(void *user, nb_tensor *leaf, int64_t lo, int64_t hi);
 nb_status nb_ctx_on_grad_ready(nb_ctx *ctx, nb_grad_ready_fn fn, void *user);
 
 typedef nb_tensor *(*nb_fn)(nb_ctx *ctx, nb_tensor *const *inputs, void *user);

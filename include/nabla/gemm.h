@@ -1,4 +1,4 @@
-/* nabla/gemm.h — the one GEMM entry point, and the thread count.
+/* nabla/gemm.h — the one GEMM entry point.
  *
  * Every matmul, linear layer and convolution in nabla calls nb_gemm, so all
  * performance work on products lands here. Row-major:
@@ -10,7 +10,7 @@
 #ifndef NABLA_GEMM_H
 #define NABLA_GEMM_H
 
-#include "nabla/base.h"
+#include "nabla/tensor.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,20 +28,20 @@ typedef struct nb_epilogue {
     void *user;
 } nb_epilogue;
 
-void nb_gemm(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
-             double alpha, const void *A, int64_t lda, const void *B, int64_t ldb,
-             double beta, void *C, int64_t ldc);
-void nb_gemm_ex(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
-                double alpha, const void *A, int64_t lda, const void *B, int64_t ldb,
-                double beta, void *C, int64_t ldc, const nb_epilogue *ep);
+/* NB_OK, or an error (bad arguments; packing buffers that cannot be had)
+ * with C's contents undefined. nb_gemm takes its packing buffers from the
+ * heap for the call and runs on nb_get_threads() threads; nb_gemm_ex runs in
+ * ctx (NULL: as nb_gemm): its threads, its plan's team, its buffers, and a
+ * failure is also the context's first error (nabla/tensor.h). */
+nb_status nb_gemm(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
+                  double alpha, const void *A, int64_t lda, const void *B, int64_t ldb,
+                  double beta, void *C, int64_t ldc);
+nb_status nb_gemm_ex(nb_ctx *ctx, nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
+                     double alpha, const void *A, int64_t lda, const void *B, int64_t ldb,
+                     double beta, void *C, int64_t ldc, const nb_epilogue *ep);
 
 /* The kernel nb_gemm chose for this CPU: "avx512", "avx2", "portable" or "cblas". */
 const char *nb_gemm_kernel(void);
-
-/* Threads for nabla's parallel loops (OpenMP); n <= 0 means all cores.
- * nb_get_threads() is the count a call may use now: 1 inside a parallel region. */
-void nb_set_threads(int n);
-int nb_get_threads(void);
 
 #ifdef __cplusplus
 }

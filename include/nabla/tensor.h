@@ -57,6 +57,43 @@ size_t nb_ctx_peak_bytes(const nb_ctx *ctx);
 /* Scratch memory in the arena, 64-byte aligned, gone at the next reset. */
 void *nb_ctx_alloc(nb_ctx *ctx, size_t bytes);
 
+/* ---- how a context runs its work ------------------------------------------
+ * A context is the execution context of what is computed in it: its thread
+ * count, the plan a caller states for splitting work, the products' packing
+ * buffers (grow-only, kept until nb_ctx_free: steady state allocates
+ * nothing), and its first error. A context is used by one thread at a time;
+ * the threads it starts report to it.
+ *
+ * Errors: when an allocation or a worker thread fails inside an op, the
+ * first such error is kept on the context (any thread may set it), the op
+ * returns NULL or a status, and every later op and backward in the context
+ * fails with the same message until nb_ctx_reset: no result is ever computed
+ * on a failed allocation. nb_ctx_status() reads it (NB_OK if none). */
+nb_status nb_ctx_status(const nb_ctx *ctx);
+
+/* Threads for nabla's parallel loops: the process-wide default (n <= 0: all
+ * cores), and a context's own count (n <= 0: the default). Results never
+ * depend on the thread count. nb_get_threads() is the count a call may use
+ * now: 1 inside a parallel region. */
+void nb_set_threads(int n);
+int nb_get_threads(void);
+nb_status nb_ctx_set_threads(nb_ctx *ctx, int n);
+int nb_ctx_threads(const nb_ctx *ctx);
+
+/* A work plan a caller may state. NB_PLAN_WEIGHT_ROWS: the caller keeps
+ * each weight's rows on one thread across steps (a trainer that steps each
+ * block of a weight where its gradient was computed), so linear layers cut
+ * their forward product along K (the weight's rows: the two halves of a
+ * one-block K are summed apart, on any number of threads — a rounding the
+ * plan fixes, never the thread count) and their weight gradient along its
+ * rows. NB_PLAN_AUTO (the default) lets each product cut as its shape says. */
+typedef enum nb_plan { NB_PLAN_AUTO = 0, NB_PLAN_WEIGHT_ROWS = 1 } nb_plan;
+nb_status nb_ctx_set_plan(nb_ctx *ctx, nb_plan plan);
+
+/* A hook for leaves whose gradient is final (nabla/autodiff.h says when it
+ * runs); set with nb_ctx_on_grad_ready. */
+typedef void (*nb_grad_ready_fn)(void *user, struct nb_tensor *leaf, int64_t lo, int64_t hi);
+
 /* ---- creation ------------------------------------------------------------ */
 typedef struct nb_rng { uint64_t s[4]; } nb_rng;
 

@@ -3,6 +3,7 @@
  * oldest, running each node whose output received a gradient, visits every
  * node after all its consumers. No recursion, however deep the graph. */
 #include "core/internal.h"
+#include "nabla/autodiff.h"
 
 static bool is_leaf(const nb_tensor *t) { return !t->node && t->requires_grad; }
 
@@ -23,8 +24,8 @@ static nb_status run_backward(nb_ctx *ctx, nb_tensor *out, const nb_tensor *upst
                               const char *fn) {
     if (!out && nb_errcode() != NB_OK) return nb_errcode(); /* an op before failed: keep its message */
     if (!ctx || !out) return nb_fail(NB_EINVAL, "%s: NULL %s", fn, ctx ? "tensor" : "context");
-    if (ctx->tape_freed)
-        return nb_fail(NB_ESTATE, "%s: the graph was freed by an earlier backward (pass retain to walk it twice)", fn);
+    nb_status st = nb__ctx_check(ctx);
+    if (st) return st; /* a failure in ctx stands until nb_ctx_reset */
     if (!out->requires_grad) return nb_fail(NB_EINVAL, "%s: the output does not depend on any tensor that requires grad", fn);
     if (out->ctx != ctx) return nb_fail(NB_EINVAL, "%s: the output was not made in this context", fn);
     if (upstream && (!nb_shape_equal(out, upstream) || upstream->dtype != out->dtype)) {
@@ -42,6 +43,19 @@ static nb_status run_backward(nb_ctx *ctx, nb_tensor *out, const nb_tensor *upst
             for (int64_t i = 0; i < out->numel; i++) d[i] += u ? u[i] : 1;
         });
         return NB_OK;
+    }
+    /* A graph is walked once (unless retained): its saved buffers may be
+     * consumed. A new graph in the same context gets its own walk; only a
+     * node that an earlier walk spent is an error. Nodes are in topological
+     * order, so one pass marks what out depends on. */
+    for (nb_node *n = ctx->tape; n; n = n->prev) n->reached = n == out->node;
+    for (nb_node *n = out->node; n; n = n->prev) {
+        if (!n->reached) continue;
+        if (n->walked)
+            return nb_fail(NB_ESTATE, "%s: this graph was already walked by a backward (%s) and its buffers freed; "
+                           "build it again, or walk it twice with nb_vjp(..., retain = true)", fn, n->op->name);
+        for (int i = 0; i < n->nin; i++)
+            if (n->in[i]->node) n->in[i]->node->reached = true;
     }
     /* Intermediate gradients are per walk; only leaves accumulate. With a
      * ready hook, each leaf counts the ops still to pass it. */
@@ -62,15 +76,17 @@ static nb_status run_backward(nb_ctx *ctx, nb_tensor *out, const nb_tensor *upst
             for (int64_t i = 0; i < out->numel; i++) d[i] = 1;
         });
     for (nb_node *n = out->node; n; n = n->prev) {
-        if (n->out->grad) n->op->backward(n); /* else not on a path from out */
-        if (ctx->failed) return nb_errcode();
+        if (n->out->grad) { /* else not on a path from out */
+            n->op->backward(n);
+            if (!retain) n->walked = true;
+        }
+        if ((st = nb__ctx_check(ctx))) return st; /* an allocation or a worker failed: no gradient is trusted */
         for (int i = 0; ctx->ready && i < n->nin; i++) {
             nb_tensor *t = n->in[i];
             if (is_leaf(t) && --t->uses == 0 && !(t->flags & NB_TF_READY) && t->grad)
                 ctx->ready(ctx->ready_user, t, 0, t->numel);
         }
     }
-    if (!retain) ctx->tape_freed = true;
     return NB_OK;
 }
 

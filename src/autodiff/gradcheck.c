@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "core/internal.h"
+#include "nabla/autodiff.h"
 
 static double dot_upstream(const nb_tensor *y, const nb_tensor *u) {
     double s = 0;

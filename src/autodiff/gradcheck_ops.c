@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "core/internal.h"
+#include "nabla/autodiff.h"
 
 typedef enum { ANY, POSITIVE, AWAY_FROM_ZERO, DISTINCT } input_kind;
 

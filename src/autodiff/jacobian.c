@@ -1,6 +1,7 @@
 /* Jacobians from vector-Jacobian products: one reverse pass per output
  * element, with a one-hot upstream gradient. */
 #include "core/internal.h"
+#include "nabla/autodiff.h"
 
 nb_tensor *nb_jacobian(nb_ctx *ctx, nb_fn f, void *user, nb_tensor *x, nb_jac_layout layout) {
     if (!ctx || !f || !x) {

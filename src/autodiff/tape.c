@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "core/internal.h"
+#include "nabla/autodiff.h"
 
 bool nb__check_inputs(nb_ctx *ctx, const char *op, int nin, nb_tensor *const *in) {
     for (int i = 0; i < nin; i++)
@@ -70,8 +71,7 @@ static void *grad_new(nb_ctx *ctx, nb_tensor *t, bool zero) {
         if (g) g->flags = NB_TF_HEAP;
     }
     if (!g) {
-        ctx->failed = true;
-        nb_fail(NB_ENOMEM, "backward: out of memory for a gradient");
+        nb__ctx_fail(ctx, NB_ENOMEM, "backward: out of memory for a gradient");
         return NULL;
     }
     g->dtype = t->dtype;

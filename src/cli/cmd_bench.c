@@ -93,24 +93,27 @@ static int bench_gemm(int argc, char **argv) {
     /* A tuning aid, not an interface: NABLA_GEMM_BLOCKING=MC,KC,NC. */
     const char *blk = getenv("NABLA_GEMM_BLOCKING");
     int bmc = 0, bkc = 0, bnc = 0;
-    if (blk && sscanf(blk, "%d,%d,%d", &bmc, &bkc, &bnc) >= 1) nb_gemm_set_blocking(dt, bmc, bkc, bnc);
+    nb_ctx *ctx = nb_ctx_new(); /* the products' packing buffers, kept across calls */
+    if (!ctx) return cli_lib_error(cmd.name);
+    if (blk && sscanf(blk, "%d,%d,%d", &bmc, &bkc, &bnc) >= 1 && nb__gemm_set_blocking(ctx, dt, bmc, bkc, bnc)) {
+        nb_ctx_free(ctx);
+        return cli_error(cmd.name, "NABLA_GEMM_BLOCKING: %s", nb_errmsg());
+    }
 
     size_t es = nb_dtype_size(dt);
     void *A = alloc64((size_t)(m * k) * es), *B = alloc64((size_t)(k * n) * es), *C = alloc64((size_t)(m * n) * es);
     double *samples = malloc((size_t)reps * sizeof *samples);
     if (!A || !B || !C || !samples) {
-        free(A), free(B), free(C), free(samples);
+        free(A), free(B), free(C), free(samples), nb_ctx_free(ctx);
         return cli_error(cmd.name, "out of memory");
     }
     fill(A, dt, (size_t)(m * k), 1);
     fill(B, dt, (size_t)(k * n), 2);
     fill(C, dt, (size_t)(m * n), 3);
     int64_t lda = ta ? m : k, ldb = tb ? k : n;
-#define CALL() nb_gemm(dt, ta, tb, m, n, k, 1.0, A, lda, B, ldb, 0.0, C, n)
-    nb_clear_error();
-    CALL();
-    if (nb_errcode() != NB_OK) {
-        free(A), free(B), free(C), free(samples);
+#define CALL() nb_gemm_ex(ctx, dt, ta, tb, m, n, k, 1.0, A, lda, B, ldb, 0.0, C, n, NULL)
+    if (CALL() != NB_OK) {
+        free(A), free(B), free(C), free(samples), nb_ctx_free(ctx);
         return cli_lib_error(cmd.name);
     }
     /* Calls per sample from a short trial, so each sample lasts ~min_time. */
@@ -136,7 +139,7 @@ static int bench_gemm(int argc, char **argv) {
     printf("time: best %.3f us, median %.3f us\n", samples[0] * 1e6, med * 1e6);
     printf("median %.1f GFLOP/s\n", flop / med / 1e9);
     printf("best %.1f GFLOP/s\n", flop / samples[0] / 1e9);
-    free(A), free(B), free(C), free(samples);
+    free(A), free(B), free(C), free(samples), nb_ctx_free(ctx);
     return 0;
 }
 

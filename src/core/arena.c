@@ -45,6 +45,7 @@ static void free_chunks(nb_chunk *c) {
 void nb_ctx_free(nb_ctx *ctx) {
     if (!ctx) return;
     free_chunks(ctx->chunks);
+    nb__scratch_free(ctx->scratch, NB_MAX_THREADS);
     free(ctx);
 }
 
@@ -59,8 +60,7 @@ void nb_ctx_reset(nb_ctx *ctx) {
     if (ctx->chunks) ctx->chunks->used = 0;
     ctx->used = 0;
     ctx->tape = NULL;
-    ctx->tape_freed = false;
-    ctx->failed = false;
+    atomic_store(&ctx->err, NB_OK);
 }
 
 bool nb_ctx_set_grad(nb_ctx *ctx, bool enabled) {
@@ -79,13 +79,14 @@ void *nb__alloc(nb_ctx *ctx, size_t bytes, bool zero) {
         nb_fail(NB_ENOMEM, "arena: %zu bytes is too large", bytes);
         return NULL;
     }
+    if (nb__ctx_check(ctx)) return NULL; /* an earlier failure in ctx stands until reset */
     nb_chunk *c = ctx->chunks;
     if (!c || c->size - c->used < need) {
         size_t size = ctx->total < ARENA_MIN_CHUNK ? ARENA_MIN_CHUNK : ctx->total;
         if (size < need) size = need;
         nb_chunk *fresh = chunk_new(size);
         if (!fresh) {
-            nb_fail(NB_ENOMEM, "arena: out of memory allocating %zu bytes", bytes);
+            nb__ctx_fail(ctx, NB_ENOMEM, "arena: out of memory allocating %zu bytes", bytes);
             return NULL;
         }
         fresh->next = c;

@@ -8,9 +8,11 @@
 #ifndef NABLA_INTERNAL_H
 #define NABLA_INTERNAL_H
 
+#include <stdatomic.h>
 #include <string.h>
 
-#include "nabla.h"
+#include "nabla/base.h"
+#include "nabla/tensor.h"
 
 #define NB_MAX_INPUTS 3
 
@@ -36,22 +38,61 @@ struct nb_node {
     int64_t i[NB_MAX_DIMS];   /* integer attributes: axes, a permutation, a stride */
     void *saved;              /* arena memory the backward needs */
     nb_node *prev;            /* the tape, newest first */
+    bool walked;              /* a backward without retain has run it: its graph is spent */
+    bool reached;             /* scratch of the reverse pass */
 };
 
 typedef struct nb_chunk nb_chunk;
+struct nb_team;
+
+/* Most threads that work for one context at once (each has its scratch). */
+#define NB_MAX_THREADS 64
+
+/* A thread's grow-only scratch buffers (the GEMM's packed panels and its
+ * K-cut partial sums), 64-byte aligned. */
+typedef struct nb__scratch {
+    void *p[3];
+    size_t cap[3];
+} nb__scratch;
 
 struct nb_ctx {
     nb_chunk *chunks;        /* newest first; allocation bumps in the first */
     size_t used, peak, total; /* bytes in use, most ever in use, bytes held */
     nb_node *tape;           /* newest node */
     bool grad_enabled;
-    bool tape_freed;         /* a backward freed the tape */
-    bool failed;             /* an allocation during backward failed */
     nb_grad_ready_fn ready;  /* the leaves' ready hook, or NULL */
     void *ready_user;
+    /* execution */
+    int threads;             /* 0: nb_get_threads() */
+    nb_plan plan;
+    struct nb_team *team;    /* the team a caller leads for this context's work, or NULL */
+    int gemm_blocking[2][3]; /* per dtype MC, KC, NC overrides (0: the kernel's); tests and tuning */
+    nb__scratch scratch[NB_MAX_THREADS]; /* by the working thread's index */
+    _Atomic int err;         /* the first error (nb_status), set by any thread; -1 while being written */
+    char errmsg[512];
 };
 
-/* Arena allocation, 64-byte aligned; zeroed when zero is set. NULL + error on OOM. */
+/* The index of the calling thread among those working for a context: its
+ * OpenMP thread number (0 outside a parallel region). */
+int nb__thread_index(void);
+/* A buffer of at least bytes in slot which of s, 64-byte aligned; NULL
+ * (nothing freed) on failure. */
+void *nb__scratch_get(nb__scratch *s, int which, size_t bytes);
+void nb__scratch_free(nb__scratch *s, int n);
+
+/* The first-error slot. nb__ctx_fail records code and message on ctx if no
+ * error is there yet (any thread), sets this thread's error too, and returns
+ * code. nb__ctx_check raises ctx's error on this thread and returns its
+ * code, or NB_OK. ctx may be NULL (then only this thread's error). */
+nb_status nb__ctx_fail(nb_ctx *ctx, nb_status code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+nb_status nb__ctx_check(nb_ctx *ctx);
+
+/* Arena allocation, 64-byte aligned; zeroed when zero is set. NULL + error
+ * on OOM, which is also ctx's first error. */
 void *nb__alloc(nb_ctx *ctx, size_t bytes, bool zero);
 
 /* The output of an op: checks ctx and the inputs (non-NULL, one dtype),

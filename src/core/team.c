@@ -4,7 +4,7 @@
 #include <sched.h>
 #include <stddef.h>
 
-static _Thread_local nb_team *led;
+#include "core/internal.h"
 
 void nb__relax(unsigned *round) {
     if (++*round < 4096) {
@@ -31,10 +31,13 @@ void nb__team_lead(nb_team *tm, int n) {
     tm->fn = NULL;
     tm->arg = NULL;
     atomic_store(&tm->busy, 0);
-    led = tm;
 }
 
-nb_team *nb__team_current(void) { return led; }
+void nb__ctx_lead(nb_ctx *ctx, nb_team *tm) {
+    if (ctx) ctx->team = tm;
+}
+
+nb_team *nb__ctx_team(const nb_ctx *ctx) { return ctx ? ctx->team : NULL; }
 
 /* Publishes fn and waits for the members; fn == NULL releases them. */
 static void post(nb_team *tm, nb_team_fn fn, void *arg) {
@@ -57,7 +60,6 @@ void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg) {
 
 void nb__team_end(nb_team *tm) {
     if (tm->n > 1) post(tm, NULL, NULL);
-    led = NULL;
 }
 
 void nb__team_serve(nb_team *tm, int t) {
@@ -86,12 +88,14 @@ static void for_part(void *arg, int t, int n) {
     if (lo < hi) j->fn(j->arg, lo, hi);
 }
 
-void nb__team_for(int64_t n, int64_t unit, bool share, void (*fn)(void *arg, int64_t lo, int64_t hi), void *arg) {
+void nb__team_for(nb_ctx *ctx, int64_t n, int64_t unit, bool share, void (*fn)(void *arg, int64_t lo, int64_t hi),
+                  void *arg) {
     if (n <= 0) return;
-    if (!led || led->n < 2 || !share) {
+    nb_team *tm = nb__ctx_team(ctx);
+    if (!tm || tm->n < 2 || !share) {
         fn(arg, 0, n);
         return;
     }
     for_job j = {n, unit > 0 ? unit : 1, fn, arg};
-    nb__team_run(led, for_part, &j);
+    nb__team_run(tm, for_part, &j);
 }

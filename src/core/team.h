@@ -8,14 +8,17 @@
  * Waiting members spin briefly, then yield the core, so a team never starves
  * another process sharing the machine.
  *
- * While a thread leads a team, nb__team_current() returns it, and nb_gemm
- * splits its products across the team. */
+ * A caller that leads a team for a context's work says so on the context
+ * (nb__ctx_lead): its GEMMs and the elementwise parts of its ops are then
+ * split across the team. */
 #ifndef NABLA_TEAM_H
 #define NABLA_TEAM_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "nabla/tensor.h"
 
 typedef void (*nb_team_fn)(void *arg, int t, int n);
 
@@ -47,13 +50,16 @@ void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg);
 void nb__team_end(nb_team *tm);
 /* Members 1..n-1: run the leader's jobs until nb__team_end. */
 void nb__team_serve(nb_team *tm, int t);
-/* The team this thread leads, or NULL. */
-nb_team *nb__team_current(void);
+/* ctx's work goes to tm (NULL: back to ctx's own threads). */
+void nb__ctx_lead(nb_ctx *ctx, nb_team *tm);
+/* The team ctx's work goes to, or NULL. */
+nb_team *nb__ctx_team(const nb_ctx *ctx);
 
 /* fn(arg, lo, hi) over a cut of [0, n) into runs of whole units, one run per
- * member of the team this thread leads (all of [0, n) on this thread when it
- * leads none, or when share is false: work too small to hand out). Returns
- * when every run is done. */
-void nb__team_for(int64_t n, int64_t unit, bool share, void (*fn)(void *arg, int64_t lo, int64_t hi), void *arg);
+ * member of ctx's team (all of [0, n) on this thread when it has none, or
+ * when share is false: work too small to hand out). Returns when every run
+ * is done. */
+void nb__team_for(nb_ctx *ctx, int64_t n, int64_t unit, bool share, void (*fn)(void *arg, int64_t lo, int64_t hi),
+                  void *arg);
 
 #endif

@@ -12,6 +12,7 @@
 #include <cblas.h>
 #endif
 
+#include "core/internal.h"
 #include "core/team.h"
 #include "kernels/kernels.h"
 
@@ -21,40 +22,6 @@
  * up to this many columns, op(A) is (where the kernel can). */
 #define NB_DIRECT_B_MAX_M 128
 #define NB_DIRECT_A_MAX_N 1024
-
-/* ---- packing buffers: a pool of grow-only slots, so steady state never mallocs ----
- * Each thread's share of a GEMM takes a free slot for its duration. A pool
- * rather than thread-local storage: OpenMP threads come and go, and a
- * thread's buffers must not leave with it. */
-
-#define NB_PACK_SLOTS 64
-typedef struct pack_slot {
-    atomic_flag busy;
-    void *p[2];
-    size_t cap[2];
-} pack_slot;
-static pack_slot pack_slots[NB_PACK_SLOTS] = {[0 ... NB_PACK_SLOTS - 1] = {ATOMIC_FLAG_INIT, {0}, {0}}};
-
-static pack_slot *pack_acquire(void) {
-    for (;;)
-        for (int i = 0; i < NB_PACK_SLOTS; i++)
-            if (!atomic_flag_test_and_set_explicit(&pack_slots[i].busy, memory_order_acquire)) return &pack_slots[i];
-}
-
-static void pack_release(pack_slot *s) { atomic_flag_clear_explicit(&s->busy, memory_order_release); }
-
-static void *pack_buffer(pack_slot *s, int which, size_t bytes) {
-    if (bytes == 0) bytes = 64;
-    if (s->cap[which] < bytes) {
-        size_t cap = (bytes + 63) / 64 * 64; /* aligned_alloc needs a multiple of the alignment */
-        void *p = aligned_alloc(64, cap);
-        if (!p) return NULL;
-        free(s->p[which]);
-        s->p[which] = p;
-        s->cap[which] = cap;
-    }
-    return s->p[which];
-}
 
 /* ---- the portable micro-kernel: 4 x 16 (f32) and 4 x 8 (f64) ---- */
 
@@ -104,7 +71,7 @@ PORT_KERNEL(f64, double, 4, 8)
 #undef DT
 #undef SFX
 
-static nb_gemm_impl portable_impl = {
+static const nb_gemm_impl portable_impl = {
     .name = "portable",
     .mr = {4, 4},
     .nr = {16, 8},
@@ -141,11 +108,7 @@ static bool cpu_has_avx2(void) {
 #endif
 }
 
-/* Each impl is copied once so nb_gemm_set_blocking can tune it; a pointer
- * store is atomic on every platform we target, and all candidates are
- * equivalent, so a racing first call at worst picks the same kernel twice. */
-static nb_gemm_impl impl_copy[3];
-static _Atomic(const nb_gemm_impl *) chosen;
+static _Atomic(const nb_gemm_impl *) chosen; /* NULL: the automatic choice */
 
 bool nb_gemm_supported(const char *name) {
     if (!name) return false;
@@ -157,68 +120,62 @@ bool nb_gemm_supported(const char *name) {
     return false;
 }
 
-static const nb_gemm_impl *impl_by_name(const char *name) {
-    static atomic_flag once_lock = ATOMIC_FLAG_INIT;
-    static _Atomic bool ready;
-    if (!atomic_load(&ready)) {
-        while (atomic_flag_test_and_set(&once_lock)) {
-        }
-        if (!atomic_load(&ready)) {
-            impl_copy[0] = *nb_gemm_impl_portable();
-#if defined(__x86_64__)
-            if (cpu_has_avx2()) impl_copy[1] = *nb_gemm_impl_avx2();
-            if (cpu_has_avx512()) impl_copy[2] = *nb_gemm_impl_avx512();
-#endif
-            for (int i = 0; i < 3; i++) {
-                if (!impl_copy[i].packT_f32) impl_copy[i].packT_f32 = packT_portable_f32;
-                if (!impl_copy[i].packT_f64) impl_copy[i].packT_f64 = packT_portable_f64;
-                if (!impl_copy[i].packN_f32) impl_copy[i].packN_f32 = pack_copy_f32;
-                if (!impl_copy[i].packN_f64) impl_copy[i].packN_f64 = pack_copy_f64;
-            }
-            atomic_store(&ready, true);
-        }
-        atomic_flag_clear(&once_lock);
-    }
-    if (!nb_gemm_supported(name)) return NULL;
-    if (strcmp(name, "avx512") == 0) return &impl_copy[2];
-    if (strcmp(name, "avx2") == 0) return &impl_copy[1];
-    return &impl_copy[0];
-}
-
 static const nb_gemm_impl *auto_impl(void) {
-    if (nb_gemm_supported("avx512")) return impl_by_name("avx512");
-    if (nb_gemm_supported("avx2")) return impl_by_name("avx2");
-    return impl_by_name("portable");
+#if defined(__x86_64__)
+    if (cpu_has_avx512()) return nb_gemm_impl_avx512();
+    if (cpu_has_avx2()) return nb_gemm_impl_avx2();
+#endif
+    return nb_gemm_impl_portable();
 }
 
 static const nb_gemm_impl *current_impl(void) {
     const nb_gemm_impl *im = atomic_load(&chosen);
-    if (!im) {
-        im = auto_impl();
-        atomic_store(&chosen, im);
-    }
-    return im;
+    return im ? im : auto_impl();
 }
 
 nb_status nb_gemm_force(const char *name) {
     if (!name || strcmp(name, "auto") == 0) {
-        atomic_store(&chosen, auto_impl());
+        atomic_store(&chosen, NULL);
         return NB_OK;
     }
     if (strcmp(name, "avx512") && strcmp(name, "avx2") && strcmp(name, "portable"))
         return nb_fail(NB_EINVAL, "nb_gemm_force: unknown kernel '%s' (avx512, avx2, portable, auto)", name);
-    const nb_gemm_impl *im = impl_by_name(name);
-    if (!im) return nb_fail(NB_EINVAL, "nb_gemm_force: this CPU cannot run the '%s' kernel", name);
-    atomic_store(&chosen, im);
+    if (!nb_gemm_supported(name)) return nb_fail(NB_EINVAL, "nb_gemm_force: this CPU cannot run the '%s' kernel", name);
+#if defined(__x86_64__)
+    if (strcmp(name, "avx512") == 0) atomic_store(&chosen, nb_gemm_impl_avx512());
+    else if (strcmp(name, "avx2") == 0) atomic_store(&chosen, nb_gemm_impl_avx2());
+    else
+#endif
+        atomic_store(&chosen, nb_gemm_impl_portable());
     return NB_OK;
 }
 
-void nb_gemm_set_blocking(nb_dtype dt, int mc, int kc, int nc) {
-    nb_gemm_impl *im = (nb_gemm_impl *)current_impl();
-    int d = dt == NB_F64;
-    if (mc > 0) im->mc[d] = (mc + im->mr[d] - 1) / im->mr[d] * im->mr[d];
-    if (kc > 0) im->kc[d] = kc;
-    if (nc > 0) im->nc[d] = (nc + im->nr[d] - 1) / im->nr[d] * im->nr[d];
+nb_status nb__gemm_set_blocking(nb_ctx *ctx, nb_dtype dt, int mc, int kc, int nc) {
+    if (!ctx) return nb_fail(NB_EINVAL, "nb_gemm blocking: NULL context");
+    const int lim[3] = {1 << 16, 1 << 16, 1 << 20};
+    const int v[3] = {mc, kc, nc};
+    for (int i = 0; i < 3; i++)
+        if (v[i] < 0 || v[i] > lim[i])
+            return nb_fail(NB_EINVAL, "nb_gemm blocking: %s=%d is outside [0, %d] (0 keeps the kernel's)",
+                           i == 0 ? "MC" : i == 1 ? "KC" : "NC", v[i], lim[i]);
+    for (int i = 0; i < 3; i++) ctx->gemm_blocking[dt == NB_F64][i] = v[i];
+    return NB_OK;
+}
+
+/* The kernel for one call: the chosen table, its missing packs filled with
+ * the portable ones, and ctx's block sizes, in a copy of the call's own. */
+static void impl_for(const nb_ctx *ctx, nb_gemm_impl *im) {
+    *im = *current_impl();
+    if (!im->packT_f32) im->packT_f32 = packT_portable_f32;
+    if (!im->packT_f64) im->packT_f64 = packT_portable_f64;
+    if (!im->packN_f32) im->packN_f32 = pack_copy_f32;
+    if (!im->packN_f64) im->packN_f64 = pack_copy_f64;
+    for (int d = 0; ctx && d < 2; d++) {
+        const int *b = ctx->gemm_blocking[d];
+        if (b[0] > 0) im->mc[d] = (b[0] + im->mr[d] - 1) / im->mr[d] * im->mr[d];
+        if (b[1] > 0) im->kc[d] = b[1];
+        if (b[2] > 0) im->nc[d] = (b[2] + im->nr[d] - 1) / im->nr[d] * im->nr[d];
+    }
 }
 
 const char *nb_gemm_kernel(void) {
@@ -229,33 +186,10 @@ const char *nb_gemm_kernel(void) {
 #endif
 }
 
-/* ---- threads ---- */
-
-static _Atomic int g_threads; /* 0: all cores */
-
-void nb_set_threads(int n) { atomic_store(&g_threads, n > 0 ? n : 0); }
-
-int nb_get_threads(void) {
-#ifdef _OPENMP
-    /* Inside a parallel region (a shard of a training step, say) the caller
-     * already has its thread: nested teams would only add overhead. */
-    if (omp_in_parallel()) return 1;
-    int n = atomic_load(&g_threads);
-    return n > 0 ? n : omp_get_num_procs();
-#else
-    return 1;
-#endif
-}
-
 /* Below this many multiply-adds a second thread costs more than it saves:
  * forking an OpenMP region, or handing work to a waiting team. */
 #define NB_GEMM_PAR_MIN (1 << 20)
 #define NB_GEMM_TEAM_MIN (1 << 17)
-/* How long to stay on one thread after seeing a late thread (seconds). */
-#define NB_BACKOFF_S 0.05
-#if defined(_OPENMP) && !defined(NB_USE_CBLAS)
-static _Atomic double backoff_until;
-#endif
 
 /* ---- the entry points ---- */
 
@@ -287,13 +221,13 @@ static bool check_args(const char *fn, nb_dtype dt, bool ta, bool tb, int64_t M,
 }
 
 #ifdef NB_USE_CBLAS
-static void gemm_cblas(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha,
+static bool gemm_cblas(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha,
                        const void *A, int64_t lda, const void *B, int64_t ldb, double beta, void *C,
                        int64_t ldc, const void *bias, bool relu) {
     if (M > INT32_MAX || N > INT32_MAX || K > INT32_MAX || lda > INT32_MAX || ldb > INT32_MAX ||
         ldc > INT32_MAX) {
         nb_fail(NB_ESHAPE, "nb_gemm: sizes exceed the CBLAS int range");
-        return;
+        return false;
     }
     enum CBLAS_TRANSPOSE a = ta ? CblasTrans : CblasNoTrans, b = tb ? CblasTrans : CblasNoTrans;
     if (dt == NB_F32) {
@@ -307,6 +241,7 @@ static void gemm_cblas(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int6
                     (int)ldc);
         if (bias || relu) epilogue_pass_f64(M, N, C, ldc, bias, relu);
     }
+    return true;
 }
 #endif
 
@@ -314,6 +249,7 @@ static void gemm_cblas(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int6
 /* One thread's share of the (possibly swapped) problem. */
 typedef struct gemm_job {
     const nb_gemm_impl *im;
+    nb__scratch *scratch; /* one per thread, by the working thread's index */
     nb_dtype dt;
     bool ta, tb, ctrans;
     int64_t M, N, K;
@@ -325,12 +261,19 @@ typedef struct gemm_job {
     const nb_epilogue *ep; /* for its done hook, or NULL */
 } gemm_job;
 
+static nb__scratch *my_scratch(const gemm_job *j) {
+    int t = nb__thread_index();
+    return t < NB_MAX_THREADS ? &j->scratch[t] : NULL;
+}
+
 static bool run_part(const gemm_job *j, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     if (m0 >= m1 || n0 >= n1) return true;
+    nb__scratch *sc = my_scratch(j);
+    if (!sc) return false;
     if (j->dt == NB_F32)
-        return drive_f32(j->im, j->ta, j->tb, j->ctrans, j->K, (float)j->alpha, j->A, j->lda, j->B, j->ldb,
+        return drive_f32(j->im, sc, j->ta, j->tb, j->ctrans, j->K, (float)j->alpha, j->A, j->lda, j->B, j->ldb,
                          (float)j->beta, j->C, j->ldc, j->bias, j->relu, j->ep, m0, m1, n0, n1, 0, j->K);
-    return drive_f64(j->im, j->ta, j->tb, j->ctrans, j->K, j->alpha, j->A, j->lda, j->B, j->ldb, j->beta,
+    return drive_f64(j->im, sc, j->ta, j->tb, j->ctrans, j->K, j->alpha, j->A, j->lda, j->B, j->ldb, j->beta,
                      j->C, j->ldc, j->bias, j->relu, j->ep, m0, m1, n0, n1, 0, j->K);
 }
 
@@ -348,10 +291,6 @@ typedef struct gemm_split {
     const gemm_job *j;
     bool by_m;
     _Atomic bool good;
-#ifdef _OPENMP
-    double t_call;
-    _Atomic double last_start, longest; /* when the last thread began; the longest share */
-#endif
 } gemm_split;
 
 /* The automatic cut: along M when C is tall enough to give each of n
@@ -378,8 +317,7 @@ static void split_part(void *arg, int t, int n) {
 /* A product cut along K (see kcut_at), for two threads each holding half of
  * op(B)'s rows: member 0 sums K's first part into C and member 1 the second
  * into a scratch S; then each adds S to its rows of C, as a kernel adds a
- * block. Without a team the same two parts run one after the other. False,
- * having done nothing, where K is not cut. */
+ * block. Without a team the same two parts run one after the other. */
 typedef struct kcut_job {
     const gemm_job *j;
     void *S;
@@ -387,21 +325,21 @@ typedef struct kcut_job {
     _Atomic bool good;
 } kcut_job;
 
-static bool drive_k(const gemm_job *j, void *C, int64_t ldc, double beta, const void *bias, bool relu, int64_t p0,
-                    int64_t p1) {
+static bool drive_k(const gemm_job *j, void *C, int64_t ldc, double beta, int64_t p0, int64_t p1) {
+    nb__scratch *sc = my_scratch(j);
+    if (!sc) return false;
     if (j->dt == NB_F32)
-        return drive_f32(j->im, j->ta, j->tb, false, j->K, (float)j->alpha, j->A, j->lda, j->B, j->ldb,
-                         (float)beta, C, ldc, bias, relu, NULL, 0, j->M, 0, j->N, p0, p1);
-    return drive_f64(j->im, j->ta, j->tb, false, j->K, j->alpha, j->A, j->lda, j->B, j->ldb, beta, C, ldc, bias,
-                     relu, NULL, 0, j->M, 0, j->N, p0, p1);
+        return drive_f32(j->im, sc, j->ta, j->tb, false, j->K, (float)j->alpha, j->A, j->lda, j->B, j->ldb,
+                         (float)beta, C, ldc, NULL, false, NULL, 0, j->M, 0, j->N, p0, p1);
+    return drive_f64(j->im, sc, j->ta, j->tb, false, j->K, j->alpha, j->A, j->lda, j->B, j->ldb, beta, C, ldc, NULL,
+                     false, NULL, 0, j->M, 0, j->N, p0, p1);
 }
 
 static void kcut_part(void *arg, int t, int n) {
     (void)n;
     kcut_job *kj = arg;
     const gemm_job *j = kj->j;
-    bool r = t == 0 ? drive_k(j, j->C, j->ldc, j->beta, NULL, false, 0, kj->KC)
-                    : drive_k(j, kj->S, j->N, 0, NULL, false, kj->KC, j->K);
+    bool r = t == 0 ? drive_k(j, j->C, j->ldc, j->beta, 0, kj->KC) : drive_k(j, kj->S, j->N, 0, kj->KC, j->K);
     if (!r) atomic_store(&kj->good, false);
 }
 
@@ -427,13 +365,15 @@ static int64_t kcut_at(const gemm_job *j) {
     return 0;
 }
 
-static bool kcut(nb_team *tm, const gemm_job *j) {
+/* 1 when the product was cut along K and done (or failed: *good says), 0
+ * when K is not cut here. */
+static int kcut(nb_team *tm, const gemm_job *j, bool *good) {
     int64_t at = kcut_at(j);
-    if (!at) return false;
+    if (!at) return 0;
     bool halves = at < (j->dt == NB_F32 ? kc_of_f32(j->im, j->K) : kc_of_f64(j->im, j->K));
-    if (!halves && (!tm || tm->n != 2)) return false; /* the uncut product gives the same bits */
-    pack_slot *slot = pack_acquire();
-    kcut_job kj = {j, pack_buffer(slot, 0, (size_t)(j->M * j->N) * nb_dtype_size(j->dt)), at, true};
+    if (!halves && (!tm || tm->n != 2)) return 0; /* the uncut product gives the same bits */
+    nb__scratch *sc = my_scratch(j);
+    kcut_job kj = {j, sc ? nb__scratch_get(sc, 2, (size_t)(j->M * j->N) * nb_dtype_size(j->dt)) : NULL, at, true};
     if (kj.S) {
         if (tm && tm->n == 2) {
             nb__team_run(tm, kcut_part, &kj);
@@ -444,41 +384,60 @@ static bool kcut(nb_team *tm, const gemm_job *j) {
             if (atomic_load(&kj.good)) ksum_part(&kj, 0, 1);
         }
     }
-    pack_release(slot);
-    if (!kj.S || !atomic_load(&kj.good))
-        nb_fail(NB_ENOMEM, "nb_gemm: cannot allocate packing buffers (M=%lld N=%lld K=%lld)", (long long)j->M,
-                (long long)j->N, (long long)j->K);
-    return true;
+    *good = kj.S && atomic_load(&kj.good);
+    return 1;
+}
+
+/* The product on nt threads of a new parallel region (or this one). */
+static bool run_split(gemm_split *sp, int nt) {
+    if (nt <= 1) split_part(sp, 0, 1);
+#ifdef _OPENMP
+    else {
+#pragma omp parallel num_threads(nt)
+        split_part(sp, omp_get_thread_num(), omp_get_num_threads());
+    }
+#endif
+    return atomic_load(&sp->good);
 }
 #endif
 
-void nb__gemm_split(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A,
-                    int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc,
-                    const nb_epilogue *ep, nb_gemm_axis axis) {
-    if (!check_args("nb_gemm", dt, ta, tb, M, N, K, A, lda, B, ldb, C, ldc)) return;
-    if (M == 0 || N == 0) return;
+nb_status nb__gemm(nb_ctx *ctx, nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha,
+                   const void *A, int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc,
+                   const nb_epilogue *ep, nb_gemm_axis axis) {
+    nb_status st = nb__ctx_check(ctx);
+    if (st) return st; /* an earlier failure in ctx stands */
+    if (!check_args("nb_gemm", dt, ta, tb, M, N, K, A, lda, B, ldb, C, ldc)) return nb__ctx_fail(ctx, nb_errcode(), "%s", nb_errmsg());
+    if (M == 0 || N == 0) return NB_OK;
     const void *bias = ep ? ep->bias : NULL;
     bool relu = ep && ep->relu;
     if (K == 0 || alpha == 0) {
         if (dt == NB_F32) scale_only_f32(M, N, (float)beta, C, ldc, bias, relu);
         else scale_only_f64(M, N, beta, C, ldc, bias, relu);
         if (ep && ep->done) ep->done(ep->user, 0, M, 0, N);
-        return;
+        return NB_OK;
     }
 #ifdef NB_USE_CBLAS
     (void)axis;
-    gemm_cblas(dt, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, relu);
+    if (!gemm_cblas(dt, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias, relu))
+        return nb__ctx_fail(ctx, nb_errcode(), "%s", nb_errmsg());
     if (ep && ep->done) ep->done(ep->user, 0, M, 0, N);
+    return NB_OK;
 #else
-    const nb_gemm_impl *im = current_impl();
+    nb_gemm_impl im;
+    impl_for(ctx, &im);
     const int d = dt == NB_F64;
-    gemm_job j = {im, dt, ta, tb, false, M, N, K, alpha, beta, A, B, bias, C, lda, ldb, ldc, relu, ep};
+    /* Without a context the call's buffers are its own, freed on return. */
+    nb__scratch own[NB_MAX_THREADS];
+    if (!ctx) memset(own, 0, sizeof own);
+    gemm_job j = {&im, ctx ? ctx->scratch : own, dt, ta, tb, false, M, N, K, alpha, beta, A, B, bias, C, lda, ldb,
+                  ldc, relu, ep};
     /* A narrow C wastes most of each vector; computing C^T = op(B)^T op(A)^T
      * puts the long side along the vectors. Not when op(A) is A, row-major,
      * and the kernel can read it in place: C^T would have to pack it
      * transposed, which costs more than the idle lanes. Chosen from the
      * shape alone. */
-    if (N < im->nr[d] && M > N && (ta || !(d ? (void *)im->ukrd_f64 : (void *)im->ukrd_f32))) {
+    bool direct_a = d ? im.ukrd_f64 != NULL : im.ukrd_f32 != NULL;
+    if (N < im.nr[d] && M > N && (ta || !direct_a)) {
         j.ctrans = true;
         j.ta = !tb, j.tb = !ta;
         j.M = N, j.N = M;
@@ -487,63 +446,41 @@ void nb__gemm_split(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t
         if (axis == NB_SPLIT_M) axis = NB_SPLIT_N;
         else if (axis == NB_SPLIT_N) axis = NB_SPLIT_M;
     }
-    /* Cut as the caller asks, or as tall() says. */
+    /* Cut as the caller asks, or as tall() says; on ctx's team when it has
+     * one, else on ctx's threads. */
     gemm_split sp = {.j = &j, .by_m = axis == NB_SPLIT_M, .good = true};
-    nb_team *tm = nb__team_current();
-    bool small = (double)M * (double)N * (double)K < (tm ? NB_GEMM_TEAM_MIN : NB_GEMM_PAR_MIN);
+    nb_team *tm = nb__ctx_team(ctx);
+    bool small = (double)M * (double)N * (double)K < (tm ? NB_GEMM_TEAM_MIN : NB_GEMM_PAR_MIN), good = true;
+    int done = 0;
     if (axis == NB_SPLIT_K) {
-        if (!j.ctrans && kcut(tm && !small ? tm : NULL, &j)) return;
+        if (!j.ctrans) done = kcut(tm && !small ? tm : NULL, &j, &good);
         axis = NB_SPLIT_AUTO;
     }
-    if (tm) {
+    if (!done && tm) {
         if (axis == NB_SPLIT_AUTO) sp.by_m = tall(&j, tm->n);
         if (small || tm->n < 2) split_part(&sp, 0, 1);
         else nb__team_run(tm, split_part, &sp);
-    } else {
-        int nt = small ? 1 : nb_get_threads();
-#ifdef _OPENMP
-        if (nt > 1 && omp_get_wtime() < atomic_load(&backoff_until)) nt = 1;
-#else
-        nt = 1;
-#endif
+        good = atomic_load(&sp.good);
+    } else if (!done) {
+        int nt = small ? 1 : nb_ctx_threads(ctx);
         if (axis == NB_SPLIT_AUTO) sp.by_m = tall(&j, nt);
-        if (nt <= 1) split_part(&sp, 0, 1);
-#ifdef _OPENMP
-        else {
-            sp.t_call = omp_get_wtime();
-#pragma omp parallel num_threads(nt)
-            {
-                const double t0 = omp_get_wtime();
-                split_part(&sp, omp_get_thread_num(), omp_get_num_threads());
-                const double t1 = omp_get_wtime();
-#pragma omp critical(nb_gemm_timing)
-                {
-                    if (t0 - sp.t_call > sp.last_start) sp.last_start = t0 - sp.t_call;
-                    if (t1 - t0 > sp.longest) sp.longest = t1 - t0;
-                }
-            }
-            /* A thread that started later than a whole share takes to compute
-             * means its core is busy with other work: waiting for it costs
-             * more than it brings, so run on one thread for a while. The
-             * result is the same either way (see the header). */
-            if (sp.last_start > sp.longest && sp.last_start > 50e-6)
-                atomic_store(&backoff_until, omp_get_wtime() + NB_BACKOFF_S);
-        }
-#endif
+        good = run_split(&sp, nt);
     }
-    if (!atomic_load(&sp.good))
-        nb_fail(NB_ENOMEM, "nb_gemm: cannot allocate packing buffers (M=%lld N=%lld K=%lld)", (long long)M,
-                (long long)N, (long long)K);
+    if (!ctx) nb__scratch_free(own, NB_MAX_THREADS);
+    if (!good)
+        return nb__ctx_fail(ctx, NB_ENOMEM, "nb_gemm: cannot allocate packing buffers (M=%lld N=%lld K=%lld)",
+                            (long long)M, (long long)N, (long long)K);
+    return NB_OK;
 #endif
 }
 
-void nb_gemm_ex(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A,
-                int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc,
-                const nb_epilogue *ep) {
-    nb__gemm_split(dt, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep, NB_SPLIT_AUTO);
+nb_status nb_gemm_ex(nb_ctx *ctx, nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha,
+                     const void *A, int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc,
+                     const nb_epilogue *ep) {
+    return nb__gemm(ctx, dt, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep, NB_SPLIT_AUTO);
 }
 
-void nb_gemm(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A,
-             int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc) {
-    nb_gemm_ex(dt, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, NULL);
+nb_status nb_gemm(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A,
+                  int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc) {
+    return nb__gemm(NULL, dt, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, NULL, NB_SPLIT_AUTO);
 }

@@ -89,9 +89,10 @@ TMPL_FN int64_t FN(kc_of)(const nb_gemm_impl *im, int64_t K) {
 /* One thread's share: C[m0:m1, n0:n1] of the (possibly swapped) problem,
  * summed over the KC blocks in [p0, p1) of K (the first of them scales the
  * old C by beta; the bias, the ReLU and done->done come with block K's end).
- * ctrans: C' is stored transposed (see store_transposed). Returns false when
- * a packing buffer could not be allocated. */
-TMPL_FN bool FN(drive)(const nb_gemm_impl *im, bool ta, bool tb, bool ctrans, int64_t K, T alpha, const T *A,
+ * ctrans: C' is stored transposed (see store_transposed). Packed panels go
+ * to sc, the working thread's scratch. Returns false when a packing buffer
+ * could not be allocated. */
+TMPL_FN bool FN(drive)(const nb_gemm_impl *im, nb__scratch *sc, bool ta, bool tb, bool ctrans, int64_t K, T alpha, const T *A,
                       int64_t lda, const T *B, int64_t ldb, T beta, T *C, int64_t ldc, const T *bias,
                       bool relu, const nb_epilogue *done, int64_t m0, int64_t m1, int64_t n0, int64_t n1,
                       int64_t p0, int64_t p1) {
@@ -106,13 +107,9 @@ TMPL_FN bool FN(drive)(const nb_gemm_impl *im, bool ta, bool tb, bool ctrans, in
     /* Likewise op(A), when the kernel can and this share reuses each A panel
      * across few column panels. */
     const bool direct_a = im->UKRD && n1 - n0 <= NB_DIRECT_A_MAX_N;
-    pack_slot *slot = pack_acquire();
-    T *Ap = direct_a ? NULL : (T *)pack_buffer(slot, 0, (size_t)(mcap * KC) * sizeof(T));
-    T *Bp = direct_b ? NULL : (T *)pack_buffer(slot, 1, (size_t)(ncap * KC) * sizeof(T));
-    if ((!direct_a && !Ap) || (!direct_b && !Bp)) {
-        pack_release(slot);
-        return false;
-    }
+    T *Ap = direct_a ? NULL : (T *)nb__scratch_get(sc, 0, (size_t)(mcap * KC) * sizeof(T));
+    T *Bp = direct_b ? NULL : (T *)nb__scratch_get(sc, 1, (size_t)(ncap * KC) * sizeof(T));
+    if ((!direct_a && !Ap) || (!direct_b && !Bp)) return false;
     T tile[NB_TILE_MAX];
     for (int64_t jc = n0; jc < n1; jc += NC) {
         const int64_t nc = n1 - jc < NC ? n1 - jc : NC;
@@ -154,7 +151,6 @@ TMPL_FN bool FN(drive)(const nb_gemm_impl *im, bool ta, bool tb, bool ctrans, in
             }
         }
     }
-    pack_release(slot);
     return true;
 }
 

@@ -8,6 +8,7 @@
 #ifndef NABLA_KERNELS_H
 #define NABLA_KERNELS_H
 
+#include "core/internal.h"
 #include "nabla/gemm.h"
 
 /* How a finished tile is written: C = alpha*acc + beta*C (beta == 0: C's old
@@ -69,9 +70,9 @@ typedef struct nb_gemm_impl {
  * always summed in two halves of K (on one thread too: the bits do not
  * depend on the thread count); otherwise K is not cut (as AUTO). */
 typedef enum nb_gemm_axis { NB_SPLIT_AUTO, NB_SPLIT_M, NB_SPLIT_N, NB_SPLIT_K } nb_gemm_axis;
-void nb__gemm_split(nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A,
-                    int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc,
-                    const nb_epilogue *ep, nb_gemm_axis axis);
+nb_status nb__gemm(nb_ctx *ctx, nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha,
+                   const void *A, int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc,
+                   const nb_epilogue *ep, nb_gemm_axis axis);
 
 /* The ISA implementations (NULL-free; call only when the CPU supports them). */
 const nb_gemm_impl *nb_gemm_impl_avx512(void);
@@ -85,8 +86,10 @@ const nb_gemm_impl *nb_gemm_impl_portable(void);
 nb_status nb_gemm_force(const char *name);
 /* Whether this CPU can run the named kernel. */
 bool nb_gemm_supported(const char *name);
-/* Overrides block sizes of the current kernel for dt (0 keeps a value). */
-void nb_gemm_set_blocking(nb_dtype dt, int mc, int kc, int nc);
+/* Block sizes for dt in ctx's products (0 keeps the kernel's), bounded:
+ * changing KC changes the summation order, so it is a context's own
+ * setting, for tests and tuning. */
+nb_status nb__gemm_set_blocking(nb_ctx *ctx, nb_dtype dt, int mc, int kc, int nc);
 
 /* FMA peak helpers: iters rounds of 16 independent FMA chains over full
  * vectors; returns a value that depends on every chain (so nothing is

@@ -14,7 +14,6 @@
 #include <time.h>
 
 #include "nabla/autodiff.h"
-#include "nabla/gemm.h"
 #include "nabla/nn.h"
 
 #include "core/team.h"
@@ -346,7 +345,11 @@ static void step_ready(void *user, nb_tensor *leaf, int64_t lo, int64_t hi) {
 static void team_loop(epoch_run *r) {
     nb_trainer *t = r->t;
     nb_params *p = t->model->params;
+    /* The plan the ops follow: each weight's rows stay on one thread, where
+     * the ready hook steps them; the team does the products' other halves. */
     nb_ctx_on_grad_ready(t->ctx, step_ready, r);
+    nb_ctx_set_plan(t->ctx, NB_PLAN_WEIGHT_ROWS);
+    nb__ctx_lead(t->ctx, &r->team);
     for (int64_t k = 0; k < r->steps; k++) {
         int64_t b = batch_size(r, k);
         nb_tensor *x = t->xb[b == r->B ? 0 : 1];
@@ -369,6 +372,8 @@ static void team_loop(epoch_run *r) {
         end_step(r, k, b, res->loss, res->correct);
         progress(r, k);
     }
+    nb__ctx_lead(t->ctx, NULL);
+    nb_ctx_set_plan(t->ctx, NB_PLAN_AUTO);
     nb_ctx_on_grad_ready(t->ctx, NULL, NULL);
 }
 
@@ -404,7 +409,7 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
     nb_ctx_set_grad(t->shard_ctx, true);
     int64_t opt_t0 = nb_optim_steps(t->opt);
     bool team = t->model->desc.kind == NB_MODEL_MLP;
-    int nt = nb_get_threads() > 1 && B > 1 ? 2 : 1;
+    int nt = nb_ctx_threads(t->ctx) > 1 && B > 1 ? 2 : 1;
     (void)nt;
     r->t0 = now_s();
 #ifdef _OPENMP

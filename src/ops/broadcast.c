@@ -2,6 +2,7 @@
  * and every reduction share. A tensor of shape s seen through a broadcast to
  * a larger shape gets stride 0 along the dims where it has size 1 (or none). */
 #include "core/internal.h"
+#include "nabla/ops.h"
 #include "ops/broadcast.h"
 
 bool nb__broadcast_shape(const char *op, const nb_tensor *a, const nb_tensor *b, int *ndim, int64_t *shape) {

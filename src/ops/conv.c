@@ -17,11 +17,18 @@
 #endif
 
 #include "core/internal.h"
-#include "nabla/gemm.h"
+#include "kernels/kernels.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+
+/* Every product runs in the op's context: its scratch, and its first-error
+ * slot, which a worker's failure sets for the op to see after the loop. */
+static void gemm(nb_ctx *ctx, nb_dtype dt, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const void *A,
+                 int64_t lda, const void *B, int64_t ldb, double beta, void *C, int64_t ldc) {
+    nb__gemm(ctx, dt, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, NULL, NB_SPLIT_AUTO);
+}
 
 static int thread_id(void) {
 #ifdef _OPENMP
@@ -309,7 +316,7 @@ nb_tensor *nb_conv2d(nb_ctx *ctx, nb_tensor *x, nb_tensor *w, nb_tensor *b, int 
     int64_t K1 = b ? g.K + 1 : g.K;
     bool pointwise = is_pointwise(&g) && !b;
     const void *w1 = b ? with_bias(ctx, dt, w->data, b->data, g.F, g.K) : w->data;
-    int nt = nb_get_threads();
+    int nt = nb_ctx_threads(ctx);
     if (nt > N) nt = (int)N;
     if (nt < 1) nt = 1;
     unsigned char *cols = NULL;
@@ -333,9 +340,9 @@ nb_tensor *nb_conv2d(nb_ctx *ctx, nb_tensor *x, nb_tensor *w, nb_tensor *b, int 
             col = buf;
         }
         /* y_n (F,P) = w1 (F,K+1) col1_n (K+1,P) = w col_n + b 1ᵀ */
-        nb_gemm(dt, false, false, g.F, g.P, K1, 1.0, w1, K1, col, g.P, 0.0, yi, g.P);
+        gemm(ctx, dt, false, false, g.F, g.P, K1, 1.0, w1, K1, col, g.P, 0.0, yi, g.P);
     }
-    return y;
+    return nb__ctx_check(ctx) ? NULL : y;
 }
 
 /* Chunks of the batch for the cross-sample sums: a function of the shapes
@@ -380,7 +387,7 @@ static void conv_backward(nb_node *n, const nb_tensor *z) {
     int64_t K1 = b ? g.K + 1 : g.K;
     bool pointwise = is_pointwise(&g) && !b;
     int64_t nc = conv_chunks(N, g.F, K1);
-    int nt = nb_get_threads();
+    int nt = nb_ctx_threads(ctx);
     if (nt > nc) nt = (int)nc;
     if (nt < 1) nt = 1;
     int64_t Hp = g.H + 2 * (int64_t)g.pad, Wp = g.W + 2 * (int64_t)g.pad;
@@ -394,10 +401,7 @@ static void conv_backward(nb_node *n, const nb_tensor *z) {
      * per chunk: [dW | db] partial (F,K+1), or its transpose if wT */
     unsigned char *tbuf = nb__alloc(ctx, (size_t)nt * per * es + 64, false);
     unsigned char *part = nb__alloc(ctx, (size_t)nc * fk1 * es + 64, false);
-    if (!tbuf || !part) {
-        ctx->failed = true;
-        return;
-    }
+    if (!tbuf || !part) return; /* the arena's failure is ctx's: the reverse pass stops */
     for (int t = 0; t < nt; t++) {
         unsigned char *mine = tbuf + (size_t)t * per * es;
         if (xtn) memset(mine + (k1p + kp) * es, 0, xtn * es); /* the padding border of xt */
@@ -432,29 +436,29 @@ static void conv_backward(nb_node *n, const nb_tensor *z) {
             double beta = i == lo ? 0.0 : 1.0;
             if (want_w && pointwise) {
                 // y_n = w x_n: ∂L/∂w += (∂L/∂y_n) x_nᵀ, (F,P)(P,K)
-                nb_gemm(dt, false, true, g.F, K1, g.P, 1.0, dyi, g.P, xi, g.P, beta, dwc, K1);
+                gemm(ctx, dt, false, true, g.F, K1, g.P, 1.0, dyi, g.P, xi, g.P, beta, dwc, K1);
             } else if (wT) {
                 void *col1 = colT; /* here [col_n; 1] (K+1,P), as in the forward */
                 im2col(dt, &g, xi, col1);
                 transpose(dt, g.F, g.P, dyi, g.P, dyT, g.F);
                 // [∂L/∂w1]ᵀ += col1_n (∂L/∂y_n)ᵀ, (K+1,P)(P,F)
-                nb_gemm(dt, false, false, K1, g.F, g.P, 1.0, col1, g.P, dyT, g.F, beta, dwc, g.F);
+                gemm(ctx, dt, false, false, K1, g.F, g.P, 1.0, col1, g.P, dyT, g.F, beta, dwc, g.F);
             } else if (want_w) {
                 im2colT(dt, &g, xi, xt, dcol, colT, K1);
                 // y_n = w1 col1_n: ∂L/∂w1 += (∂L/∂y_n) colT1_n, (F,P)(P,K+1); its last column is ∂L/∂b
-                nb_gemm(dt, false, false, g.F, K1, g.P, 1.0, dyi, g.P, colT, K1, beta, dwc, K1);
+                gemm(ctx, dt, false, false, g.F, K1, g.P, 1.0, dyi, g.P, colT, K1, beta, dwc, K1);
             } else if (want_b) {
                 // ∂L/∂b = (∂L/∂y_n) 1, (F,P)(P,1)
-                nb_gemm(dt, false, false, g.F, 1, g.P, 1.0, dyi, g.P, (unsigned char *)colT + (size_t)g.K * es, K1,
+                gemm(ctx, dt, false, false, g.F, 1, g.P, 1.0, dyi, g.P, (unsigned char *)colT + (size_t)g.K * es, K1,
                         beta, (unsigned char *)dwc + (size_t)g.K * es, K1);
             }
             if (want_x) {
                 void *dxi = dxd + (size_t)(i * g.C * g.H * g.W) * es;
                 // ∂L/∂col_n = wᵀ (∂L/∂y_n), (K,F)(F,P); ∂L/∂x_n = col2im of it
                 if (pointwise) {
-                    nb_gemm(dt, true, false, g.K, g.P, g.F, 1.0, w->data, g.K, dyi, g.P, 1.0, dxi, g.P);
+                    gemm(ctx, dt, true, false, g.K, g.P, g.F, 1.0, w->data, g.K, dyi, g.P, 1.0, dxi, g.P);
                 } else {
-                    nb_gemm(dt, true, false, g.K, g.P, g.F, 1.0, w->data, g.K, dyi, g.P, 0.0, dcol, g.P);
+                    gemm(ctx, dt, true, false, g.K, g.P, g.F, 1.0, w->data, g.K, dyi, g.P, 0.0, dcol, g.P);
                     col2im_add(dt, &g, dcol, dxi);
                 }
             }
@@ -740,7 +744,7 @@ nb_tensor *nb_max_pool2d(nb_ctx *ctx, nb_tensor *x, int k) {
     if (!y) return NULL;
     nb_node *node = nb__node(y);
     if (node) node->i[0] = k;
-    int nt = nb_get_threads();
+    int nt = nb_ctx_threads(ctx);
     int par = nt > 1 && planes > 1 && y->numel >= 4096;
     (void)par;
     size_t es = nb_dtype_size(x->dtype);

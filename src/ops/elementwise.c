@@ -82,10 +82,7 @@ static void binary_backward(nb_node *n) {
         }
         /* the term over z's shape, then un-broadcast */
         void *term = nb__alloc(ctx, (size_t)z->numel * nb_dtype_size(z->dtype), false);
-        if (!term) {
-            ctx->failed = true;
-            return;
-        }
+        if (!term) return; /* the arena's failure is ctx's: the reverse pass stops */
         nb_rows r;
         nb__rows_begin(&r, z->ndim, z->shape);
         nb__bstrides(r.nd, r.shape, a->ndim, a->shape, r.st[0]);

@@ -78,9 +78,10 @@ nb_tensor *nb_matmul(nb_ctx *ctx, nb_tensor *a, nb_tensor *b) {
         int64_t oa, ob;
         mm_offsets(&p, t, &oa, &ob);
         /* C_t (m,n) = A_t (m,k) B_t (k,n) */
-        nb_gemm(a->dtype, false, false, p.m, p.n, p.k, 1.0, (char *)a->data + (size_t)(oa * p.m * p.k) * es, p.k,
-                (char *)b->data + (size_t)(ob * p.k * p.n) * es, p.n, 0.0,
-                (char *)c->data + (size_t)(t * p.m * p.n) * es, p.n);
+        if (nb__gemm(ctx, a->dtype, false, false, p.m, p.n, p.k, 1.0, (char *)a->data + (size_t)(oa * p.m * p.k) * es,
+                     p.k, (char *)b->data + (size_t)(ob * p.k * p.n) * es, p.n, 0.0,
+                     (char *)c->data + (size_t)(t * p.m * p.n) * es, p.n, NULL, NB_SPLIT_AUTO))
+            return NULL;
     }
     return c;
 }
@@ -88,25 +89,28 @@ nb_tensor *nb_matmul(nb_ctx *ctx, nb_tensor *a, nb_tensor *b) {
 /* C = A B: dA = g B^T, dB = A^T g (summed over the batch elements that share
  * an operand, which is its un-broadcast) */
 static void matmul_backward(nb_node *n) {
+    nb_ctx *ctx = nb__ctx(n);
     nb_tensor *a = n->in[0], *b = n->in[1], *c = n->out;
     mm_plan p;
     int nd;
     int64_t shape[NB_MAX_DIMS];
     mm_plan_make(a, b, &p, &nd, shape);
     size_t es = nb_dtype_size(a->dtype);
-    void *ga = a->requires_grad ? nb__grad(nb__ctx(n), a) : NULL;
-    void *gb = b->requires_grad ? nb__grad(nb__ctx(n), b) : NULL;
+    void *ga = a->requires_grad ? nb__grad(ctx, a) : NULL;
+    void *gb = b->requires_grad ? nb__grad(ctx, b) : NULL;
     if ((a->requires_grad && !ga) || (b->requires_grad && !gb)) return;
     for (int64_t t = 0; t < p.batch; t++) {
         int64_t oa, ob;
         mm_offsets(&p, t, &oa, &ob);
         const char *g = (const char *)c->grad->data + (size_t)(t * p.m * p.n) * es;
-        if (ga)
-            nb_gemm(a->dtype, false, true, p.m, p.k, p.n, 1.0, g, p.n, (char *)b->data + (size_t)(ob * p.k * p.n) * es,
-                    p.n, 1.0, (char *)ga + (size_t)(oa * p.m * p.k) * es, p.k);
-        if (gb)
-            nb_gemm(a->dtype, true, false, p.k, p.n, p.m, 1.0, (char *)a->data + (size_t)(oa * p.m * p.k) * es, p.k, g,
-                    p.n, 1.0, (char *)gb + (size_t)(ob * p.k * p.n) * es, p.n);
+        /* a failure is ctx's: the reverse pass stops after this node */
+        if (ga && nb__gemm(ctx, a->dtype, false, true, p.m, p.k, p.n, 1.0, g, p.n,
+                           (char *)b->data + (size_t)(ob * p.k * p.n) * es, p.n, 1.0,
+                           (char *)ga + (size_t)(oa * p.m * p.k) * es, p.k, NULL, NB_SPLIT_AUTO))
+            return;
+        if (gb && nb__gemm(ctx, a->dtype, true, false, p.k, p.n, p.m, 1.0, (char *)a->data + (size_t)(oa * p.m * p.k) * es,
+                           p.k, g, p.n, 1.0, (char *)gb + (size_t)(ob * p.k * p.n) * es, p.n, NULL, NB_SPLIT_AUTO))
+            return;
     }
 }
 
@@ -134,8 +138,10 @@ static nb_tensor *linear(nb_ctx *ctx, const nb_op *op, nb_tensor *x, nb_tensor *
     if (!y) return NULL;
     if (y->node) y->node->i[0] = relu;
     nb_epilogue ep = {.bias = b->data, .relu = relu};
-    nb__gemm_split(x->dtype, false, false, N, M, K, 1.0, x->data, K, w->data, M, 0.0, y->data, M, &ep,
-                   NB_SPLIT_K);
+    /* along K (the weight's rows) when the caller keeps each row on one thread */
+    nb_gemm_axis axis = ctx->plan == NB_PLAN_WEIGHT_ROWS ? NB_SPLIT_K : NB_SPLIT_AUTO;
+    if (nb__gemm(ctx, x->dtype, false, false, N, M, K, 1.0, x->data, K, w->data, M, 0.0, y->data, M, &ep, axis))
+        return NULL;
     return y;
 }
 
@@ -202,29 +208,29 @@ static void linear_backward(nb_node *n) {
     lin_bwd a = {y->dtype, N, M, y->grad->data, y->data, y->grad->data, NULL};
     enum { PAR_MIN = 1 << 14 }; /* elements: below this a second thread is not worth waking */
     if (n->i[0]) { /* mask the gradient where the ReLU was off */
-        if (!(a.dz = nb__alloc(ctx, (size_t)(N * M) * nb_dtype_size(y->dtype), false))) {
-            ctx->failed = true;
-            return;
-        }
-        nb__team_for(N, 1, N * M >= PAR_MIN, mask_rows, &a);
+        if (!(a.dz = nb__alloc(ctx, (size_t)(N * M) * nb_dtype_size(y->dtype), false))) return;
+        nb__team_for(ctx, N, 1, N * M >= PAR_MIN, mask_rows, &a);
     }
     /* dx first: W's rows may be reported ready while dW is computed */
     if (x->requires_grad) {
         double beta;
         void *gx = nb__grad_to_write(ctx, x, &beta);
         if (!gx) return;
-        nb_gemm(x->dtype, false, true, N, K, M, 1.0, a.dz, M, w->data, M, beta, gx, K);
+        if (nb__gemm(ctx, x->dtype, false, true, N, K, M, 1.0, a.dz, M, w->data, M, beta, gx, K, NULL, NB_SPLIT_AUTO))
+            return;
     }
     if (w->requires_grad) {
         void *gw = nb__grad(ctx, w);
         if (!gw) return;
         rows_ready r = {ctx, w};
         nb_epilogue ep = {.done = rows_ready_fn, .user = &r};
-        nb__gemm_split(x->dtype, true, false, K, M, N, 1.0, x->data, K, a.dz, M, 1.0, gw, M,
-                       nb__ready_by_op(ctx, w) ? &ep : NULL, NB_SPLIT_M);
+        /* by the weight's rows when the caller keeps each row on one thread */
+        if (nb__gemm(ctx, x->dtype, true, false, K, M, N, 1.0, x->data, K, a.dz, M, 1.0, gw, M,
+                     nb__ready_by_op(ctx, w) ? &ep : NULL, ctx->plan == NB_PLAN_WEIGHT_ROWS ? NB_SPLIT_M : NB_SPLIT_AUTO))
+            return;
     }
     if (b->requires_grad) {
         if (!(a.gb = nb__grad(ctx, b))) return;
-        nb__team_for(M, 64 / (int64_t)nb_dtype_size(y->dtype), N * M >= PAR_MIN, bias_cols, &a);
+        nb__team_for(ctx, M, 64 / (int64_t)nb_dtype_size(y->dtype), N * M >= PAR_MIN, bias_cols, &a);
     }
 }

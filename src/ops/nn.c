@@ -152,7 +152,7 @@ nb_tensor *nb_softmax_cross_entropy(nb_ctx *ctx, nb_tensor *logits, const int32_
     }
     xent_job a = {logits->dtype, C, logits->data, labels, prob, nb__alloc(ctx, (size_t)N * sizeof(double), false)};
     if (!a.rl) return NULL;
-    nb__team_for(N, 1, N * C >= 512, xent_rows, &a); /* 512 exp()s are worth a second thread */
+    nb__team_for(ctx, N, 1, N * C >= 512, xent_rows, &a); /* 512 exp()s are worth a second thread */
     double total = 0;
     for (int64_t i = 0; i < N; i++) total += a.rl[i];
     NB_DISPATCH(logits->dtype, T, { *(T *)y->data = (T)(total / (double)N); });

@@ -1,6 +1,7 @@
 /* Every op, in one list: gradcheck's completeness test and the fixture test
  * walk it, so an op without a check cannot slip in. */
 #include "core/internal.h"
+#include "nabla/ops.h"
 
 #define NB_OPS(X)                                                                                   \
     X(add) X(sub) X(mul) X(div) X(neg) X(pow) X(exp) X(log) X(sqrt) X(tanh) X(sigmoid) X(relu) X(abs) \

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nabla/gemm.h"
+#include "nabla/tensor.h"
 #include "nabla/optim.h"
 
 #define MAX_STATE 3
