@@ -60,8 +60,11 @@ $(B)/libnabla.so: $(LIB_OBJ)
 $(B)/nabla: $(CLI_OBJ) $(B)/libnabla.a
 	$(CC) -o $@ $(CLI_OBJ) $(B)/libnabla.a $(LDLIBS)
 CLI_LIB_OBJ := $(filter-out %/main.o,$(CLI_OBJ))
+# The tests count the library's allocations (tests/test_faults.c): --wrap
+# puts a counter behind every malloc in the statically linked library.
+WRAP_ALLOC := $(foreach f,malloc calloc realloc aligned_alloc,-Wl,--wrap=$(f))
 $(B)/nabla_tests: $(TEST_OBJ) $(CLI_LIB_OBJ) $(B)/libnabla.a
-	$(CC) -o $@ $(TEST_OBJ) $(CLI_LIB_OBJ) $(B)/libnabla.a $(LDLIBS)
+	$(CC) -o $@ $(TEST_OBJ) $(CLI_LIB_OBJ) $(B)/libnabla.a $(LDLIBS) $(WRAP_ALLOC)
 # pkg-config file for PREFIX ($(1): where to write it)
 write_pc = printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: nabla\nDescription: tensors, autodiff and first-order optimizers in C11\nVersion: %s\nLibs: -L$${libdir} -lnabla\nLibs.private: -lz -lm -fopenmp\nCflags: -I$${includedir}\n' '$(PREFIX)' '$(VERSION)' > $(1)
 $(B)/nabla.pc: Makefile
