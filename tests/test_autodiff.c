@@ -140,6 +140,32 @@ TEST(backward_twice_over_a_freed_graph_is_an_error) {
     nb_ctx_free(ctx);
 }
 
+/* A context holds many graphs: each gets its own backward, and only a graph
+ * (or a part of one) that a backward has already walked is refused. */
+static nb_tensor *square_sum(nb_ctx *ctx, nb_tensor *const *in, void *user) {
+    (void)user;
+    return nb_mul(ctx, in[0], in[0]);
+}
+
+TEST(each_new_graph_in_a_context_gets_its_own_backward) {
+    nb_ctx *ctx = nb_ctx_new();
+    nb_tensor *x = nb_from_buffer(ctx, NB_F64, NB_SHAPE(3), (double[]){1, 2, 3});
+    nb_tensor_requires_grad(x, true);
+    nb_tensor *e = nb_exp(ctx, x);
+    CHECK_OK(nb_backward(ctx, nb_sum(ctx, e, NB_ALL_AXES, false)));
+    /* a second graph over the same leaf, built after the first backward */
+    CHECK_OK(nb_backward(ctx, nb_sum(ctx, nb_mul(ctx, x, x), NB_ALL_AXES, false)));
+    CHECK_NEAR(nb_tensor_get(x->grad, 2), exp(3.0) + 6, 0, 1e-15);
+    /* and a VJP and a Jacobian after them */
+    nb_tensor *y = nb_mul(ctx, x, x);
+    CHECK_OK(nb_vjp(ctx, y, nb_ones(ctx, NB_F64, NB_SHAPE(3)), false));
+    nb_tensor *J = nb_jacobian(ctx, square_sum, NULL, x, NB_JAC_INPUT_FIRST);
+    CHECK(J != NULL && J->ndim == 2 && nb_tensor_get(J, 1 * 3 + 1) == 4);
+    /* a new graph that reaches into the walked first one is refused, by name */
+    CHECK_ERR(nb_backward(ctx, nb_sum(ctx, nb_scale(ctx, e, 2), NB_ALL_AXES, false)), NB_ESTATE, "already walked");
+    nb_ctx_free(ctx);
+}
+
 TEST(no_grad_mode_records_nothing) {
     nb_ctx *ctx = nb_ctx_new();
     nb_tensor *x = nb_ones(ctx, NB_F32, NB_SHAPE(2, 2));

@@ -17,7 +17,10 @@ extern "C" {
 
 /* dL/dx into x->grad for every leaf x that requires grad, adding to what is
  * there (leaf gradients accumulate until zeroed). loss must be a scalar made
- * in ctx. The graph is freed: a second backward over it is an NB_ESTATE error. */
+ * in ctx. A context may hold many graphs, one after another: each gets its
+ * own backward. A backward spends the graph it walks: walking it again (or a
+ * later graph that reaches into it) is an NB_ESTATE error; nb_vjp with
+ * retain walks a graph twice. nb_ctx_reset frees every graph at once. */
 nb_status nb_backward(nb_ctx *ctx, nb_tensor *loss);
 /* The vector-Jacobian product: leaves' grads += upstream^T (d out / d leaf).
  * upstream has out's shape. With retain, the graph can be walked again. */
