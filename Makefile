@@ -5,12 +5,13 @@
 #   make bench      every benchmark against its peer, measured in the same run
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS=N each)
 #   make install PREFIX=/usr/local
-#   options: CC=clang, SAN=1, BLAS=openblas, OPENMP=0, B=DIR (the build directory)
+#   options: CC=clang, SAN=1, DEBUG=1, BLAS=openblas, OPENMP=0, B=DIR (the build directory)
 CC      ?= cc
 PREFIX  ?= /usr/local
 SAN     ?= 0
 BLAS    ?= own
 OPENMP  ?= 1
+DEBUG   ?= 0
 VERSION := 0.1.0
 
 CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Iinclude -Isrc -fPIC
@@ -22,6 +23,12 @@ else
   B      := build
   CFLAGS_OPT := -O3 -g
   LDSAN  :=
+endif
+# DEBUG=1: the library's internal contracts checked (a gradient block the
+# ready hook was given is poisoned until the backward ends).
+ifeq ($(DEBUG),1)
+  B      := build/debug
+  CFLAGS_OPT += -DNB_DEBUG
 endif
 ifeq ($(BLAS),openblas)
   CFLAGS_BASE += -DNB_USE_CBLAS

@@ -69,6 +69,9 @@ struct nb_ctx {
     int gemm_blocking[2][3]; /* per dtype MC, KC, NC overrides (0: the kernel's); tests and tuning */
     nb__scratch scratch[NB_MAX_THREADS]; /* by the working thread's index */
     _Atomic int err;         /* the first error (nb_status), set by any thread; -1 while being written */
+#ifdef NB_DEBUG
+    struct nb_poisoned *_Atomic poisoned; /* reported gradient blocks (make DEBUG=1) */
+#endif
     char errmsg[512];
 };
 
@@ -113,9 +116,18 @@ void *nb__grad(nb_ctx *ctx, nb_tensor *t);
  * whether the op reports t's blocks to the ctx's ready hook itself (with
  * nb__ready, once it no longer reads t's values); the walk then does not. */
 bool nb__ready_by_op(nb_ctx *ctx, nb_tensor *t);
+#ifdef NB_DEBUG
+/* make DEBUG=1: the contract checked. After the hook, the block is kept
+ * aside and poisoned (all bits set: NaN in either dtype) until the backward
+ * ends; a later read spreads NaN, a later write is reported, and the kept
+ * values are put back. */
+void nb__ready_debug(nb_ctx *ctx, nb_tensor *t, int64_t lo, int64_t hi);
+static inline void nb__ready(nb_ctx *ctx, nb_tensor *t, int64_t lo, int64_t hi) { nb__ready_debug(ctx, t, lo, hi); }
+#else
 static inline void nb__ready(nb_ctx *ctx, nb_tensor *t, int64_t lo, int64_t hi) {
     ctx->ready(ctx->ready_user, t, lo, hi);
 }
+#endif
 /* nb__grad for an op that writes every element of t's gradient in one pass
  * as beta * old + its share: beta is 0 for a new gradient (left unzeroed),
  * else 1. */
