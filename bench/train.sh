@@ -53,3 +53,24 @@ bench() { # NAME MODEL OPT NABLA_FLAGS...
 [ -n "${ONLY:-}" ] && [ "$ONLY" != sgd ] || bench "MLP SGD-momentum" mlp sgd --opt sgd --lr 0.1 --momentum 0.9
 [ -n "${ONLY:-}" ] && [ "$ONLY" != adam ] || bench "MLP Adam" mlp adam --opt adam --lr 1e-3
 [ -n "${ONLY:-}" ] && [ "$ONLY" != cnn ] || bench "CNN Adam" cnn adam --opt adam --lr 1e-3
+
+# One core kept busy by a spinning process (a second job, a browser): the
+# default threads must not be slower than --threads 1. Alternating runs,
+# the median of each. Ratio = default / one thread; target >= 1.
+busy() { # NAME MODEL NABLA_FLAGS...
+    name=$1 model=$2; shift 2
+    sh -c 'while :; do :; done' & spin=$!
+    for i in 1 2 3 4 5; do
+        for th in 0 1; do
+            OMP_WAIT_POLICY=PASSIVE "$NABLA" train --data fashion-mnist --model "$model" --epochs 1 --limit 20000 \
+                --batch 128 --seed 0 --threads $th "$@" 2>&1 |
+                sed -n 's/^epoch 1\/1 .*  \([0-9]*\) samples\/s$/\1/p' >> "$tmp/busy$th"
+        done
+    done
+    kill $spin 2>/dev/null; wait $spin 2>/dev/null
+    med() { sort -n "$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+    d=$(med "$tmp/busy0") o=$(med "$tmp/busy1"); rm -f "$tmp/busy0" "$tmp/busy1"
+    echo "nabla   $name, one core busy: default threads $d samples/s, --threads 1 $o samples/s (medians of 5)"
+    echo "BENCH|train $name, one core busy: default vs --threads 1 (samples/s)|$d|$o|$(awk -v a="$d" -v b="$o" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')|>=1.00|samples/s"
+}
+[ -n "${ONLY:-}" ] && [ "$ONLY" != busy ] || busy "MLP SGD-momentum" mlp --opt sgd --lr 0.1 --momentum 0.9

@@ -5,6 +5,7 @@
  * and for every cut of a team. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "test.h"
 #include "kernels/kernels.h"
@@ -358,6 +359,47 @@ TEST(team_runs_every_member_once_per_job) {
                                                 atomic_load(&j.hits[t]));
         CHECK_MSG(atomic_load(&j.after_ok) == 100 * got, "barrier: %d of %d passes saw every member",
                   atomic_load(&j.after_ok), 100 * got);
+    }
+}
+#endif
+
+/* A member whose core is taken (here: its shares sleep) makes the leader run
+ * every share itself for a while; each share still runs once per job. */
+typedef struct late_job {
+    _Atomic int hits[2];
+    bool slow;
+} late_job;
+
+static void late_part(void *arg, int t, int n) {
+    (void)n;
+    late_job *j = arg;
+    atomic_fetch_add(&j->hits[t], 1);
+    if (t == 1 && j->slow && nb__thread_index() == 1) {
+        struct timespec ts = {0, 200000}; /* 0.2 ms: a descheduled thread */
+        nanosleep(&ts, NULL);
+    }
+}
+
+#ifdef _OPENMP
+TEST(team_goes_solo_when_a_member_is_late) {
+    for (int slow = 0; slow < 2; slow++) {
+        late_job j = {.slow = slow};
+        nb_team tm = {0};
+        long solo = 0;
+#pragma omp parallel num_threads(2)
+        {
+            int t = omp_get_thread_num(), n = omp_get_num_threads();
+            if (t > 0) nb__team_serve(&tm, t);
+            else {
+                nb__team_lead(&tm, n);
+                for (int r = 0; r < 200; r++) nb__team_run(&tm, late_part, &j);
+                solo = tm.solo_jobs;
+                nb__team_end(&tm);
+            }
+        }
+        CHECK_MSG(atomic_load(&j.hits[0]) == 200 && atomic_load(&j.hits[1]) == 200, "slow=%d: shares ran %d and %d times",
+                  slow, atomic_load(&j.hits[0]), atomic_load(&j.hits[1]));
+        if (slow) CHECK_MSG(solo > 100, "a late member: only %ld of 200 jobs ran solo", solo);
     }
 }
 #endif

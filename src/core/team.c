@@ -3,6 +3,7 @@
 
 #include <sched.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "core/internal.h"
 
@@ -11,9 +12,23 @@ void nb__relax(unsigned *round) {
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #endif
-    } else
+    } else if (*round < 4096 + 256)
         sched_yield();
+    else { /* a long wait (the leader runs solo): sleep, leave the core to others */
+        struct timespec ts = {0, 50000};
+        nanosleep(&ts, NULL);
+    }
 }
+
+static double mono_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Jobs per window, and how long a late member's team stays solo (s). */
+enum { TEAM_WINDOW = 32 };
+#define TEAM_SOLO_S 0.25
 
 void nb__barrier_wait(nb_barrier *b, int n) {
     if (n < 2) return;
@@ -30,6 +45,7 @@ void nb__team_lead(nb_team *tm, int n) {
     tm->n = n;
     tm->fn = NULL;
     tm->arg = NULL;
+    tm->own = tm->wait = 0, tm->jobs = 0, tm->solo_until = 0, tm->solo_jobs = 0;
     atomic_store(&tm->busy, 0);
 }
 
@@ -52,10 +68,28 @@ void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg) {
         fn(arg, 0, 1);
         return;
     }
+    double t0 = mono_s();
+    if (tm->solo_until > 0) {
+        if (t0 < tm->solo_until) {
+            for (int t = 0; t < tm->n; t++) fn(arg, t, tm->n);
+            tm->solo_jobs++;
+            return;
+        }
+        tm->solo_until = 0; /* try the team again */
+        tm->own = tm->wait = 0, tm->jobs = 0;
+    }
     post(tm, fn, arg);
     fn(arg, 0, tm->n);
+    double t1 = mono_s();
     unsigned round = 0;
     while (atomic_load_explicit(&tm->busy, memory_order_acquire) > 0) nb__relax(&round);
+    /* Waiting longer than the leader's own shares took means the members
+     * were slower than the leader doing their shares too. */
+    tm->own += t1 - t0, tm->wait += mono_s() - t1;
+    if (++tm->jobs == TEAM_WINDOW) {
+        if (tm->wait > tm->own && tm->wait > TEAM_WINDOW * 20e-6) tm->solo_until = mono_s() + TEAM_SOLO_S;
+        tm->own = tm->wait = 0, tm->jobs = 0;
+    }
 }
 
 void nb__team_end(nb_team *tm) {

@@ -28,6 +28,14 @@ typedef struct nb_team {
     _Atomic int busy;     /* members still on the current job */
     nb_team_fn fn;        /* the job; NULL tells the members to leave */
     void *arg;
+    /* A member whose core another process keeps busy comes late: the
+     * leader then runs every share itself for a while (solo), so two
+     * threads are never slower than one. The shares are the same either
+     * way, and so are the bits. */
+    double own, wait;     /* this window's seconds: the leader's shares, and waiting for members */
+    int jobs;             /* jobs in this window */
+    double solo_until;    /* monotonic seconds; 0: not solo */
+    long solo_jobs;       /* jobs run solo (for tests and benchmarks) */
 } nb_team;
 
 /* A barrier for n threads (zero-initialised). */
@@ -44,7 +52,8 @@ void nb__barrier_wait(nb_barrier *b, int n);
 /* The leader (member 0): starts leading tm, of n members. tm is zeroed
  * before any member serves it. */
 void nb__team_lead(nb_team *tm, int n);
-/* fn(arg, t, n) on every member t; returns when all have finished. */
+/* fn(arg, t, n) for every member t, on member t (or all on the leader while
+ * it runs solo); returns when all have finished. */
 void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg);
 /* The leader: lets the members go, and stops leading. */
 void nb__team_end(nb_team *tm);
