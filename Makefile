@@ -14,7 +14,7 @@ OPENMP  ?= 1
 DEBUG   ?= 0
 VERSION := 0.1.0
 
-CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Iinclude -Isrc -fPIC
+CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -Iinclude -Isrc -fPIC
 ifeq ($(SAN),1)
   B      := build/san
   CFLAGS_OPT := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer

@@ -12,7 +12,7 @@ typedef struct {
 } test_entry;
 static test_entry tests[MAX_TESTS];
 static int ntests, cur_failed;
-static const char *cur_name;
+static const char *cur_name, *cur_skipped;
 
 void test_register(const char *name, test_fn fn) {
     if (ntests < MAX_TESTS) tests[ntests++] = (test_entry){name, fn};
@@ -28,6 +28,16 @@ void test_fail(const char *file, int line, const char *fmt, ...) {
         fputc('\n', stderr);
     }
     cur_failed++;
+}
+
+void test_skip(const char *why) { cur_skipped = why; }
+
+int test_threads_available(int n) {
+    int saved = nb_get_threads();
+    nb_set_threads(n);
+    int got = nb_get_threads();
+    nb_set_threads(saved);
+    return got >= n;
 }
 
 int test_close(double a, double b, double atol, double rtol) {
@@ -47,17 +57,20 @@ static int by_name(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
     qsort(tests, (size_t)ntests, sizeof tests[0], by_name);
-    int passed = 0, failed = 0;
+    int passed = 0, failed = 0, skipped = 0;
     for (int i = 0; i < ntests; i++) {
         if (argc > 1 && !strstr(tests[i].name, argv[1])) continue;
         cur_name = tests[i].name;
         cur_failed = 0;
+        cur_skipped = NULL;
         nb_clear_error();
         tests[i].fn();
         if (cur_failed) failed++;
+        else if (cur_skipped) skipped++, fprintf(stderr, "SKIP %s: %s\n", cur_name, cur_skipped);
         else passed++;
-        if (getenv("NABLA_TEST_VERBOSE")) fprintf(stderr, "%s %s\n", cur_failed ? "FAIL" : "ok  ", cur_name);
+        if (getenv("NABLA_TEST_VERBOSE"))
+            fprintf(stderr, "%s %s\n", cur_failed ? "FAIL" : cur_skipped ? "skip" : "ok  ", cur_name);
     }
-    printf("unit: %d passed, %d failed\n", passed, failed);
+    printf("unit: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
     return failed ? 1 : 0;
 }

@@ -13,6 +13,9 @@ for t in tests/cli/*.sh; do
     sh "$t" > "$out.1" || status=1
     cat "$out.1" >> "$out"; cat "$out.1"; rm -f "$out.1"
 done
-awk '/ passed, [0-9]+ failed$/ { p += $(NF-3); f += $(NF-1) }
-     END { printf "%d passed, %d failed\n", p, f }' "$out"
+# each suite ends "NAME: N passed, N failed" and may add ", N skipped"
+awk '/ passed, [0-9]+ failed(, [0-9]+ skipped)?$/ {
+         if ($NF == "skipped") { s += $(NF-1); NF -= 2 }
+         p += $(NF-3); f += $(NF-1) }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$out"
 exit $status

@@ -1,7 +1,7 @@
 /* A small test harness. TEST(name) { ... } registers a test; CHECK* record a
  * failure with file and line and let the test go on. The runner prints one
- * line per failure and, last, "N passed, N failed". Run a subset with
- * `nabla_tests SUBSTRING`. */
+ * line per failure and, last, "N passed, N failed, N skipped". Run a subset
+ * with `nabla_tests SUBSTRING`. */
 #ifndef NABLA_TEST_H
 #define NABLA_TEST_H
 
@@ -14,6 +14,20 @@ typedef void (*test_fn)(void);
 void test_register(const char *name, test_fn fn);
 void test_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Marks the running test skipped, saying why: it is counted as neither
+ * passed nor failed. The test should return at once. */
+void test_skip(const char *why);
+/* Whether the library runs n threads in this build (not without OpenMP). */
+int test_threads_available(int n);
+/* Returns from the test, skipped, where n threads cannot run: a comparison
+ * of thread counts would compare one thread with itself. */
+#define SKIP_UNLESS_THREADS(n)                                                  \
+    do {                                                                        \
+        if (!test_threads_available(n)) {                                       \
+            test_skip("needs " #n " threads; this build runs one");             \
+            return;                                                             \
+        }                                                                       \
+    } while (0)
 /* Relative-and-absolute closeness: |a - b| <= atol + rtol |b|. */
 int test_close(double a, double b, double atol, double rtol);
 

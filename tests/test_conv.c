@@ -95,6 +95,7 @@ static conv_run run_cnn(int threads, nb_dtype dt) {
 }
 
 TEST(conv2d_results_do_not_depend_on_thread_count) {
+    SKIP_UNLESS_THREADS(2);
     int saved = nb_get_threads();
     for (int d = 0; d < 2; d++) {
         nb_dtype dt = d ? NB_F64 : NB_F32;

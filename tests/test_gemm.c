@@ -188,6 +188,7 @@ static void thread_case(nb_dtype dt, int64_t M, int64_t N, int64_t K, bool ta, b
 }
 
 TEST(gemm_threads_bit_identical) {
+    SKIP_UNLESS_THREADS(2);
     for (int k = 0; k < 3; k++) {
         if (!nb_gemm_supported(kernels[k])) continue;
         CHECK_OK(nb_gemm_force(kernels[k]));

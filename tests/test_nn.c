@@ -218,6 +218,7 @@ TEST(nn_checkpoint_round_trip_and_resume_bit_identical) {
 }
 
 TEST(nn_thread_count_does_not_change_results) {
+    SKIP_UNLESS_THREADS(2);
     nb_dataset tr = synth(96, 4);
     int saved = nb_get_threads();
     for (int k = 0; k < 2; k++) {

@@ -7,10 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "nabla/checkpoint.h"
 #include "nabla/data.h"
 #include "nabla/matrix_io.h"
+#include "io/json.h"
+#include "nabla/nn.h"
 #include "test.h"
 
 /* nb_fail wrapping the previous error (nb_fail("%s: %s", path, nb_errmsg()))
@@ -41,37 +44,170 @@ TEST(regress_csv_endless_binary_device) {
     CHECK_ERR(nb_csv_read(&m, "/dev/urandom"), NB_EFORMAT, "binary data");
 }
 
-/* ---- the fuzzers' crashing inputs, replayed through the public readers ------ */
+/* ---- the fuzzers' inputs, replayed through the public readers -------------
+ * tests/fuzz/regress/TARGET/ holds every input that ever crashed a fuzzer
+ * or a reader (named for the bug) and the seeds of tests/fuzz/corpus
+ * (seed_*). Each file goes through its reader: a success must be
+ * consistent with the file, a failure must hold nothing and say why. */
 
+/* A failed read: an error code and a message, and nothing left behind. */
+static bool failed_cleanly(const char *path, const void *data) {
+    CHECK_MSG(nb_errcode() != NB_OK && nb_errmsg()[0] != '\0', "%s: a failed read gave no error", path);
+    CHECK_MSG(data == NULL, "%s: a failed read left data behind", path);
+    return nb_errcode() != NB_OK && nb_errmsg()[0] != '\0' && data == NULL;
+}
+
+/* The file's bytes (malloc'd, NUL-terminated) and size; NULL if unreadable. */
+static char *slurp(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    size_t n = 0, cap = 0, got;
+    do {
+        if (n + 4096 + 1 > cap) {
+            char *t = realloc(buf, cap = 2 * cap + 8192);
+            if (!t) break;
+            buf = t;
+        }
+        got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+    } while (got > 0);
+    fclose(f);
+    if (buf) buf[n] = '\0', *size = n;
+    return buf;
+}
+
+/* nb_idx_read of raw bytes at path: a success is exactly the file, header then data. */
+static bool check_idx(const char *path, const unsigned char *raw, size_t size, int ndim) {
+    nb_idx idx;
+    nb_clear_error();
+    if (nb_idx_read(path, ndim, &idx) != NB_OK) return failed_cleanly(path, idx.data);
+    int64_t numel = 1;
+    for (int i = 0; i < ndim; i++) numel *= idx.dims[i];
+    bool ok = idx.ndim == ndim && idx.numel == numel && (size_t)(4 + 4 * ndim) + (size_t)numel == size &&
+              (numel == 0 || memcmp(idx.data, raw + 4 + 4 * ndim, (size_t)numel) == 0);
+    CHECK_MSG(ok, "%s: read as %d-D, the result does not match the file", path, ndim);
+    nb_idx_free(&idx);
+    return ok;
+}
+/* The IDX bytes of path: the file, or what it holds when it is gzip (as the
+ * reader sees it: none when zlib refuses the stream); NULL if unreadable. */
+static unsigned char *idx_bytes(const char *path, size_t *size) {
+    unsigned char *raw = (unsigned char *)slurp(path, size);
+    if (!raw || *size < 2 || raw[0] != 0x1f || raw[1] != 0x8b) return raw;
+    free(raw);
+    gzFile gz = gzopen(path, "rb");
+    if (!gz) return NULL;
+    size_t cap = 1 << 20;
+    unsigned char *buf = malloc(cap);
+    int got = buf ? gzread(gz, buf, (unsigned)cap) : -1;
+    gzclose(gz);
+    /* a stream zlib refuses holds nothing the reader may accept */
+    *size = got < 0 ? 0 : (size_t)got;
+    return buf;
+}
 static bool replay_idx(const char *path) {
-    for (int ndim = 1; ndim <= 4; ndim++) {
-        nb_idx idx;
-        if (nb_idx_read(path, ndim, &idx) == NB_OK) nb_idx_free(&idx);
-        else if (idx.data) return false;
-    }
-    return true;
+    size_t size;
+    unsigned char *raw = idx_bytes(path, &size);
+    CHECK_MSG(raw != NULL, "%s: cannot read it", path);
+    if (!raw) return false;
+    bool ok = true;
+    for (int ndim = 1; ndim <= 4; ndim++) ok &= check_idx(path, raw, size, ndim);
+    free(raw);
+    return ok;
+}
+/* The input gzipped first (as the fuzz target does), then read. */
+static bool replay_idx_gz(const char *path) {
+    size_t size;
+    unsigned char *raw = (unsigned char *)slurp(path, &size);
+    if (!raw) return false;
+    char gzpath[64];
+    snprintf(gzpath, sizeof gzpath, "/tmp/nabla-regress-%d.gz", (int)getpid());
+    gzFile gz = gzopen(gzpath, "wb");
+    bool ok = gz && (size == 0 || gzwrite(gz, raw, (unsigned)size) == (int)size);
+    if (gz) ok &= gzclose(gz) == Z_OK;
+    CHECK_MSG(ok, "%s: cannot gzip it to %s", path, gzpath);
+    int ndim = size >= 4 && raw[3] >= 1 && raw[3] <= 4 ? raw[3] : 1;
+    if (ok) ok = check_idx(gzpath, raw, size, ndim);
+    unlink(gzpath);
+    free(raw);
+    return ok;
+}
+/* A matrix: non-empty, finite, at least a byte of file per value. */
+static bool check_matrix(const char *path, nb_status st, nb_matrix *m) {
+    if (st != NB_OK) return failed_cleanly(path, m->data);
+    struct stat sb;
+    bool ok = stat(path, &sb) == 0 && m->rows >= 1 && m->cols >= 1 && m->rows * m->cols <= (int64_t)sb.st_size;
+    for (int64_t i = 0; ok && i < m->rows * m->cols; i++) ok = isfinite(m->data[i]);
+    CHECK_MSG(ok, "%s: a %lld x %lld matrix that the file cannot hold, or not finite", path, (long long)m->rows,
+              (long long)m->cols);
+    nb_matrix_free(m);
+    return ok;
 }
 static bool replay_npy(const char *path) {
     nb_matrix m;
-    if (nb_npy_read(&m, path) == NB_OK) nb_matrix_free(&m);
-    return m.data == NULL;
+    nb_clear_error();
+    return check_matrix(path, nb_npy_read(&m, path), &m);
 }
 static bool replay_csv(const char *path) {
     nb_matrix m;
-    if (nb_csv_read(&m, path) == NB_OK) nb_matrix_free(&m);
-    return m.data == NULL;
+    nb_clear_error();
+    return check_matrix(path, nb_csv_read(&m, path), &m);
 }
+/* Every tensor found by its name and copied out whole; the data fits the file. */
 static bool replay_safetensors(const char *path) {
-    nb_st_free(nb_st_read(path));
+    nb_clear_error();
+    nb_safetensors *st = nb_st_read(path);
+    if (!st) return failed_cleanly(path, st);
+    size_t total = 0;
+    bool ok = true;
+    for (int i = 0; ok && i < st->ntensors; i++) {
+        const nb_st_tensor *t = &st->tensors[i];
+        int64_t numel = 1;
+        for (int d = 0; d < t->ndim; d++) numel *= t->shape[d];
+        total += t->nbytes;
+        void *buf = malloc(t->nbytes ? t->nbytes : 1);
+        ok = buf && nb_st_find(st, t->name) == t && t->numel == numel &&
+             t->nbytes == (size_t)numel * nb_st_dtype_size(t->dtype) &&
+             nb_st_get(st, t->name, t->dtype, t->ndim, t->shape, buf) == NB_OK &&
+             (t->nbytes == 0 || memcmp(buf, t->data, t->nbytes) == 0);
+        free(buf);
+    }
+    for (int i = 0; ok && i < st->nmeta; i++) ok = nb_st_meta(st, st->meta_keys[i]) == st->meta_values[i];
+    ok &= total <= st->size;
+    CHECK_MSG(ok, "%s: read, but its tensors or metadata are not consistent", path);
+    nb_st_free(st);
+    return ok;
+}
+/* The header parser alone: a value, or an error naming the byte. */
+static bool replay_json(const char *path) {
+    size_t size;
+    char *text = slurp(path, &size);
+    if (!text) return false;
+    nb_clear_error();
+    nb_json *v = nb_json_parse(text, size, "regress");
+    bool ok = v ? v->kind <= NB_JSON_OBJECT : failed_cleanly(path, v) && strstr(nb_errmsg(), "bad JSON at byte");
+    CHECK_MSG(ok, "%s: parsed to nothing sensible: '%s'", path, v ? "" : nb_errmsg());
+    nb_json_free(v);
+    free(text);
+    return ok;
+}
+/* A checkpoint: a trainer, or an error. */
+static bool replay_checkpoint(const char *path) {
+    nb_clear_error();
+    nb_trainer *t = nb_checkpoint_load(path);
+    if (!t) return failed_cleanly(path, t);
+    nb_trainer_free(t);
     return true;
 }
 
-/* Runs fn on every file in tests/fuzz/regress/TARGET/ (none is fine); a crash
- * is the failure, fn's false another. Returns the number of files. */
+/* Runs fn on every file in tests/fuzz/regress/TARGET/; returns the number
+ * of files (0 when the folder is missing or empty, a failure). */
 static int replay(const char *target, bool (*fn)(const char *)) {
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/../fuzz/regress/%s", test_fixture_dir(), target);
     DIR *d = opendir(dir);
+    CHECK_MSG(d != NULL, "%s: no regression inputs", dir);
     if (!d) return 0;
     int n = 0;
     struct dirent *e;
@@ -79,17 +215,20 @@ static int replay(const char *target, bool (*fn)(const char *)) {
         if (e->d_name[0] == '.') continue;
         char path[2048];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        CHECK_MSG(fn(path), "%s: a failed read left data behind", path);
+        CHECK_MSG(fn(path), "%s: replay failed", path);
         n++;
     }
     closedir(d);
+    CHECK_MSG(n > 0, "%s: no regression inputs", dir);
     return n;
 }
 
 TEST(regress_fuzz_inputs) {
     replay("idx", replay_idx);
-    replay("idx_gz", replay_idx); /* stored uncompressed; read raw they must fail cleanly too */
+    replay("idx_gz", replay_idx_gz);
     replay("npy", replay_npy);
     replay("csv", replay_csv);
     replay("safetensors", replay_safetensors);
+    replay("json", replay_json);
+    replay("checkpoint", replay_checkpoint);
 }

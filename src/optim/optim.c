@@ -1,31 +1,19 @@
 /* Optimizers over one flat buffer: the handout's update rules and torch.optim's.
- * Each step is one pass over the contiguous parameters; the body is written
- * once and instantiated for f32 and f64. */
+ * Each step is one pass over the contiguous parameters: this file computes
+ * the step's scalars and picks a kernel copy (kernels/optim_step.h), written
+ * once in kernels/step_tmpl.h for f32 and f64 and each instruction set. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nabla/tensor.h"
 #include "nabla/optim.h"
+#include "kernels/cpu.h"
+#include "kernels/optim_step.h"
 
 #define MAX_STATE 3
 
-typedef struct coef coef;
-/* One step's update of [lo, hi): kind, knob bits (K_*), the step's scalars, param, grad, state arrays. */
-typedef void (*step_fn)(nb_optim_kind, unsigned, const coef *, int64_t, int64_t, void *, const void *, void *, void *,
-                        void *);
 static void pick_step(nb_optim *o);
-
-/* Every scalar of one step, computed once in double (as torch's Python does). */
-struct coef {
-    double sign, wd, keep;   /* g <- sign g + wd theta; theta <- keep theta first */
-    double nlr;              /* -lr, or -clr (Adagrad), or -lr / (1 - beta1^t) (Adam) */
-    double m, damp1;         /* momentum, 1 - dampening */
-    double b, omb;           /* RMSprop beta, 1 - beta; Adagrad: b is its factor */
-    double b1, omb1, b2, omb2;
-    double bc2, bc2s;        /* 1 - beta2^t and its square root */
-    double eps;
-};
 
 /* One step is cut into blocks this long for threads. */
 #define NB_OPTIM_BLOCK 16384
@@ -231,118 +219,15 @@ void nb_optim_free(nb_optim *o) {
 }
 
 
-/* The knobs that change a loop's shape, as bits of the kernels' fl. */
-enum {
-    K_INSIDE = 1,    /* eps inside the root */
-    K_FIRST = 2,     /* torch's first momentum step: v = g */
-    K_NESTEROV = 4,
-    K_CENTERED = 8,  /* RMSprop */
-    K_MOMENTUM = 16, /* RMSprop's momentum buffer */
-    K_AMSGRAD = 32,
-    K_DECOUPLED = 64, /* theta <- keep theta first */
-};
-
-/* Kernel copies, one per dtype and instruction set. The loops are written
- * with vector types rather than left to the auto-vectoriser: C's sqrt may set
- * errno, which keeps gcc and clang from vectorising it (and the optimize
- * attribute does not lift that), while the vector sqrt instructions are the
- * same correctly rounded operation. No copy may fuse a multiply-add: every
- * copy must round like the scalar one, so results do not depend on the CPU. */
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF /* gcc's -std=c11 already means -ffp-contract=off */
-#endif
-
-/* Scalar copies: the reference, the tails of the vector copies, and all
- * there is off x86-64. */
-#define LD(p) (*(p))
-#define ST(p, v) (*(p) = (v))
-#define SPLAT(x) (x)
-#define SQRT(v) _Generic((v), float: sqrtf, default: sqrt)(v)
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
-#define ATTR
-#define T double
-#define V double
-#define W 1
-#define SFX f64_scalar
-#include "step_tmpl.h"
-#define ATTR
-#define T float
-#define V float
-#define W 1
-#define SFX f32_scalar
-#include "step_tmpl.h"
-#undef LD
-#undef ST
-#undef SPLAT
-#undef SQRT
-#undef MAX
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-
-/* Vector copies through the intrinsics VP_op_VQ: VP _mm (SSE2, part of
- * x86-64, so no target attribute) or _mm512 (AVX-512F alone: with no fma in
- * the target nothing can fuse); VQ ps or pd. */
-#define VOP__(p, op, q) p##_##op##_##q
-#define VOP_(p, op, q) VOP__(p, op, q)
-#define VOP(op) VOP_(VP, op, VQ)
-#define LD(p) VOP(loadu)(p)
-#define ST(p, v) VOP(storeu)((p), (v))
-#define SPLAT(x) VOP(set1)(x)
-#define SQRT(v) VOP(sqrt)(v)
-#define MAX(a, b) VOP(max)((a), (b))
-
-#define VP _mm
-#define ATTR
-#define T float
-#define V __m128
-#define VQ ps
-#define W 4
-#define SFX f32_sse
-#define TAIL f32_scalar
-#include "step_tmpl.h"
-#define ATTR
-#define T double
-#define V __m128d
-#undef VQ
-#define VQ pd
-#define W 2
-#define SFX f64_sse
-#define TAIL f64_scalar
-#include "step_tmpl.h"
-#undef VQ
-#undef VP
-
-#define VP _mm512
-#define ATTR __attribute__((target("avx512f")))
-#define T float
-#define V __m512
-#define VQ ps
-#define W 16
-#define SFX f32_avx512
-#define TAIL f32_scalar
-#include "step_tmpl.h"
-#define ATTR __attribute__((target("avx512f")))
-#define T double
-#define V __m512d
-#undef VQ
-#define VQ pd
-#define W 8
-#define SFX f64_avx512
-#define TAIL f64_scalar
-#include "step_tmpl.h"
-#undef VQ
-#undef VP
-#endif
-
 /* The widest copy this CPU runs. */
 static void pick_step(nb_optim *o) {
     bool f64 = o->dt == NB_F64;
-    o->step = o->step_scalar = f64 ? step_f64_scalar : step_f32_scalar;
+    o->step = o->step_scalar = f64 ? nb__optim_step_f64_scalar : nb__optim_step_f32_scalar;
     o->lanes = 1;
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("avx512f")) o->step = f64 ? step_f64_avx512 : step_f32_avx512, o->lanes = f64 ? 8 : 16;
-    else o->step = f64 ? step_f64_sse : step_f32_sse, o->lanes = f64 ? 2 : 4;
+#if NB_X86_64
+    nb_cpu_features cpu = nb__cpu();
+    if (cpu.avx512) o->step = f64 ? nb__optim_step_f64_avx512 : nb__optim_step_f32_avx512, o->lanes = f64 ? 8 : 16;
+    else if (cpu.sse2) o->step = f64 ? nb__optim_step_f64_sse : nb__optim_step_f32_sse, o->lanes = f64 ? 2 : 4;
 #endif
 }
 

@@ -1,8 +1,8 @@
 # Helpers for CLI tests: source this, call the checks, then `finish`.
 # NABLA is the binary under test. Each check is one test; `finish` prints the
-# file's "N passed, N failed" line and returns non-zero if any failed.
+# file's "N passed, N failed, N skipped" line and returns non-zero if any failed.
 : "${NABLA:=build/nabla}"
-T_PASS=0; T_FAIL=0
+T_PASS=0; T_FAIL=0; T_SKIP=0
 T_DIR=$(mktemp -d); trap 'rm -rf "$T_DIR"' EXIT
 t_ok()   { T_PASS=$((T_PASS + 1)); }
 t_bad()  { T_FAIL=$((T_FAIL + 1)); echo "FAIL $T_NAME: $*" >&2; }
@@ -34,10 +34,17 @@ expect_ok() {
     else t_bad "exit $?, expected 0 ($*): $(head -c 300 "$T_DIR/stderr")"; fi
 }
 
+# skip NAME WHY: a test that cannot run in this build (counted apart, not passed).
+skip() { T_SKIP=$((T_SKIP + 1)); echo "SKIP $1: $2" >&2; }
+
+# threads_used: the thread count nabla train reported in the last run's header
+# ("# ..., N threads"); 1 in a build without OpenMP whatever --threads says.
+threads_used() { sed -n 's/^#.*, \([0-9]*\) threads$/\1/p' "$T_DIR/stdout" | head -1; }
+
 # check NAME CONDITION...: one test from a shell condition.
 check() { T_NAME=$1; shift; if "$@"; then t_ok; else t_bad "condition failed: $*"; fi; }
 
 finish() {
-    echo "$(basename "$0" .sh): $T_PASS passed, $T_FAIL failed"
+    echo "$(basename "$0" .sh): $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
     [ $T_FAIL -eq 0 ]
 }

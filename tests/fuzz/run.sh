@@ -22,7 +22,7 @@ jobs=${FUZZ_JOBS:-2}
 # The library sources the targets reach, each compiled once with coverage.
 LIB="src/core/error.c src/core/rng.c src/data/idx.c src/data/npy.c src/data/csv.c
      src/io/outfile.c src/io/json.c src/io/safetensors.c src/cli/args.c"
-CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Iinclude -Isrc -g -O1
+CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -Iinclude -Isrc -g -O1
         -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 mkdir -p "$B/obj" "$W" || exit 1
 # The checkpoint target reaches the whole library (built single-threaded).

@@ -1,8 +1,9 @@
-/* The optimizer step kernels, written once and instantiated by optim.c for
- * each dtype and instruction set. Before each include optim.c defines
+/* The optimizer step kernels, written once and instantiated for each dtype
+ * and instruction set by optim_step.c (scalar, SSE2) and optim_step_avx512.c
+ * (through step_copies.h). Before each include the file defines
  *   T        float or double
  *   V, W     a vector of W T's (V = T, W = 1 for the scalar copy)
- *   SFX      name suffix; ATTR: the copy's target attribute (or nothing)
+ *   SFX      name suffix
  *   TAIL     (W > 1) suffix of the scalar copy that finishes the last hi - lo mod W
  * (undefined again at the end of this file) and, for a run of copies,
  *   LD(p), ST(p, v), SPLAT(x), SQRT(v), MAX(a, b)   MAX(a, b) = a > b ? a : b per lane
@@ -20,7 +21,7 @@
 #define KCAT(a, b) KCAT_(a, b)
 #define KFN(name) KCAT(name, SFX)
 #define KTAIL(name) KCAT(name, TAIL)
-#define KBODY ATTR static inline __attribute__((always_inline)) void
+#define KBODY static inline __attribute__((always_inline)) void
 
 /* theta <- theta - lr g */
 KBODY KFN(gd)(const coef *k, int64_t i, int64_t hi, T *restrict p, const T *restrict gr, const unsigned fl) {
@@ -150,7 +151,7 @@ KBODY KFN(adam)(const coef *k, int64_t i, int64_t hi, T *restrict p, const T *re
     case (B): K_DEC(CALL, B); break;                                                   \
     default: K_DEC(CALL, (A) | (B)); break;                                            \
     }
-ATTR static __attribute__((unused)) void KFN(step)(nb_optim_kind kind, unsigned fl, const coef *k, int64_t lo,
+static __attribute__((unused)) void KFN(step)(nb_optim_kind kind, unsigned fl, const coef *k, int64_t lo,
                                                   int64_t hi, void *pv, const void *gv, void *s0v, void *s1v,
                                                   void *s2v) {
     T *p = pv, *s0 = s0v, *s1 = s1v, *s2 = s2v;
@@ -207,4 +208,3 @@ ATTR static __attribute__((unused)) void KFN(step)(nb_optim_kind kind, unsigned 
 #undef W
 #undef SFX
 #undef TAIL
-#undef ATTR

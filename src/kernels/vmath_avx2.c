@@ -1,0 +1,10 @@
+/* The f32 math (vmath_tmpl.h) compiled for AVX2 (the Makefile's ISA_avx2
+ * flags); vmath.c calls it only on a CPU that has it. */
+#include "kernels/cpu.h"
+
+#if NB_X86_64
+#define VM_ISA avx2
+#include "kernels/vmath_tmpl.h"
+#else
+typedef int nb__no_avx2_vmath; /* ISO C wants a translation unit to declare something */
+#endif
