@@ -393,6 +393,7 @@ TEST(team_goes_solo_when_a_member_is_late) {
             if (t > 0) nb__team_serve(&tm, t);
             else {
                 nb__team_lead(&tm, n);
+                tm.adaptive = true;
                 for (int r = 0; r < 200; r++) nb__team_run(&tm, late_part, &j);
                 solo = tm.solo_jobs;
                 nb__team_end(&tm);

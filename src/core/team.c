@@ -45,6 +45,7 @@ void nb__team_lead(nb_team *tm, int n) {
     tm->n = n;
     tm->fn = NULL;
     tm->arg = NULL;
+    tm->adaptive = false;
     tm->own = tm->wait = 0, tm->jobs = 0, tm->solo_until = 0, tm->solo_jobs = 0;
     atomic_store(&tm->busy, 0);
 }
@@ -66,6 +67,13 @@ static void post(nb_team *tm, nb_team_fn fn, void *arg) {
 void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg) {
     if (tm->n < 2) {
         fn(arg, 0, 1);
+        return;
+    }
+    if (!tm->adaptive) {
+        post(tm, fn, arg);
+        fn(arg, 0, tm->n);
+        unsigned round = 0;
+        while (atomic_load_explicit(&tm->busy, memory_order_acquire) > 0) nb__relax(&round);
         return;
     }
     double t0 = mono_s();

@@ -28,10 +28,12 @@ typedef struct nb_team {
     _Atomic int busy;     /* members still on the current job */
     nb_team_fn fn;        /* the job; NULL tells the members to leave */
     void *arg;
-    /* A member whose core another process keeps busy comes late: the
-     * leader then runs every share itself for a while (solo), so two
+    /* adaptive: a member whose core another process keeps busy comes late;
+     * the leader then runs every share itself for a while (solo), so two
      * threads are never slower than one. The shares are the same either
-     * way, and so are the bits. */
+     * way, and so are the bits; a caller that sets it promises that no
+     * share of a job waits for another. */
+    bool adaptive;
     double own, wait;     /* this window's seconds: the leader's shares, and waiting for members */
     int jobs;             /* jobs in this window */
     double solo_until;    /* monotonic seconds; 0: not solo */

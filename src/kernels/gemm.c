@@ -14,6 +14,7 @@
 
 #include "core/internal.h"
 #include "core/team.h"
+#include "kernels/cpu.h"
 #include "kernels/kernels.h"
 
 /* Largest MR*NR of any kernel (for the transposed-store scratch tile). */
@@ -89,41 +90,22 @@ const nb_gemm_impl *nb_gemm_impl_portable(void) { return &portable_impl; }
 
 /* ---- dispatch ---- */
 
-static bool cpu_has_avx512(void) {
-#if defined(__x86_64__) && defined(__GNUC__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx2");
-#else
-    return false;
-#endif
-}
-static bool cpu_has_avx2(void) {
-#if defined(__x86_64__) && defined(__GNUC__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return false;
-#endif
-}
-
 static _Atomic(const nb_gemm_impl *) chosen; /* NULL: the automatic choice */
 
 bool nb_gemm_supported(const char *name) {
     if (!name) return false;
     if (strcmp(name, "portable") == 0) return true;
-#if defined(__x86_64__)
-    if (strcmp(name, "avx512") == 0) return cpu_has_avx512();
-    if (strcmp(name, "avx2") == 0) return cpu_has_avx2();
+#if NB_X86_64
+    if (strcmp(name, "avx512") == 0) return nb__cpu().avx512;
+    if (strcmp(name, "avx2") == 0) return nb__cpu().avx2;
 #endif
     return false;
 }
 
 static const nb_gemm_impl *auto_impl(void) {
-#if defined(__x86_64__)
-    if (cpu_has_avx512()) return nb_gemm_impl_avx512();
-    if (cpu_has_avx2()) return nb_gemm_impl_avx2();
+#if NB_X86_64
+    if (nb__cpu().avx512) return nb_gemm_impl_avx512();
+    if (nb__cpu().avx2) return nb_gemm_impl_avx2();
 #endif
     return nb_gemm_impl_portable();
 }
@@ -141,7 +123,7 @@ nb_status nb_gemm_force(const char *name) {
     if (strcmp(name, "avx512") && strcmp(name, "avx2") && strcmp(name, "portable"))
         return nb_fail(NB_EINVAL, "nb_gemm_force: unknown kernel '%s' (avx512, avx2, portable, auto)", name);
     if (!nb_gemm_supported(name)) return nb_fail(NB_EINVAL, "nb_gemm_force: this CPU cannot run the '%s' kernel", name);
-#if defined(__x86_64__)
+#if NB_X86_64
     if (strcmp(name, "avx512") == 0) atomic_store(&chosen, nb_gemm_impl_avx512());
     else if (strcmp(name, "avx2") == 0) atomic_store(&chosen, nb_gemm_impl_avx2());
     else
