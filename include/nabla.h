@@ -16,10 +16,12 @@
  *
  * The headers, in the order the ideas build:
  *   nabla/base.h      dtypes, errors
- *   nabla/tensor.h    tensors, contexts (arenas), parameters, the RNG
+ *   nabla/tensor.h    tensors, parameters, the RNG, and contexts: a step's
+ *                     arena and tape, and its execution (threads, work plan,
+ *                     packing buffers, the first error any thread raised)
  *   nabla/ops.h       differentiable ops
  *   nabla/autodiff.h  backward, VJP, Jacobians, gradcheck
- *   nabla/gemm.h      the one GEMM entry point, threads
+ *   nabla/gemm.h      the one GEMM entry point (in a context, or alone)
  *   nabla/optim.h     optimizers, schedules, gradient clipping
  *   nabla/lab.h       the optimizer lab: 2-D test functions, trajectories, rates
  *   nabla/linreg.h    OLS, ridge and the bias-variance lab

@@ -64,35 +64,35 @@ static void post(nb_team *tm, nb_team_fn fn, void *arg) {
     atomic_fetch_add_explicit(&tm->job, 1, memory_order_release);
 }
 
+/* An adaptive team's solo run, when it is in one: every share on the leader. */
+static bool run_solo(nb_team *tm, nb_team_fn fn, void *arg, double now) {
+    if (tm->solo_until == 0) return false;
+    if (now >= tm->solo_until) { /* try the team again */
+        tm->solo_until = 0;
+        tm->own = tm->wait = 0, tm->jobs = 0;
+        return false;
+    }
+    for (int t = 0; t < tm->n; t++) fn(arg, t, tm->n);
+    tm->solo_jobs++;
+    return true;
+}
+
 void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg) {
     if (tm->n < 2) {
         fn(arg, 0, 1);
         return;
     }
-    if (!tm->adaptive) {
-        post(tm, fn, arg);
-        fn(arg, 0, tm->n);
-        unsigned round = 0;
-        while (atomic_load_explicit(&tm->busy, memory_order_acquire) > 0) nb__relax(&round);
-        return;
-    }
-    double t0 = mono_s();
-    if (tm->solo_until > 0) {
-        if (t0 < tm->solo_until) {
-            for (int t = 0; t < tm->n; t++) fn(arg, t, tm->n);
-            tm->solo_jobs++;
-            return;
-        }
-        tm->solo_until = 0; /* try the team again */
-        tm->own = tm->wait = 0, tm->jobs = 0;
-    }
+    const double t0 = tm->adaptive ? mono_s() : 0;
+    if (tm->adaptive && run_solo(tm, fn, arg, t0)) return;
     post(tm, fn, arg);
     fn(arg, 0, tm->n);
-    double t1 = mono_s();
+    const double t1 = tm->adaptive ? mono_s() : 0;
     unsigned round = 0;
     while (atomic_load_explicit(&tm->busy, memory_order_acquire) > 0) nb__relax(&round);
-    /* Waiting longer than the leader's own shares took means the members
-     * were slower than the leader doing their shares too. */
+    if (!tm->adaptive) return;
+    /* Waiting longer than the leader's own shares took (and more than a
+     * wake-up) means the members were slower than the leader doing their
+     * shares too. */
     tm->own += t1 - t0, tm->wait += mono_s() - t1;
     if (++tm->jobs == TEAM_WINDOW) {
         if (tm->wait > tm->own && tm->wait > TEAM_WINDOW * 20e-6) tm->solo_until = mono_s() + TEAM_SOLO_S;
