@@ -474,7 +474,7 @@ static int all_optimizers(const char *dir) {
         char cap[512];
         snprintf(cap, sizeof cap, "%s (%s): rate predicted %s, measured %s; f after %d steps = %s%s",
                  nb_optim_kind_name(runs[i].k), kb, ps, ms, STEPS, sci(t[i].f[t[i].n - 1], fv, sizeof fv),
-                 runs[i].k == NB_OPT_ADAMW ? " (Adam's step, then x ← x − αλx)" : "");
+                 runs[i].k == NB_OPT_ADAMW ? " (x ← (1 − αλ) x, then Adam's step)" : "");
         if (!s) s = nb_fig_caption(fig, cap);
     }
     if (!r && !s) s = lab_draw(fig, 0, &ILL, ser, N, BOX, "iterates");

@@ -1,7 +1,8 @@
 #!/bin/sh
 # make install into a temporary PREFIX: the shared library has its SONAME and
 # versioned links, and the README's line, cc prog.c $(pkg-config ...) with an
-# rpath, builds a program that runs against the installed copy.
+# rpath, builds the README's example into a program that runs against the
+# installed copy.
 . tests/cli/lib.sh
 if ! command -v pkg-config > /dev/null 2>&1 || ! command -v make > /dev/null 2>&1; then
     echo "install: skipped (needs make and pkg-config)"; exit 0
@@ -17,27 +18,17 @@ check link_so0 [ "$(readlink "$L/libnabla.so.0")" = libnabla.so.0.1.0 ]
 check link_so [ "$(readlink "$L/libnabla.so")" = libnabla.so.0 ]
 check pc_prefix [ "$(PKG_CONFIG_PATH=$L/pkgconfig pkg-config --variable=libdir nabla)" = "$L" ]
 
-cat > "$T_DIR/prog.c" <<'C'
-#include <stdio.h>
-#include <nabla.h>
-int main(void) {
-    nb_ctx *ctx = nb_ctx_new();
-    nb_tensor *x = nb_from_buffer(ctx, NB_F64, NB_SHAPE(3), (double[]){1, 2, 3});
-    nb_tensor_requires_grad(x, true);
-    nb_tensor *f = nb_sum(ctx, nb_mul(ctx, x, x), NB_ALL_AXES, false);
-    if (nb_backward(ctx, f) != NB_OK) { fprintf(stderr, "%s\n", nb_errmsg()); return 1; }
-    const double *g = x->grad->data;
-    printf("%g %g %g\n", g[0], g[1], g[2]);
-    nb_ctx_free(ctx);
-    return 0;
-}
-C
+# the README's example, in a main()
+sed -n '/^## A gradient in C/,/^```$/p' README.md | sed -n '/^```c$/,/^```$/p' | sed '1d;$d' > "$T_DIR/ex.c"
+{ echo '#include <stdio.h>'; grep '^#include' "$T_DIR/ex.c"; echo 'int main(void) {'
+  grep -v '^#include' "$T_DIR/ex.c"; echo 'return 0; }'; } > "$T_DIR/prog.c"
+check readme_example_found grep -q nb_backward "$T_DIR/prog.c"
 export PKG_CONFIG_PATH="$L/pkgconfig"
 T_NAME=cc_pkg_config
 # the README's line; NB_LDSAN: a sanitizer build's library needs its runtime in the program
 if ${NB_CC:-cc} "$T_DIR/prog.c" $(pkg-config --cflags --libs nabla) -Wl,-rpath,"$(pkg-config --variable=libdir nabla)" \
     ${NB_LDSAN:-} -o "$T_DIR/prog" 2> "$T_DIR/cc.err"; then t_ok; else t_bad "$(head -5 "$T_DIR/cc.err")"; fi
 check needs_soname sh -c "readelf -d '$T_DIR/prog' | grep -q 'NEEDED.*\[libnabla.so.0\]'"
-check runs_installed [ "$("$T_DIR/prog" 2>&1)" = "2 4 6" ]
+check runs_installed [ "$("$T_DIR/prog" 2>&1)" = "grad f64 (3) = [2, 4, 6]" ]
 check loads_installed_copy sh -c "ldd '$T_DIR/prog' | grep -q '$L/libnabla.so.0'"
 finish
