@@ -5,7 +5,7 @@
 # installed copy.
 . tests/cli/lib.sh
 if ! command -v pkg-config > /dev/null 2>&1 || ! command -v make > /dev/null 2>&1; then
-    echo "install: skipped (needs make and pkg-config)"; exit 0
+    skip install "needs make and pkg-config"; finish; exit
 fi
 P=$T_DIR/prefix
 # this build's own variables (B=, CC=, SAN=, ...), not the caller's jobserver

@@ -38,7 +38,7 @@ if command -v script > /dev/null 2>&1 && script -qc true /dev/null > /dev/null 2
     if bar_fits 40 "$T_DIR/tty40"; then t_ok; else t_bad "$(cat "$T_DIR/why")"; fi
     check progress_40_keeps_loss grep -q 'epoch 1/2 \[[#.]*\] loss [0-9.]*' "$T_DIR/tty40"
 else
-    echo "newuser: progress bar checks skipped (no pseudo-terminal)"
+    skip progress_bar "no pseudo-terminal (script(1) cannot open one)"
 fi
 
 # ---- a NaN stop says what the checkpoint file holds
@@ -90,7 +90,7 @@ check csv_every_step [ "$(wc -l < "$T_DIR/big.csv")" -eq 1000002 ]
 if command -v rsvg-convert > /dev/null 2>&1; then
     check svg_renders rsvg-convert "$T_DIR/big.svg" -o "$T_DIR/big.png"
 else
-    echo "newuser: rsvg-convert check skipped (no librsvg2-bin)"
+    skip svg_renders "no rsvg-convert (librsvg2-bin)"
 fi
 
 # ---- eval on a file that is not a checkpoint
