@@ -4,8 +4,9 @@
 #   make demo       the main job: figures, gradcheck report, training
 #   make bench      every benchmark against its peer, measured in the same run
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS=N each)
-#   make install PREFIX=/usr/local
-#   options: CC=clang, SAN=1, DEBUG=1, BLAS=openblas, OPENMP=0, B=DIR (the build directory)
+#   make install PREFIX=/usr/local   (then `ldconfig`; see the README for other prefixes)
+#   options: CC=clang, SAN=1, DEBUG=1, BLAS=openblas, OPENMP=0, B=DIR (the build directory),
+#            V=1 (print every command; quiet otherwise)
 CC      ?= cc
 PREFIX  ?= /usr/local
 SAN     ?= 0
@@ -13,6 +14,17 @@ BLAS    ?= own
 OPENMP  ?= 1
 DEBUG   ?= 0
 VERSION := 0.1.0
+# the shared library's ABI version: libnabla.so.0 is what programs record
+SOMAJOR := 0
+SONAME  := libnabla.so.$(SOMAJOR)
+# quiet unless V=1: one short line per library or program, no compiler lines
+ifeq ($(V),1)
+  Q :=
+  say := @:
+else
+  Q := @
+  say := @printf '  %-4s %s\n'
+endif
 
 CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -Iinclude -Isrc -fPIC
 ifeq ($(SAN),1)
@@ -57,29 +69,41 @@ all: $(B)/libnabla.a $(B)/libnabla.so $(B)/nabla $(B)/nabla.pc
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(if $(findstring _avx512.c,$<),$(ISA_avx512))$(if $(findstring _avx2.c,$<),$(ISA_avx2)) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(if $(findstring _avx512.c,$<),$(ISA_avx512))$(if $(findstring _avx2.c,$<),$(ISA_avx2)) -MMD -MP -c $< -o $@
 
 $(B)/libnabla.a: $(LIB_OBJ)
+	$(say) AR $@
 	@rm -f $@
-	ar rcs $@ $^
-$(B)/libnabla.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^ $(LDLIBS)
+	$(Q)ar rcs $@ $^
+# libnabla.so.0.1.0 with its SONAME, and the two links: .so.0 for the loader,
+# .so for the linker's -lnabla
+$(B)/libnabla.so.$(VERSION): $(LIB_OBJ)
+	$(say) LD $@
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDLIBS)
+$(B)/libnabla.so: $(B)/libnabla.so.$(VERSION)
+	$(Q)ln -sf libnabla.so.$(VERSION) $(B)/$(SONAME)
+	$(Q)ln -sf $(SONAME) $@
 $(B)/nabla: $(CLI_OBJ) $(B)/libnabla.a
-	$(CC) -o $@ $(CLI_OBJ) $(B)/libnabla.a $(LDLIBS)
+	$(say) LD $@
+	$(Q)$(CC) -o $@ $(CLI_OBJ) $(B)/libnabla.a $(LDLIBS)
 CLI_LIB_OBJ := $(filter-out %/main.o,$(CLI_OBJ))
 # The tests count the library's allocations (tests/test_faults.c): --wrap
 # puts a counter behind every malloc in the statically linked library.
 WRAP_ALLOC := $(foreach f,malloc calloc realloc aligned_alloc,-Wl,--wrap=$(f))
 $(B)/nabla_tests: $(TEST_OBJ) $(CLI_LIB_OBJ) $(B)/libnabla.a
-	$(CC) -o $@ $(TEST_OBJ) $(CLI_LIB_OBJ) $(B)/libnabla.a $(LDLIBS) $(WRAP_ALLOC)
+	$(say) LD $@
+	$(Q)$(CC) -o $@ $(TEST_OBJ) $(CLI_LIB_OBJ) $(B)/libnabla.a $(LDLIBS) $(WRAP_ALLOC)
 # pkg-config file for PREFIX ($(1): where to write it)
 write_pc = printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: nabla\nDescription: tensors, autodiff and first-order optimizers in C11\nVersion: %s\nLibs: -L$${libdir} -lnabla\nLibs.private: -lz -lm -fopenmp\nCflags: -I$${includedir}\n' '$(PREFIX)' '$(VERSION)' > $(1)
 $(B)/nabla.pc: Makefile
 	@mkdir -p $(B)
-	$(call write_pc,$@)
+	@$(call write_pc,$@)
 
-test: $(B)/nabla $(B)/nabla_tests
-	@NABLA=$(B)/nabla NABLA_TESTS=$(B)/nabla_tests sh tests/run.sh
+# tests/cli/install.sh installs this very build (the same command-line
+# variables) into a temporary PREFIX and links a program against it
+test: all $(B)/nabla_tests
+	@NABLA=$(B)/nabla NABLA_TESTS=$(B)/nabla_tests NB_MAKEVARS='$(MAKEOVERRIDES)' NB_CC='$(CC)' \
+	    NB_LDSAN='$(LDSAN)' sh tests/run.sh
 
 demo: all
 	@sh tools/demo.sh $(B)/nabla
@@ -91,12 +115,16 @@ fuzz:
 	@sh tests/fuzz/run.sh $(or $(FUZZ_SECONDS),30)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/nabla $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 $(B)/libnabla.a $(B)/libnabla.so $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 include/nabla.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 include/nabla/*.h $(DESTDIR)$(PREFIX)/include/nabla/
-	install -m 755 $(B)/nabla $(DESTDIR)$(PREFIX)/bin/
-	$(call write_pc,$(DESTDIR)$(PREFIX)/lib/pkgconfig/nabla.pc)
+	$(say) INST $(DESTDIR)$(PREFIX)
+	$(Q)install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/nabla $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	$(Q)install -m 644 $(B)/libnabla.a $(DESTDIR)$(PREFIX)/lib/
+	$(Q)install -m 755 $(B)/libnabla.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
+	$(Q)ln -sf libnabla.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	$(Q)ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libnabla.so
+	$(Q)install -m 644 include/nabla.h $(DESTDIR)$(PREFIX)/include/
+	$(Q)install -m 644 include/nabla/*.h $(DESTDIR)$(PREFIX)/include/nabla/
+	$(Q)install -m 755 $(B)/nabla $(DESTDIR)$(PREFIX)/bin/
+	$(Q)$(call write_pc,$(DESTDIR)$(PREFIX)/lib/pkgconfig/nabla.pc)
 
 clean:
 	rm -rf build

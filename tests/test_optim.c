@@ -1,5 +1,5 @@
 /* Optimizers against reference trajectories (torch.optim for the torch
- * convention, an independent Python implementation of SPEC section 3 for the
+ * convention, an independent Python implementation of nabla/optim.h's formulas for the
  * handout's), schedules and clipping against PyTorch, state round trips and
  * every bad knob. Fixtures: tools/gen_optim_fixtures.py. */
 #include <dirent.h>

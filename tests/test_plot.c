@@ -206,3 +206,91 @@ TEST(plot_contour_finds_the_level_set) {
     free(s);
     nb_fig_free(fig);
 }
+
+/* The points of the path drawn with stroke col ("M x y" and "L x y" only). */
+static int path_points(const char *svg, const char *col, double *px, double *py, int max) {
+    char key[64];
+    snprintf(key, sizeof key, "stroke=\"%s\"", col);
+    const char *p = strstr(svg, key);
+    if (!p || !(p = strstr(p, " d=\""))) return -1;
+    p += 4;
+    int n = 0;
+    while (*p == 'M' || *p == 'L') {
+        char *end;
+        double x = strtod(p + 1, &end), y = strtod(end, &end);
+        if (n < max) px[n] = x, py[n] = y;
+        n++;
+        p = end;
+    }
+    return *p == '"' ? n : -1;
+}
+
+static double seg_dist(double px, double py, double ax, double ay, double bx, double by) {
+    double dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy, t = 0;
+    if (l2 > 0) t = ((px - ax) * dx + (py - ay) * dy) / l2;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    return hypot(ax + t * dx - px, ay + t * dy - py);
+}
+
+TEST(plot_thins_a_long_path_to_a_quarter_pixel) {
+    /* a wiggly path of many more points than pixels, one that turns back on itself */
+    enum { N = 6000, MAXP = N };
+    double *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
+    double *qx = malloc(MAXP * sizeof *qx), *qy = malloc(MAXP * sizeof *qy);
+    CHECK(x && y && qx && qy);
+    if (!x || !y || !qx || !qy) goto out;
+    for (int i = 0; i < N; i++) {
+        double t = 10.0 * i / (N - 1);
+        x[i] = i < N / 2 ? t : 10 - t + 5; /* out to 5, then back */
+        y[i] = sin(3 * t) + 0.2 * sin(40 * t) + 1e-4 * (i % 7);
+    }
+    nb_fig *fig = nb_fig_new(400, 300, 1, 1);
+    nb_panel *p = nb_fig_panel(fig, 0);
+    CHECK_OK(nb_panel_xlim(p, 0, 10));
+    CHECK_OK(nb_panel_ylim(p, -2, 2));
+    CHECK_OK(nb_plot_line(p, N, x, y, NULL, &(nb_style){.rgb = "#123456"}));
+    char *s = fig_text(fig);
+    int n = s ? path_points(s, "#123456", qx, qy, MAXP) : -1;
+    CHECK_MSG(n > 1 && n < N / 4, "%d points drawn for %d", n, N);
+    if (n > 1 && n <= MAXP) {
+        /* the plot area of a 400 x 300 figure's one panel: x from 64, 320 wide; y from 28, 228 high */
+        double worst = 0;
+        for (int i = 0; i < N; i++) {
+            double ux = 64 + x[i] / 10 * 320, uy = 28 + 228 - (y[i] + 2) / 4 * 228, d = INFINITY;
+            for (int k = 0; k + 1 < n && d > 0.26; k++) {
+                double e = seg_dist(ux, uy, qx[k], qy[k], qx[k + 1], qy[k + 1]);
+                if (e < d) d = e;
+            }
+            if (d > worst) worst = d;
+        }
+        /* 0.25 px, and the 0.005 px of writing 2 decimals */
+        CHECK_MSG(worst <= 0.25 + 0.01, "a point lies %.3f px from the drawn path", worst);
+        CHECK_NEAR(qx[0], 64 + x[0] / 10 * 320, 0.006, 0);
+        CHECK_NEAR(qy[0], 256 - (y[0] + 2) / 4 * 228, 0.006, 0);
+        CHECK_NEAR(qx[n - 1], 64 + x[N - 1] / 10 * 320, 0.006, 0);
+        CHECK_NEAR(qy[n - 1], 256 - (y[N - 1] + 2) / 4 * 228, 0.006, 0);
+    }
+    free(s);
+    nb_fig_free(fig);
+out:
+    free(x), free(y), free(qx), free(qy);
+}
+
+TEST(plot_equal_scale_widens_the_narrow_axis) {
+    nb_fig *fig = nb_fig_new(400, 300, 1, 1); /* a 320 x 228 px plot area */
+    nb_panel *p = nb_fig_panel(fig, 0);
+    CHECK_ERR(nb_panel_equal_scale(p, NULL), NB_EINVAL, "limits");
+    CHECK_OK(nb_panel_xlim(p, -3, 3));
+    CHECK_OK(nb_panel_ylim(p, -1, 1));
+    double lim[4];
+    CHECK_OK(nb_panel_equal_scale(p, lim));
+    CHECK_NEAR(lim[0], -3, 0, 1e-15);
+    CHECK_NEAR(lim[1], 3, 0, 1e-15);
+    CHECK_NEAR((lim[1] - lim[0]) / 320, (lim[3] - lim[2]) / 228, 0, 1e-12);
+    CHECK_NEAR(lim[2] + lim[3], 0, 1e-12, 0); /* about the centre */
+    CHECK_OK(nb_panel_ylim(p, 0, 10));
+    CHECK_OK(nb_panel_equal_scale(p, lim));
+    CHECK_NEAR((lim[1] - lim[0]) / 320, 10.0 / 228, 0, 1e-12);
+    CHECK_NEAR(lim[2], 0, 0, 1e-15);
+    nb_fig_free(fig);
+}

@@ -7,7 +7,7 @@ writes tests/fixtures/optim/:
   traj_<conv>_<problem>_<variant>_<dtype>.txt  a trajectory of 100 steps
       torch convention: torch.optim itself (f64 and f32);
       handout convention: `handout_step` below, an independent plain-Python
-      implementation of SPEC section 3's formulas (f64; f32 runs are compared
+      implementation of the handout convention's formulas (nabla/optim.h) (f64; f32 runs are compared
       with it at a looser tolerance).
   schedules.txt  torch.optim.lr_scheduler values, epoch by epoch
   clip.txt       torch.nn.utils.clip_grad_norm_ / clip_grad_value_
@@ -171,7 +171,7 @@ def grad_f32(grad, x):
     return g
 
 
-# ---- handout convention: SPEC section 3, written out plainly ----------------
+# ---- handout convention (nabla/optim.h), written out plainly ----------------
 def handout_run(kind, k, lr, grad, x0, sign):
     d = len(x0)
     x = list(x0)

@@ -10,8 +10,19 @@
  *     for (...) { grad_of(theta, g); nb_optim_step(o, theta, g); }
  *     nb_optim_free(o);
  *
- * Two conventions (SPEC section 3). NB_CONV_HANDOUT, the default: eps inside
- * the square root, momentum v <- m v + g from v0 = 0, Adagrad's beta factor.
+ * Two conventions. NB_CONV_HANDOUT, the default, is the handout's (g the
+ * gradient, t counting steps from 1, every state starting at 0):
+ *
+ *     gd        theta <- theta - lr g
+ *     momentum  v <- m v + g;  theta <- theta - lr v
+ *     nesterov  v <- m v + g;  theta <- theta - lr (g + m v)
+ *     rmsprop   s <- beta s + (1 - beta) g^2;  theta <- theta - lr g / sqrt(s + eps)
+ *     adagrad   s <- s + beta g^2;             theta <- theta - lr g / sqrt(s + eps)
+ *     adam      m <- beta1 m + (1 - beta1) g;  v <- beta2 v + (1 - beta2) g^2;
+ *               theta <- theta - lr mhat / sqrt(vhat + eps),
+ *               mhat = m / (1 - beta1^t), vhat = v / (1 - beta2^t)
+ *     adamw     theta <- theta (1 - lr lambda), then adam's step
+ *
  * NB_CONV_TORCH: torch.optim 1.13's formulas and defaults (eps outside the
  * root, RMSprop alpha, Adagrad lr_decay and initial accumulator, SGD's first
  * momentum buffer v1 = g). The convention only picks defaults: each of its
@@ -66,7 +77,7 @@ typedef struct nb_optim_config {
 
 typedef struct nb_optim nb_optim;
 
-/* Defaults per convention (SPEC section 3). Handout: lr 0.01, momentum 0.9,
+/* Defaults per convention. Handout: lr 0.01, momentum 0.9,
  * RMSprop beta 0.9, Adagrad beta 1, beta1 0.9, beta2 0.999, eps 1e-8 inside
  * the root, AdamW lambda 0.01. Torch: torch.optim's defaults (RMSprop lr 0.01
  * alpha 0.99 eps 1e-8; Adagrad lr 0.01 eps 1e-10; Adam lr 1e-3; AdamW lr 1e-3

@@ -79,6 +79,11 @@ nb_status nb_panel_scale(nb_panel *p, bool xlog, bool ylog);
 /* Fixed limits (lo < hi, both > 0 on a log axis); otherwise the axes fit the data. */
 nb_status nb_panel_xlim(nb_panel *p, double lo, double hi);
 nb_status nb_panel_ylim(nb_panel *p, double lo, double hi);
+/* Widens the narrower of the two fixed ranges about its centre so that one
+ * unit is as many px on x as on y: a gradient step then looks perpendicular
+ * to its contour. Set both limits first (linear axes); add contours after.
+ * lim (may be NULL) receives the new xlo, xhi, ylo, yhi. */
+nb_status nb_panel_equal_scale(nb_panel *p, double lim[4]);
 nb_status nb_panel_legend(nb_panel *p, nb_legend_pos pos);
 
 /* ---- series -------------------------------------------------------------- */

@@ -122,16 +122,17 @@ static void bv_write_csv(const bv_run *r, FILE *fp) {
     }
 }
 
-static void bv_print_table(const bv_run *r) {
+/* The table under the CSV's column names. */
+static void bv_print_table(const bv_run *r, FILE *fp) {
     bool ex = r->model == MODEL_RIDGE;
-    printf("%-10s %12s %12s %12s %12s", param_name(r), "bias2", "variance", "noise", "mse");
-    if (ex) printf(" %12s %12s %12s", "bias2_exact", "var_exact", "mse_exact");
-    printf("\n");
+    fprintf(fp, "%-10s %14s %14s %14s %14s", param_name(r), "bias2", "variance", "noise", "mse");
+    if (ex) fprintf(fp, " %14s %14s %14s", "bias2_exact", "variance_exact", "mse_exact");
+    fprintf(fp, "\n");
     for (int i = 0; i < r->npts; i++) {
         const nb_biasvar *m = &r->mc[i], *e = &r->ex[i];
-        printf("%-10g %12.6g %12.6g %12.6g %12.6g", r->param[i], m->bias2, m->variance, m->noise, m->mse);
-        if (ex) printf(" %12.6g %12.6g %12.6g", e->bias2, e->variance, e->mse);
-        printf("\n");
+        fprintf(fp, "%-10g %14.6g %14.6g %14.6g %14.6g", r->param[i], m->bias2, m->variance, m->noise, m->mse);
+        if (ex) fprintf(fp, " %14.6g %14.6g %14.6g", e->bias2, e->variance, e->mse);
+        fprintf(fp, "\n");
     }
 }
 
@@ -247,10 +248,12 @@ int cmd_biasvar(int argc, char **argv) {
         "(lambda = 0), printed beside their exact values. --model poly sweeps the degree and\n"
         "--model mlp the width of a 1-W-1 tanh network on y = sin(2 pi x) + noise, x in [0,1],\n"
         "with a new training set per trial (Monte Carlo only; the exact columns are empty).\n"
-        "Without --csv a table goes to stdout."};
+        "The table goes to stdout, or to stderr when --csv or --svg is given (--quiet: none), as\n"
+        "for nabla optim."};
     const char *xp = NULL, *tp = NULL, *xtp = NULL, *csv = NULL, *svg = NULL, *model = "ridge";
     long n = 0, d = 20, K = 0, trials = 1000, seed = 0, steps = 1000;
     double noise = 1, lr = 0.02;
+    bool quiet = false;
     cli_list lambda = {{0}, 0}, degree = {{0}, 0}, width = {{0}, 0};
     cli_opt opts[] = {
         {"x", CLI_STR, &xp, "FILE", "training inputs X, n x d (.npy or CSV)", false},
@@ -270,6 +273,7 @@ int cmd_biasvar(int argc, char **argv) {
         {"lr", CLI_DOUBLE, &lr, "A", "mlp: Adam learning rate (default 0.02)", false},
         {"csv", CLI_STR, &csv, "FILE", "write the table as CSV", false},
         {"svg", CLI_STR, &svg, "FILE", "write the curves as SVG", false},
+        {"quiet", CLI_FLAG, &quiet, NULL, "no table", false},
     };
     enum { NOPTS = sizeof opts / sizeof opts[0] };
     int rc = cli_parse(&cmd, argc, argv, opts, NOPTS);
@@ -353,7 +357,7 @@ int cmd_biasvar(int argc, char **argv) {
     if (!rc && (double)(r.n + r.K) * (double)r.d * (double)r.trials < 5e7) nb_set_threads(1);
     if (!rc) rc = bv_compute(&r);
     if (!rc && (csv || svg)) rc = bv_outputs(&r, csv, svg);
-    if (!rc && !csv) bv_print_table(&r);
+    if (!rc && !quiet) bv_print_table(&r, csv || svg ? stderr : stdout);
     bv_free(&r);
     return rc;
 #undef SEEN

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "nabla/nn.h"
@@ -73,7 +75,11 @@ static int read_log(const char *path, epoch_row *rows, int upto) {
     return n;
 }
 
-static nb_status write_svg(const char *path, const epoch_row *rows, int n, const char *title) {
+/* The per-epoch points, and the training loss within epochs (curve: x in
+ * epochs, ncurve points; this run's only), so that even one epoch draws a
+ * curve. Both panels span epoch 0 to the last. */
+static nb_status write_svg(const char *path, const epoch_row *rows, int n, const double *cx, const double *cy,
+                           int ncurve, const char *title) {
     double *x = malloc(sizeof(double) * (size_t)(n ? n : 1) * 5);
     if (!x) return nb_fail(NB_ENOMEM, "%s: out of memory", path);
     double *trl = x + n, *tel = x + 2 * n, *tra = x + 3 * n, *tea = x + 4 * n;
@@ -84,47 +90,132 @@ static nb_status write_svg(const char *path, const epoch_row *rows, int n, const
         tra[i] = rows[i].train_acc;
         tea[i] = rows[i].test_acc;
     }
+    double E = n ? x[n - 1] : 1;
     nb_status s = NB_OK;
     nb_fig *fig = nb_fig_new(880, 340, 1, 2);
     if (!fig) s = nb_errcode();
-    nb_style mark = {0};
-    mark.marker = NB_MARKER_CIRCLE;
+    double lw = n > 1 ? 0 : -1; /* one point: its marker, no line */
     if (!s) s = nb_fig_title(fig, title);
     nb_panel *pl = fig ? nb_fig_panel(fig, 0) : NULL, *pa = fig ? nb_fig_panel(fig, 1) : NULL;
     if (!s) s = nb_panel_labels(pl, "loss", "epoch", "cross-entropy");
-    if (!s) s = nb_plot_line(pl, n, x, trl, "train", &mark);
-    if (!s) s = nb_plot_line(pl, n, x, tel, "test", &mark);
+    if (!s) s = nb_panel_xlim(pl, -0.04 * E, 1.04 * E);
+    if (!s && ncurve > 0)
+        s = nb_plot_line(pl, ncurve, cx, cy, "train, within epochs", &(nb_style){.color = 1, .width = 1, .opacity = 0.45});
+    if (!s) s = nb_plot_line(pl, n, x, trl, "train (epoch mean)", &(nb_style){.color = 1, .marker = NB_MARKER_CIRCLE, .width = lw});
+    if (!s) s = nb_plot_line(pl, n, x, tel, "test", &(nb_style){.color = 2, .marker = NB_MARKER_CIRCLE, .width = lw});
     if (!s) s = nb_panel_labels(pa, "accuracy", "epoch", "accuracy");
+    if (!s) s = nb_panel_xlim(pa, -0.04 * E, 1.04 * E);
     if (!s) s = nb_panel_legend(pa, NB_LEGEND_SE);
-    if (!s) s = nb_plot_line(pa, n, x, tra, "train", &mark);
-    if (!s) s = nb_plot_line(pa, n, x, tea, "test", &mark);
+    if (!s) s = nb_plot_line(pa, n, x, tra, "train", &(nb_style){.color = 1, .marker = NB_MARKER_CIRCLE, .width = lw});
+    if (!s) s = nb_plot_line(pa, n, x, tea, "test", &(nb_style){.color = 2, .marker = NB_MARKER_CIRCLE, .width = lw});
     if (!s) s = nb_fig_save(fig, path);
     nb_fig_free(fig);
     free(x);
     return s;
 }
 
-/* ---- the progress bar ---------------------------------------------------------- */
+/* ---- the progress bar, the loss curve, the loss warning ------------------------ */
+
+/* A loss as a person reads it: fixed point while that is short, %g beyond
+ * (a diverging run's 1.4e+10, not 14000000000.0000). */
+static const char *loss_str(double v, char *buf, size_t n) {
+    if (fabs(v) < 1e5) snprintf(buf, n, "%.4f", v);
+    else snprintf(buf, n, "%.4g", v);
+    return buf;
+}
+
+/* The terminal's width in columns (80 when it does not say). */
+static int term_width(void) {
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+    const char *c = getenv("COLUMNS");
+    int w = c ? atoi(c) : 0;
+    return w > 0 ? w : 80;
+}
 
 typedef struct progress {
     bool on;
     long epoch, epochs;
-    int64_t batch;
+    int64_t batch, nsamples;
     double last;
+    /* the loss curve: per-batch losses averaged over windows of `window` steps */
+    double prev_sum, win_sum;
+    int64_t window, win_n;
+    double *cx, *cy;
+    int ncurve, cap;
+    /* the warning on a loss that grows 100x over its start */
+    double start;
+    bool warned;
 } progress;
+
+/* "epoch 2/5 [####....] 12/469  loss 0.1234  ..." with a bar of `bar` chars. */
+static int bar_line(char *line, size_t n, const char *head, double frac, int bar, const char *const *fields, int nf) {
+    char b[32];
+    int done = (int)(bar * frac);
+    for (int i = 0; i < bar; i++) b[i] = i < done ? '#' : '.';
+    b[bar] = '\0';
+    int k = snprintf(line, n, "%s [%s]", head, b);
+    for (int i = 0; i < nf && k >= 0 && (size_t)k < n; i++) k += snprintf(line + k, n - (size_t)k, "%s%s", i ? "  " : " ", fields[i]);
+    return (int)strlen(line);
+}
+
+/* The line fitted to a terminal w columns wide: whole fields go first
+ * (samples/s, then the ETA, then the step count), then the bar shortens;
+ * the line never reaches the last column, so the terminal never wraps it
+ * and \r redraws it in place. */
+static void fit_line(char *line, size_t n, int w, const char *head, double frac, const char *count, const char *loss,
+                     const char *speed, const char *eta) {
+    const char *sets[4][4] = {{count, loss, speed, eta}, {count, loss, eta}, {count, loss}, {loss}};
+    int room = w - 1;
+    for (int i = 0; i < 4; i++)
+        if (bar_line(line, n, head, frac, 24, sets[i], 4 - i) <= room) return;
+    int over = bar_line(line, n, head, frac, 0, sets[3], 1) - room;
+    bar_line(line, n, head, frac, over < 0 ? -over : 0, sets[3], 1);
+    if (room >= 0 && (size_t)room < n && (int)strlen(line) > room) line[room] = '\0';
+}
+
+static void curve_add(progress *p, double x, double y) {
+    if (p->ncurve == p->cap) {
+        int cap = p->cap ? 2 * p->cap : 256;
+        double *cx = realloc(p->cx, (size_t)cap * sizeof *cx), *cy = cx ? realloc(p->cy, (size_t)cap * sizeof *cy) : NULL;
+        if (cx) p->cx = cx;
+        if (cy) p->cy = cy;
+        if (!cx || !cy) return; /* a shorter curve, not a failed run */
+        p->cap = cap;
+    }
+    p->cx[p->ncurve] = x, p->cy[p->ncurve++] = y;
+}
 
 static void on_step(void *user, int64_t step, int64_t nsteps, double loss, double seconds) {
     progress *p = user;
+    /* the batch's own loss, from the epoch's running mean */
+    int64_t seen = step < nsteps ? step * p->batch : p->nsamples;
+    double sum = loss * (double)seen, bl = (sum - p->prev_sum) / (double)(seen - (step - 1) * p->batch);
+    p->prev_sum = step < nsteps ? sum : 0;
+    if (step == 1 && p->epoch > 0 && !(p->start > 0)) p->start = bl;
+    p->win_sum += bl, p->win_n++;
+    if (p->win_n == p->window || step == nsteps) {
+        curve_add(p, (double)(p->epoch - 1) + (double)step / (double)nsteps, p->win_sum / (double)p->win_n);
+        p->win_sum = 0, p->win_n = 0;
+    }
+    if (!p->warned && p->start > 0 && loss > 100 * p->start && isfinite(loss)) {
+        char a[32], b[32];
+        p->warned = true;
+        fprintf(stderr, "%snabla train: warning: the loss grew from %s to %s (more than 100x) by step %lld of epoch %ld; "
+                "the learning rate may be too large\n", p->on ? "\r\033[K" : "", loss_str(p->start, a, sizeof a),
+                loss_str(loss, b, sizeof b), (long long)step, p->epoch);
+    }
     if (!p->on || (seconds - p->last < 0.1 && step < nsteps)) return;
     p->last = seconds;
-    int width = 24, done = (int)(width * step / nsteps);
-    char bar[32];
-    for (int i = 0; i < width; i++) bar[i] = i < done ? '#' : '.';
-    bar[width] = '\0';
+    char head[64], ls[48], count[48], speed[48], eta[32], lb[32], line[256];
     double rate = seconds > 0 ? (double)(step * p->batch) / seconds : 0;
-    double eta = step > 0 ? seconds * (double)(nsteps - step) / (double)step : 0;
-    fprintf(stderr, "\r\033[Kepoch %ld/%ld [%s] %lld/%lld  loss %.4f  %.0f samples/s  ETA %.1fs", p->epoch,
-            p->epochs, bar, (long long)step, (long long)nsteps, loss, rate, eta);
+    snprintf(head, sizeof head, "epoch %ld/%ld", p->epoch, p->epochs);
+    snprintf(ls, sizeof ls, "loss %s", loss_str(loss, lb, sizeof lb));
+    snprintf(count, sizeof count, "%lld/%lld", (long long)step, (long long)nsteps);
+    snprintf(speed, sizeof speed, "%.0f samples/s", rate);
+    snprintf(eta, sizeof eta, "ETA %.1fs", step > 0 ? seconds * (double)(nsteps - step) / (double)step : 0);
+    fit_line(line, sizeof line, term_width(), head, (double)step / (double)nsteps, count, ls, speed, eta);
+    fprintf(stderr, "\r\033[K%s", line);
     if (step == nsteps) fprintf(stderr, "\r\033[K");
     fflush(stderr);
 }
@@ -369,6 +460,7 @@ int cmd_train(int argc, char **argv) {
     }
     int cap = (int)t->cfg.epochs + 1;
     epoch_row *rows = calloc((size_t)cap, sizeof *rows);
+    progress pr = {.on = cli_stderr_is_tty(), .epochs = (long)t->cfg.epochs, .batch = t->cfg.batch, .nsamples = train.n};
     int nrows = 0;
     if (!rows) {
         rc = cli_error("train", "out of memory");
@@ -386,16 +478,30 @@ int cmd_train(int argc, char **argv) {
         rc = cli_lib_error("train"); /* --epochs 0: the initialised model */
         goto free_rows;
     }
-    progress pr = {cli_stderr_is_tty(), 0, (long)t->cfg.epochs, t->cfg.batch, 0};
+    /* about 400 points on the loss curve of this run */
+    int64_t nsteps = (train.n + t->cfg.batch - 1) / t->cfg.batch;
+    pr.window = nsteps * (t->cfg.epochs - t->epoch) / 400;
+    if (pr.window < 1) pr.window = 1;
+    long saved = -1; /* the epoch this run last wrote to --save */
     while (t->epoch < t->cfg.epochs) {
         nb_epoch_stats st;
         pr.epoch = (long)t->epoch + 1;
         pr.last = -1;
+        pr.prev_sum = pr.win_sum = 0, pr.win_n = 0;
         nb_status s = nb_train_epoch(t, &train, &st, on_step, &pr);
         if (s) {
             if (pr.on) fprintf(stderr, "\r\033[K");
-            if (s == NB_ENUM && a.save)
-                rc = cli_error("train", "%s; stopped, %s keeps the last good epoch", nb_errmsg(), a.save);
+            /* say what the checkpoint file holds, not what we wish it held */
+            if (s == NB_ENUM && a.save && saved >= 0)
+                rc = cli_error("train", "%s; stopped: %s holds epoch %ld, the last good one", nb_errmsg(), a.save, saved);
+            else if (s == NB_ENUM && a.save && a.resume && strcmp(a.save, a.resume) == 0)
+                rc = cli_error("train", "%s; stopped: %s still holds epoch %ld, where this run resumed", nb_errmsg(),
+                               a.save, pr.epoch - 1);
+            else if (s == NB_ENUM && a.save)
+                rc = cli_error("train", "%s; stopped before any epoch finished: no checkpoint was written to %s",
+                               nb_errmsg(), a.save);
+            else if (s == NB_ENUM)
+                rc = cli_error("train", "%s; stopped (no --save, so no checkpoint)", nb_errmsg());
             else rc = cli_lib_error("train");
             goto free_rows;
         }
@@ -407,18 +513,22 @@ int cmd_train(int argc, char **argv) {
         }
         epoch_row r = {(long)t->epoch, st.loss, st.acc, tl, ta, st.seconds, st.samples_per_s};
         rows[nrows++] = r;
-        printf("epoch %ld/%lld  train_loss %.4f  train_acc %.4f  test_loss %.4f  test_acc %.4f  %.2f s  %.0f samples/s\n",
-               r.epoch, (long long)t->cfg.epochs, r.train_loss, r.train_acc, r.test_loss, r.test_acc, r.seconds,
-               r.samples_per_s);
+        char l1[32], l2[32];
+        printf("epoch %ld/%lld  train_loss %s  train_acc %.4f  test_loss %s  test_acc %.4f  %.2f s  %.0f samples/s\n",
+               r.epoch, (long long)t->cfg.epochs, loss_str(r.train_loss, l1, sizeof l1), r.train_acc,
+               loss_str(r.test_loss, l2, sizeof l2), r.test_acc, r.seconds, r.samples_per_s);
         fflush(stdout);
         if ((a.save && nb_checkpoint_save(t, a.save)) || (a.log && write_log(a.log, rows, nrows)) ||
-            (a.svg && write_svg(a.svg, rows, nrows, title))) {
+            (a.svg && write_svg(a.svg, rows, nrows, pr.cx, pr.cy, pr.ncurve, title))) {
             rc = cli_lib_error("train");
             goto free_rows;
         }
+        if (a.save) saved = r.epoch;
     }
     rc = 0;
 free_rows:
+    free(pr.cx);
+    free(pr.cy);
     free(rows);
 done:
     nb_trainer_free(t);

@@ -207,6 +207,12 @@ nb_safetensors *nb_st_read(const char *path) {
     }
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--) hlen = hlen << 8 | len8[i];
+    unsigned char brace = 0; /* a bad length and no '{' after it: some other kind of file */
+    if ((hlen > st->size - 8 || hlen > ST_MAX_HEADER || hlen < 2) &&
+        (st->size < 9 || pread(fd, &brace, 1, 8) != 1 || brace != '{')) {
+        nb_fail(NB_EFORMAT, "%s: not a safetensors file (no header length and JSON header at its start)", path);
+        goto fail;
+    }
     if (hlen > st->size - 8) {
         nb_fail(NB_EFORMAT, "%s: header length %llu exceeds the file (%zu bytes)", path, (unsigned long long)hlen,
                 st->size);

@@ -30,6 +30,7 @@ struct nb_panel {
     bool xlog, ylog, xfix, yfix;
     double xlo, xhi, ylo, yhi;
     nb_legend_pos legend;
+    double fw, fh;   /* the plot area in px (panel_frame) */
     item *items;
     int nitems, cap, next_color;
 };
@@ -66,6 +67,14 @@ static nb_status replace_str(char **dst, const char *s, const char *fn) {
 }
 
 /* ---- figures --------------------------------------------------------------- */
+/* A cell of cw x ch px: its plot area's offset and size (room for the ticks,
+ * labels and title). */
+static void panel_frame(double cw, double ch, double *dx, double *dy, double *w, double *h) {
+    *dx = 64, *dy = 28, *w = cw - 64 - 16, *h = ch - 28 - 44;
+    if (*w < 10) *w = 10;
+    if (*h < 10) *h = 10;
+}
+
 nb_fig *nb_fig_new(double width, double height, int rows, int cols) {
     if (!(width >= 50 && height >= 50 && width <= 1e5 && height <= 1e5)) {
         nb_fail(NB_EINVAL, "nb_fig_new: size %g x %g px is out of range [50, 1e5]", width, height);
@@ -83,6 +92,10 @@ nb_fig *nb_fig_new(double width, double height, int rows, int cols) {
         return NULL;
     }
     f->w = width, f->h = height, f->rows = rows, f->cols = cols;
+    for (int i = 0; i < rows * cols; i++) {
+        double dx, dy;
+        panel_frame(width / cols, height / rows, &dx, &dy, &f->panels[i].fw, &f->panels[i].fh);
+    }
     return f;
 }
 
@@ -165,6 +178,23 @@ static nb_status set_lim(nb_panel *p, bool y, double lo, double hi) {
 }
 nb_status nb_panel_xlim(nb_panel *p, double lo, double hi) { return set_lim(p, false, lo, hi); }
 nb_status nb_panel_ylim(nb_panel *p, double lo, double hi) { return set_lim(p, true, lo, hi); }
+
+nb_status nb_panel_equal_scale(nb_panel *p, double lim[4]) {
+    if (!p) return nb_fail(NB_EINVAL, "nb_panel_equal_scale: NULL panel");
+    if (!p->xfix || !p->yfix || p->xlog || p->ylog)
+        return nb_fail(NB_EINVAL, "nb_panel_equal_scale: needs both limits set, on linear axes");
+    /* units per px on each axis; the smaller one is widened about its centre */
+    double ux = (p->xhi - p->xlo) / p->fw, uy = (p->yhi - p->ylo) / p->fh;
+    if (ux > uy) {
+        double c = (p->ylo + p->yhi) / 2, half = ux * p->fh / 2;
+        p->ylo = c - half, p->yhi = c + half;
+    } else {
+        double c = (p->xlo + p->xhi) / 2, half = uy * p->fw / 2;
+        p->xlo = c - half, p->xhi = c + half;
+    }
+    if (lim) lim[0] = p->xlo, lim[1] = p->xhi, lim[2] = p->ylo, lim[3] = p->yhi;
+    return NB_OK;
+}
 
 nb_status nb_panel_legend(nb_panel *p, nb_legend_pos pos) {
     if (!p || pos < NB_LEGEND_NE || pos > NB_LEGEND_NONE)
@@ -419,16 +449,108 @@ static bool clip_seg(double bx0, double by0, double bx1, double by1, double *ax,
     return true;
 }
 
+/* A polyline is thinned to what the picture can show before it is written:
+ * the drawn path passes within THIN_RADIAL + THIN_RDP px (a quarter pixel) of
+ * every point, and every piece keeps its first and last points. A point within
+ * THIN_RADIAL of the last one kept is dropped as it arrives; what is left is
+ * simplified by Ramer-Douglas-Peucker with distances to the segment (not the
+ * line: an oscillating path turns back on itself). Pieces are thinned in
+ * chunks of at most THIN_CHUNK points, so memory stays small. */
+#define THIN_RADIAL 0.1
+#define THIN_RDP 0.15
+#define THIN_CHUNK 8192
+
+typedef struct pen {
+    FILE *fp;
+    double *x, *y;   /* the piece's points in px, THIN_CHUNK of each */
+    int *stack;      /* RDP's pending ranges */
+    unsigned char *keep;
+    int n;
+    bool held;       /* hx, hy: the last point dropped by the radial pass */
+    double hx, hy;
+} pen;
+
+static double seg_dist2(double px, double py, double ax, double ay, double bx, double by) {
+    double dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy, t = 0;
+    if (l2 > 0) t = ((px - ax) * dx + (py - ay) * dy) / l2;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    double ex = ax + t * dx - px, ey = ay + t * dy - py;
+    return ex * ex + ey * ey;
+}
+
+/* Writes the pending points (an M, then L to those RDP keeps); the last
+ * stays as the start of what follows when more is coming. */
+static void pen_flush(pen *pn, bool more) {
+    if (pn->held) pn->x[pn->n] = pn->hx, pn->y[pn->n] = pn->hy, pn->n++, pn->held = false;
+    int n = pn->n;
+    if (n == 0) return;
+    if (n == 1) {
+        fprintf(pn->fp, "M%.2f %.2fh0.01", pn->x[0], pn->y[0]);
+        pn->n = 0;
+        return;
+    }
+    memset(pn->keep, 0, (size_t)n);
+    pn->keep[0] = pn->keep[n - 1] = 1;
+    int sp = 0;
+    pn->stack[sp++] = 0, pn->stack[sp++] = n - 1;
+    while (sp > 0) {
+        int j = pn->stack[--sp], i = pn->stack[--sp], far = -1;
+        double dmax = THIN_RDP * THIN_RDP;
+        for (int k = i + 1; k < j; k++) {
+            double d = seg_dist2(pn->x[k], pn->y[k], pn->x[i], pn->y[i], pn->x[j], pn->y[j]);
+            if (d > dmax) dmax = d, far = k;
+        }
+        if (far < 0) continue;
+        pn->keep[far] = 1;
+        pn->stack[sp++] = i, pn->stack[sp++] = far;
+        pn->stack[sp++] = far, pn->stack[sp++] = j;
+    }
+    fprintf(pn->fp, "M%.2f %.2f", pn->x[0], pn->y[0]);
+    for (int k = 1; k < n; k++)
+        if (pn->keep[k]) fprintf(pn->fp, "L%.2f %.2f", pn->x[k], pn->y[k]);
+    pn->n = 0;
+    if (more) pn->x[0] = pn->x[n - 1], pn->y[0] = pn->y[n - 1], pn->n = 1;
+}
+
+static void pen_to(pen *pn, double x, double y) {
+    if (!pn->x) { /* no scratch memory: every segment as it is */
+        fprintf(pn->fp, "L%.2f %.2f", x, y);
+        return;
+    }
+    if (pn->n > 0) {
+        double dx = x - pn->x[pn->n - 1], dy = y - pn->y[pn->n - 1];
+        if (dx * dx + dy * dy < THIN_RADIAL * THIN_RADIAL) {
+            pn->held = true, pn->hx = x, pn->hy = y;
+            return;
+        }
+    }
+    pn->held = false;
+    if (pn->n >= THIN_CHUNK - 1) pen_flush(pn, true);
+    pn->x[pn->n] = x, pn->y[pn->n] = y, pn->n++;
+}
+
 /* The path data of a polyline: breaks at undrawable points, clipped a little
- * outside the frame (the clip-path trims the rest), so huge values stay finite. */
+ * outside the frame (the clip-path trims the rest), so huge values stay
+ * finite; each unbroken piece is thinned (pen_flush). */
 static void path_data(FILE *fp, const frame *fr, int64_t n, const double *x, const double *y, int64_t stride) {
     double m = 20, bx0 = fr->x0 - m, by0 = fr->y0 - m, bx1 = fr->x0 + fr->w + m, by1 = fr->y0 + fr->h + m;
-    bool have_prev = false, pen = false;
+    bool have_prev = false, down = false;
     double ppx = 0, ppy = 0, penx = 0, peny = 0;
+    pen pn = {.fp = fp};
+    if (n > 2) {
+        pn.x = malloc(THIN_CHUNK * sizeof *pn.x);
+        pn.y = malloc(THIN_CHUNK * sizeof *pn.y);
+        pn.stack = malloc(4 * THIN_CHUNK * sizeof *pn.stack);
+        pn.keep = malloc(THIN_CHUNK);
+        if (!pn.x || !pn.y || !pn.stack || !pn.keep) {
+            free(pn.x), free(pn.y), free(pn.stack), free(pn.keep);
+            pn.x = pn.y = NULL;
+        }
+    }
     for (int64_t i = 0; i < n; i++) {
         double px, py;
         if (!to_px(fr, x[i * stride], y[i * stride], &px, &py)) {
-            have_prev = pen = false;
+            have_prev = down = false;
             continue;
         }
         if (n == 1) {
@@ -438,12 +560,21 @@ static void path_data(FILE *fp, const frame *fr, int64_t n, const double *x, con
         if (have_prev) {
             double ax = ppx, ay = ppy, cx = px, cy = py;
             if (clip_seg(bx0, by0, bx1, by1, &ax, &ay, &cx, &cy)) {
-                if (!pen || fabs(ax - penx) > 1e-6 || fabs(ay - peny) > 1e-6) fprintf(fp, "M%.2f %.2f", ax, ay);
-                fprintf(fp, "L%.2f %.2f", cx, cy);
-                pen = true, penx = cx, peny = cy;
-            } else pen = false;
+                if (!down || fabs(ax - penx) > 1e-6 || fabs(ay - peny) > 1e-6) {
+                    if (pn.x) {
+                        pen_flush(&pn, false);
+                        pen_to(&pn, ax, ay);
+                    } else fprintf(fp, "M%.2f %.2f", ax, ay);
+                }
+                pen_to(&pn, cx, cy);
+                down = true, penx = cx, peny = cy;
+            } else down = false;
         }
         have_prev = true, ppx = px, ppy = py;
+    }
+    if (pn.x) {
+        pen_flush(&pn, false);
+        free(pn.x), free(pn.y), free(pn.stack), free(pn.keep);
     }
 }
 
@@ -589,9 +720,9 @@ static void fit_axis(const nb_panel *p, bool y, double *lo, double *hi) {
 
 static void render_panel(FILE *fp, const nb_panel *p, int idx, double cx, double cy, double cw, double ch) {
     frame fr;
-    fr.x0 = cx + 64, fr.y0 = cy + 28, fr.w = cw - 64 - 16, fr.h = ch - 28 - 44;
-    if (fr.w < 10) fr.w = 10;
-    if (fr.h < 10) fr.h = 10;
+    double dx, dy;
+    panel_frame(cw, ch, &dx, &dy, &fr.w, &fr.h);
+    fr.x0 = cx + dx, fr.y0 = cy + dy;
     fr.xlog = p->xlog, fr.ylog = p->ylog;
     fit_axis(p, false, &fr.ulo, &fr.uhi);
     fit_axis(p, true, &fr.vlo, &fr.vhi);
@@ -685,11 +816,15 @@ static void render_panel(FILE *fp, const nb_panel *p, int idx, double cx, double
             }
             if (st->marker != NB_MARKER_NONE) {
                 fprintf(fp, "<g fill=\"%s\" fill-opacity=\"%.2f\" stroke=\"white\" stroke-width=\"0.6\">", it->rgb, op);
+                double lx = -1e9, ly = -1e9; /* a marker on top of the last one drawn adds nothing */
                 for (int64_t k = 0; k < it->n; k++) {
                     double px, py;
                     if (to_px(&fr, it->x[k], it->y[k], &px, &py) && px > fr.x0 - 10 && px < fr.x0 + fr.w + 10 &&
-                        py > fr.y0 - 10 && py < fr.y0 + fr.h + 10)
+                        py > fr.y0 - 10 && py < fr.y0 + fr.h + 10 &&
+                        !(k > 0 && k < it->n - 1 && hypot(px - lx, py - ly) < 0.5)) {
                         marker(fp, st->marker, px, py, r, it->rgb);
+                        lx = px, ly = py;
+                    }
                 }
                 fputs("</g>\n", fp);
             }

@@ -81,7 +81,6 @@ expect_error wdneg "weight decay" "$OUT" -- optim $Q --opt gd --weight-decay -0.
 expect_error stepsneg "steps" "$OUT" -- optim $Q --opt gd --steps -1 $B
 expect_error stepsbig "steps" "$OUT" -- optim $Q --opt gd --steps 100000000 $B
 expect_error stepsjunk "steps" "$OUT" -- optim $Q --opt gd --steps 5x $B
-expect_error nosteps "steps" "$OUT" -- optim $Q --opt gd $B
 expect_error x0one "x0" "$OUT" -- optim --fn quadratic --a1 1 --a2 2 --x0 1 --opt gd --steps 5 $B
 expect_error x0three "x0" "$OUT" -- optim --fn quadratic --a1 1 --a2 2 --x0 1,2,3 --opt gd --steps 5 $B
 expect_error x0junk "x0" "$OUT" -- optim --fn quadratic --a1 1 --a2 2 --x0 1,abc --opt gd --steps 5 $B

@@ -35,7 +35,7 @@ expect_ok help -- train --help
 # a progress bar only on a terminal (script(1) gives the run one, where ptys exist)
 if command -v script > /dev/null 2>&1 && script -qc "$NABLA train $MLP --epochs 1" /dev/null > "$T_DIR/tty" 2>&1 < /dev/null &&
     grep -q 'epoch 1/1  train_loss' "$T_DIR/tty"; then
-    check progress_bar_on_a_terminal grep -q 'epoch 1/1 \[#*\.*\] [0-9]*/10  loss [0-9.]*  [0-9]* samples/s  ETA' "$T_DIR/tty"
+    check progress_bar_on_a_terminal grep -q 'epoch 1/1 \[#*\.*\] [0-9]*/10  loss [0-9.]*' "$T_DIR/tty"
 fi
 
 # ---- resume: 1 epoch, then to a total of 3, equals 3 straight (byte for byte)
@@ -111,7 +111,7 @@ expect_error no_data '--data is required' "$KEEP" -- train --model mlp --save "$
 expect_error unknown_opt "unknown optimizer|--opt" "$KEEP" -- train $MLP --opt lbfgs --save "$KEEP"
 expect_error bad_lr 'lr' "$KEEP" -- train $MLP --lr -1 --save "$KEEP"
 expect_error bad_schedule "unknown schedule 'step'" "$KEEP" -- train $MLP --schedule step --save "$KEEP"
-expect_error nan_loss 'step [0-9]+ \(epoch 1, batch [0-9]+ of [0-9]+\): loss is (NaN|Inf).*keeps' "$KEEP" -- train $MLP --opt sgd --lr 1e30 --save "$KEEP"
+expect_error nan_loss 'step [0-9]+ \(epoch 1, batch [0-9]+ of [0-9]+\): loss is (NaN|Inf).*no checkpoint was written' "$KEEP" -- train $MLP --opt sgd --lr 1e30 --save "$KEEP"
 check nan_kept_checkpoint cmp -s "$A" "$KEEP"
 # corrupt checkpoints
 head -c 1000 "$A" > "$T_DIR/trunc.safetensors"
@@ -122,7 +122,7 @@ expect_error header_length_beyond_file 'header length 4294967295 exceeds the fil
 { head -c 9 "$A"; printf '#'; tail -c +11 "$A"; } > "$T_DIR/json.safetensors"
 expect_error corrupt_ckpt_json 'json.safetensors: bad JSON' - -- eval --load "$T_DIR/json.safetensors" --data "$D"
 printf 'not a checkpoint at all' > "$T_DIR/junk.safetensors"
-expect_error junk_ckpt 'junk.safetensors: header length' - -- eval --load "$T_DIR/junk.safetensors" --data "$D"
+expect_error junk_ckpt 'junk.safetensors: not a safetensors file' - -- eval --load "$T_DIR/junk.safetensors" --data "$D"
 expect_error missing_ckpt 'nope.safetensors: cannot open' - -- eval --load "$T_DIR/nope.safetensors" --data "$D"
 expect_error different_model_resume 'holds a different model: mlp 784-32-16-10, not the cnn' "$KEEP" -- train --data "$D" --resume "$KEEP" --model cnn --save "$KEEP"
 expect_error different_hidden_resume 'holds a different model: mlp 784-32-16-10, not the mlp 784-64-10' "$KEEP" -- train --data "$D" --resume "$KEEP" --hidden 64 --save "$KEEP"
