@@ -182,7 +182,7 @@ expect_error optim_svg_no_dir "nodir/f.svg: cannot create" "$O" -- optim $Q --op
 expect_error biasvar_x_is_dir "--x: .*dir.csv" "$O" -- biasvar --x "$D/dir.csv" --theta "$D/theta.csv" --xtest "$D/X.csv" --csv "$O"
 expect_error biasvar_npy_empty "--x: .*empty.npy: empty file" "$O" -- biasvar --x "$D/empty.npy" --theta "$D/theta.csv" --xtest "$D/X.csv" --csv "$O"
 expect_error biasvar_csv_header_only "--xtest: .*header_only.csv: a header line and no data rows" "$O" -- biasvar --x "$D/X.csv" --theta "$D/theta.csv" --xtest "$D/header_only.csv" --csv "$O"
-expect_fast biasvar_csv_endless "--x: /dev/zero: binary data, not CSV text" "$O" -- biasvar --x /dev/zero --theta "$D/theta.csv" --xtest "$D/X.csv" --csv "$O"
+expect_fast biasvar_csv_endless "--x: /dev/zero: not a regular file \(a character device\)" "$O" -- biasvar --x /dev/zero --theta "$D/theta.csv" --xtest "$D/X.csv" --csv "$O"
 expect_error biasvar_csv_binary "--x: .*binary.csv" "$O" -- biasvar --x "$D/binary.csv" --theta "$D/theta.csv" --xtest "$D/X.csv" --csv "$O"
 expect_error biasvar_npy_u1 "--theta: .*bad_u1.npy: dtype" "$O" -- biasvar --x "$D/X.csv" --theta "$FX/npy/bad_u1.npy" --xtest "$D/X.csv" --csv "$O"
 expect_error biasvar_npy_version "--x: .*bad_version.npy: .npy version" "$O" -- biasvar --x "$FX/npy/bad_version.npy" --theta "$D/theta.csv" --xtest "$D/X.csv" --csv "$O"
