@@ -29,7 +29,11 @@ static void skip_ws(parser *ps) {
 
 static void json_clear(nb_json *v) {
     if (!v) return;
-    free(v->str);
+    if (v->kind == NB_JSON_STRING) {
+        free(v->str);
+        return;
+    }
+    if (v->kind != NB_JSON_ARRAY && v->kind != NB_JSON_OBJECT) return;
     for (int i = 0; i < v->n; i++) {
         json_clear(&v->items[i]);
         if (v->keys) free(v->keys[i]);
