@@ -10,17 +10,6 @@ D=$T_DIR
 FX=${NABLA_FIXTURES:-tests/fixtures}
 
 # ---- inputs ----------------------------------------------------------------------
-be32() { printf "\\$(printf %03o $(( ($1 >> 24) & 255 )))\\$(printf %03o $(( ($1 >> 16) & 255 )))\\$(printf %03o $(( ($1 >> 8) & 255 )))\\$(printf %03o $(( $1 & 255 )))"; }
-# idx FILE TYPE NDIM DIM... : an IDX header, then as many zero bytes as DATA (env) says
-idx_header() { f=$1; t=$2; n=$3; shift 3; { printf '\000\000'; printf "\\$(printf %03o "$t")\\$(printf %03o "$n")"; for x in "$@"; do be32 "$x"; done; } > "$f"; }
-zeros() { head -c "$1" /dev/zero; }
-mkdata() { # a valid 20-sample MNIST-format directory
-    mkdir -p "$1"
-    idx_header "$1/train-images-idx3-ubyte" 8 3 20 28 28; zeros 15680 >> "$1/train-images-idx3-ubyte"
-    idx_header "$1/train-labels-idx1-ubyte" 8 1 20; printf '\000\001\002\003\004\005\006\007\010\011\000\001\002\003\004\005\006\007\010\011' >> "$1/train-labels-idx1-ubyte"
-    cp "$1/train-images-idx3-ubyte" "$1/t10k-images-idx3-ubyte"
-    cp "$1/train-labels-idx1-ubyte" "$1/t10k-labels-idx1-ubyte"
-}
 DATA=$D/data; mkdata "$DATA"
 # variant NAME: a copy of the good data directory to break one file of
 variant() { rm -rf "$D/$1"; mkdata "$D/$1"; echo "$D/$1"; }
