@@ -44,7 +44,7 @@ typedef struct src {
 static int64_t src_fill(src *s, size_t want) {
     size_t have = s->z.avail_in;
     if (have >= want) return (int64_t)have;
-    memmove(s->in, s->z.next_in, have);
+    if (have) memmove(s->in, s->z.next_in, have);
     while (have < want) {
         ssize_t r = read(s->fd, s->in + have, sizeof s->in - have);
         if (r < 0 && errno == EINTR) continue;

@@ -310,10 +310,13 @@ nb_trainer *nb_checkpoint_load(const char *path) {
         fail_with(&r, nb_fail(NB_EFORMAT, "%s: metadata norm_mean %g, norm_std %g: expected a mean in [0,1] and a std in [1e-6,1]",
                               path, (double)c.norm.mean, (double)c.norm.std));
     int64_t epoch = get_i64(&r, "epoch", 0, NB_MAX_EPOCHS), step = get_i64(&r, "step", 0, max_steps);
-    nb_data_id data;
-    data.samples = get_i64(&r, "train_samples", 0, (int64_t)1 << 40);
-    data.limit = get_i64(&r, "limit", 0, (int64_t)1 << 40);
-    data.labels_hash = get_hex64(&r, "labels_hash");
+    /* checkpoints from before these keys load; only a resume can then not check its data */
+    nb_data_id data = {0, 0, 0};
+    if (nb_st_meta(st, "train_samples") || nb_st_meta(st, "limit") || nb_st_meta(st, "labels_hash")) {
+        data.samples = get_i64(&r, "train_samples", 0, (int64_t)1 << 40);
+        data.limit = get_i64(&r, "limit", 0, (int64_t)1 << 40);
+        data.labels_hash = get_hex64(&r, "labels_hash");
+    }
     if (!r.s) fail_with(&r, check_tensors(st, &d));
     if (r.s) {
         nb_st_free(st);

@@ -224,15 +224,20 @@ idx_header "$SIG/train-images-idx3-ubyte" 8 3 2000 28 28; zeros 1568000 >> "$SIG
 idx_header "$SIG/train-labels-idx1-ubyte" 8 1 2000; i=0; while [ $i -lt 100 ]; do tail -c 20 "$DATA/train-labels-idx1-ubyte"; i=$((i + 1)); done >> "$SIG/train-labels-idx1-ubyte"
 cp "$DATA/t10k-images-idx3-ubyte" "$DATA/t10k-labels-idx1-ubyte" "$SIG/"
 CKS=$D/sig.safetensors
-delays=$(awk 'BEGIN { srand(17); for (i = 0; i < 20; i++) printf "%.3f ", 0.15 + 0.6 * rand() }')
+# Each run is under timeout(1), which passes the signals on (and gives the
+# command back the SIGINT that a background job starts without); the kill's
+# moment is counted from train's first line, printed once its data is loaded.
+started() { i=0; while [ $i -lt 600 ] && ! grep -q '^#' "$D/sig.out" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done; }
+delays=$(awk 'BEGIN { srand(17); for (i = 0; i < 20; i++) printf "%.3f ", 0.6 * rand() }')
 k=0; bad=""
 for delay in $delays; do
     k=$((k + 1))
     if [ $((k % 2)) = 1 ]; then sig=INT; want=130; else sig=TERM; want=143; fi
-    "$RUN" train --data "$SIG" --model mlp --hidden 64 --epochs 1000 --batch 100 --save "$CKS" --log "$D/sig.csv" \
-        > "$D/sig.out" 2> "$D/sig.err" &
+    rm -f "$D/sig.out"
+    timeout -s KILL 120 "$RUN" train --data "$SIG" --model mlp --hidden 64 --epochs 1000 --batch 100 --save "$CKS" \
+        --log "$D/sig.csv" > "$D/sig.out" 2> "$D/sig.err" &
     pid=$!
-    sleep "$delay"; kill -s $sig $pid; wait $pid; rc=$?
+    started; sleep "$delay"; kill -s $sig $pid; wait $pid; rc=$?
     left=$(find "$D" -maxdepth 1 -name 'sig*.tmp.*' | head -1)
     if [ $rc -ne $want ]; then bad="$bad [$k: exit $rc, expected $want]"
     elif [ "$(wc -l < "$D/sig.err")" -ne 1 ] || ! grep -qE "^nabla train: (interrupted \(SIGINT\)|terminated \(SIGTERM\))" "$D/sig.err"; then
@@ -244,9 +249,10 @@ done
 T_NAME=signals_20_kills; if [ -z "$bad" ]; then t_ok; else t_bad "$bad"; fi
 check signals_said_what_is_kept grep -qE "sig.safetensors holds epoch [0-9]+$" "$D/sig.err"
 # a second SIGINT stops at once
-"$RUN" train --data "$SIG" --model mlp --hidden 64 --epochs 1000 --batch 100 --save "$CKS" > /dev/null 2> "$D/sig.err" &
+rm -f "$D/sig.out"
+timeout -s KILL 120 "$RUN" train --data "$SIG" --model mlp --hidden 64 --epochs 1000 --batch 100 --save "$CKS" > "$D/sig.out" 2> "$D/sig.err" &
 pid=$!
-sleep 0.4; kill -s INT $pid; kill -s INT $pid; t0=$(date +%s%N); wait $pid; rc=$?
+started; sleep 0.2; kill -s INT $pid; kill -s INT $pid; t0=$(date +%s%N); wait $pid; rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 T_NAME=signals_second_sigint; if [ $rc -eq 130 ] && [ $ms -lt 2000 ] && [ "$(wc -l < "$D/sig.err")" -eq 1 ] &&
     [ -z "$(find "$D" -maxdepth 1 -name 'sig*.tmp.*' | head -1)" ]; then t_ok; else t_bad "exit $rc after $ms ms: $(cat "$D/sig.err")"; fi
