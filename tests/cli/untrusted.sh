@@ -116,7 +116,8 @@ if command -v python3 > /dev/null 2>&1 &&
     fast socket_ckpt "sock: not a regular file \(a socket\)" - -- eval --load "$D/sock" --data "$DATA"
     fast socket_csv "--x: .*sock: not a regular file \(a socket\)" "$OC" -- biasvar --x "$D/sock" --theta "$D/theta.csv" --xtest "$D/Xt.csv" --csv "$OC"
 else
-    echo "note: no python3 to make a socket file: socket cases skipped (FIFOs and devices stand in)" >&2
+    skip socket_ckpt "no python3 to make a socket file (FIFOs and devices stand in)"
+    skip socket_csv "no python3 to make a socket file"
 fi
 # a FIFO as the --log that a resumed run reads back: not read, replaced
 cp "$CK" "$D/res.safetensors"; mkfifo "$D/log.fifo"
