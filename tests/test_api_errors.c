@@ -519,7 +519,7 @@ TEST(api_errors_nn) {
     EXPECT_NULL(nb_model_forward(ctx, NULL, x64), NB_EINVAL, "nb_model_forward");
     nb_train_config cfg = nb_train_defaults();
     cfg.batch = 0;
-    EXPECT_NULL(nb_trainer_new(&good, &cfg), NB_EINVAL, "batch 0: must be at least 1");
+    EXPECT_NULL(nb_trainer_new(&good, &cfg), NB_EINVAL, "batch 0: must be in 1..1048576");
     cfg = nb_train_defaults();
     cfg.optim.lr = -1;
     EXPECT_NULL(nb_trainer_new(&good, &cfg), NB_EINVAL, "lr");

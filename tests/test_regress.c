@@ -25,23 +25,28 @@ TEST(regress_fail_wraps_own_message) {
     CHECK_MSG(strcmp(nb_errmsg(), "ckpt.safetensors: unknown model 'rnn' (expected mlp or cnn)") == 0, "got '%s'",
               nb_errmsg());
     CHECK(nb_errcode() == NB_EFORMAT);
-    /* a message at the buffer's limit is cut, not overrun */
-    char big[600];
+    /* a message past the buffer's limit is cut in the middle, not overrun,
+     * and keeps its end: the reason after a long path */
+    char big[1500];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     nb_fail(NB_EINVAL, "%s", big);
     nb_fail(NB_EINVAL, "%s: %s", "p", nb_errmsg());
     CHECK(strncmp(nb_errmsg(), "p: xxx", 6) == 0 && strlen(nb_errmsg()) < sizeof big);
+    nb_fail(NB_EIO, "%s: cannot open: %s", big, "File name too long");
+    size_t n = strlen(nb_errmsg());
+    CHECK(n < sizeof big && n > 20 && strcmp(nb_errmsg() + n - 20, ": File name too long") == 0);
 }
 
 /* nb_csv_read read a whole file before looking at it, so an endless device
- * (--x /dev/zero, /dev/urandom) was read until memory ran out; binary data is
- * now refused in the first block. */
+ * (--x /dev/zero, /dev/urandom) was read until memory ran out; binary data
+ * was then refused in the first block, and now any device is refused before
+ * a byte is read (nb_input_open). */
 TEST(regress_csv_endless_binary_device) {
     nb_matrix m;
-    CHECK_ERR(nb_csv_read(&m, "/dev/zero"), NB_EFORMAT, "/dev/zero: binary data, not CSV text");
+    CHECK_ERR(nb_csv_read(&m, "/dev/zero"), NB_EIO, "/dev/zero: not a regular file (a character device)");
     CHECK(m.data == NULL);
-    CHECK_ERR(nb_csv_read(&m, "/dev/urandom"), NB_EFORMAT, "binary data");
+    CHECK_ERR(nb_csv_read(&m, "/dev/urandom"), NB_EIO, "not a regular file");
 }
 
 /* ---- the fuzzers' inputs, replayed through the public readers -------------

@@ -66,6 +66,9 @@ typedef struct nb_norm {
  * range. */
 void nb_dataset_gather(const nb_dataset *ds, const int64_t *idx, int64_t start, int64_t count,
                        const nb_norm *norm, float *x, int32_t *y);
+/* A 64-bit FNV-1a hash of the sample count, the image size and every label:
+ * who resumes a run can tell whether it is the same data. */
+uint64_t nb_dataset_hash(const nb_dataset *ds);
 /* Mean and standard deviation of the [0,1]-scaled pixels. */
 nb_norm nb_dataset_stats(const nb_dataset *ds);
 

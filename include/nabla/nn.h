@@ -63,6 +63,9 @@ const char *nb_model_kind_name(nb_model_kind kind);
 /* "mlp 784-256-256-10" or "cnn 1x28x28-16c3-p2-32c3-p2-10"; returns buf. */
 const char *nb_model_desc_str(const nb_model_desc *d, char *buf, size_t n);
 bool nb_model_desc_equal(const nb_model_desc *a, const nb_model_desc *b);
+/* How many parameters the model holds, without building it; -1 (and the
+ * error) for a description that nb_model_desc_validate refuses. */
+int64_t nb_model_desc_numel(const nb_model_desc *d);
 
 typedef struct nb_model {
     nb_model_desc desc;
@@ -83,13 +86,26 @@ nb_tensor *nb_model_forward(nb_ctx *ctx, nb_model *m, nb_tensor *x);
 /* ---- training -------------------------------------------------------------- */
 typedef enum nb_lr_schedule { NB_LR_CONSTANT = 0, NB_LR_COSINE } nb_lr_schedule;
 
+/* Bounds on a run's sizes, checked wherever they come from (flags, a
+ * checkpoint): they keep every product of them (steps x epochs, a batch's
+ * buffers) far from overflow. */
+#define NB_MAX_BATCH ((int64_t)1 << 20)
+#define NB_MAX_EPOCHS ((int64_t)1000000)
+
+/* The training data a run used: its size after --limit, the limit (0: none)
+ * and a hash of its labels (nb_dataset_hash). */
+typedef struct nb_data_id {
+    int64_t samples, limit;
+    uint64_t labels_hash;
+} nb_data_id;
+
 typedef struct nb_train_config {
-    int64_t batch;            /* >= 1 */
-    int64_t epochs;           /* the planned total (a cosine schedule spans it) */
+    int64_t batch;            /* 1..NB_MAX_BATCH */
+    int64_t epochs;           /* the planned total (a cosine schedule spans it), 0..NB_MAX_EPOCHS */
     uint64_t seed;            /* the initialisation and every epoch's order */
     nb_optim_config optim;
     nb_lr_schedule schedule;  /* per step */
-    int64_t warmup;           /* epochs of linear warm-up from lr/steps to lr */
+    int64_t warmup;           /* epochs of linear warm-up from lr/steps to lr, 0..NB_MAX_EPOCHS */
     nb_norm norm;             /* inputs are (p/255 - mean)/std; {0, 1} by default */
 } nb_train_config;
 
@@ -105,6 +121,7 @@ typedef struct nb_trainer {
     nb_rng rng;    /* the data order, after the initialisation's draws */
     int64_t epoch; /* epochs done */
     int64_t step;  /* steps done */
+    nb_data_id data; /* what it trains on, kept in a checkpoint (zeros: not recorded) */
     /* private: the shards of a step (shard 0 is model itself, in ctx) */
     nb_model *replica;
     nb_ctx *shard_ctx;

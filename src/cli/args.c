@@ -9,13 +9,35 @@
 
 #include "cli/cli.h"
 
+/* Writes s with its control bytes escaped: a path or a field from a file may
+ * hold a newline (the message must stay one line), a CR or an ESC sequence
+ * (which a terminal would obey). */
+static void put_escaped(FILE *f, const char *s) {
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '\n') fputs("\\n", f);
+        else if (*c == '\r') fputs("\\r", f);
+        else if (*c == '\t') fputs("\\t", f);
+        else if (*c < 0x20 || *c == 0x7f) fprintf(f, "\\x%02x", *c);
+        else if (*c == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f) fprintf(f, "\\u%04x", c[1]), c++; /* C1 controls */
+        else fputc(*c, f);
+    }
+}
+
 int cli_error(const char *cmd, const char *fmt, ...) {
     va_list ap;
-    fprintf(stderr, "nabla %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    char small[1024], *msg = small;
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof small && (msg = malloc((size_t)n + 1)) != NULL) { /* long paths are not cut */
+        va_start(ap, fmt);
+        vsnprintf(msg, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    fprintf(stderr, "nabla %s: ", cmd);
+    put_escaped(stderr, msg ? msg : small);
     fputc('\n', stderr);
+    if (msg != small) free(msg);
     return CLI_ERR;
 }
 
@@ -46,7 +68,9 @@ static bool parse_double(const char *s, double *out) {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v)) return false;
+    /* ERANGE on underflow (1e-320 is subnormal, 1e-400 rounds to 0) is a
+     * value, not an error; only overflow is */
+    if (end == s || *end != '\0' || !isfinite(v) || (errno == ERANGE && fabs(v) >= 1)) return false;
     *out = v;
     return true;
 }

@@ -58,6 +58,32 @@ int cli_lib_error(const char *cmd);
 /* Finds an option by name in a table (NULL if none). */
 cli_opt *cli_find(cli_opt *opts, int nopts, const char *name);
 
+/* A file a command names: its flag ("csv", without dashes) and path (NULL
+ * when not given). */
+typedef struct cli_file {
+    const char *flag;
+    const char *path;
+    const char *may_replace; /* an output: the flag of an input it may replace (train's --save over --resume) */
+} cli_file;
+/* Exit 2 (one line) before anything is written if two outputs are one file,
+ * or an output is one of the inputs; identity is device and inode (links
+ * followed), or for a file not there yet its resolved directory and name. */
+int cli_check_files(const char *cmd, const cli_file *outs, int nouts, const cli_file *ins, int nins);
+
+/* SIGINT and SIGTERM (see interrupt.c): after install, a signal ends the
+ * command at once with one line, "nabla CMD: interrupted (SIGINT)" and the
+ * last note, and status 130 (SIGINT) or 143 (SIGTERM); between hold and
+ * release (a write) it waits for release, which then prints the line and
+ * returns that status (0: no signal came). */
+void cli_interrupt_install(const char *cmd);
+void cli_interrupt_note(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+void cli_interrupt_hold(void);
+int cli_interrupt_release(void);
+
 /* A progress line on stderr, only when stderr is a terminal. */
 bool cli_stderr_is_tty(void);
 

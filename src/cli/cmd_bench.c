@@ -6,6 +6,8 @@
  *
  * Each GEMM sample repeats the call until it has run --min-time seconds, so
  * tiny products are timed over many calls; the last line is the best sample. */
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,12 +94,33 @@ static int bench_gemm(int argc, char **argv) {
     if (threads > 0) nb_set_threads((int)threads);
     /* A tuning aid, not an interface: NABLA_GEMM_BLOCKING=MC,KC,NC. */
     const char *blk = getenv("NABLA_GEMM_BLOCKING");
-    int bmc = 0, bkc = 0, bnc = 0;
     nb_ctx *ctx = nb_ctx_new(); /* the products' packing buffers, kept across calls */
     if (!ctx) return cli_lib_error(cmd.name);
-    if (blk && sscanf(blk, "%d,%d,%d", &bmc, &bkc, &bnc) >= 1 && nb__gemm_set_blocking(ctx, dt, bmc, bkc, bnc)) {
-        nb_ctx_free(ctx);
-        return cli_error(cmd.name, "NABLA_GEMM_BLOCKING: %s", nb_errmsg());
+    if (blk && *blk) { /* parsed strictly: sscanf's %d has no defined result past INT_MAX */
+        long v[3] = {0, 0, 0};
+        int nv = 0;
+        bool ok = true;
+        for (const char *p = blk;;) {
+            char *end;
+            errno = 0;
+            long x = strtol(p, &end, 10);
+            if (end == p || errno || x < 0 || x > INT_MAX || nv == 3) {
+                ok = false;
+                break;
+            }
+            v[nv++] = x;
+            if (!*end) break;
+            if (*end != ',') {
+                ok = false;
+                break;
+            }
+            p = end + 1;
+        }
+        if (!ok || nb__gemm_set_blocking(ctx, dt, (int)v[0], (int)v[1], (int)v[2])) {
+            nb_ctx_free(ctx);
+            if (!ok) return cli_error(cmd.name, "NABLA_GEMM_BLOCKING='%s': expected MC[,KC[,NC]] (0 keeps the default)", blk);
+            return cli_error(cmd.name, "NABLA_GEMM_BLOCKING='%s': %s", blk, nb_errmsg());
+        }
     }
 
     size_t es = nb_dtype_size(dt);

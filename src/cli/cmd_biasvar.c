@@ -65,6 +65,39 @@ static int read_matrix(const char *flag, const char *path, nb_matrix *m) {
     return 0;
 }
 
+/* The generated design's limits hold for the user's too: the work is d x d
+ * (the Gram matrix) and trials x (n + K + d); a file of a few KB must not
+ * buy gigabytes and minutes. More features than rows is refused: the primal
+ * form's d x d system is then larger than the data, and at lambda = 0
+ * singular. */
+static int bv_check_sizes(const bv_run *r, const char *xp, const char *xtp) {
+    if (r->n > 1000000 || r->d > 10000 || r->K > 1000000)
+        return cli_error(CMD, "--x %s is %lldx%lld, --xtest %s has %lld rows: too large for this lab (limits n 1e6, d 1e4, K 1e6)",
+                         xp, (long long)r->n, (long long)r->d, xtp, (long long)r->K);
+    if (r->d > r->n)
+        return cli_error(CMD, "--x %s is %lldx%lld: more features than rows (d > n) is not supported", xp,
+                         (long long)r->n, (long long)r->d);
+    if ((double)r->trials * (double)(r->n + r->K + r->d) > 4e8)
+        return cli_error(CMD, "--trials %lld: %lld trials x %lld values each is too much memory for this lab",
+                         (long long)r->trials, (long long)r->trials, (long long)(r->n + r->K + r->d));
+    return 0;
+}
+
+/* Every estimate finite, or exit 2 naming the column: --noise 1e200 squares
+ * to Inf, a huge lambda can leave 0 * Inf. */
+static int bv_check_finite(const bv_run *r) {
+    static const char *const cols[] = {"bias2", "variance", "noise", "mse", "bias2_exact", "variance_exact", "mse_exact"};
+    for (int i = 0; i < r->npts; i++) {
+        const nb_biasvar *m = &r->mc[i], *e = &r->ex[i];
+        double v[7] = {m->bias2, m->variance, m->noise, m->mse, e->bias2, e->variance, e->mse};
+        for (int c = 0; c < (r->model == MODEL_RIDGE ? 7 : 4); c++)
+            if (!isfinite(v[c]))
+                return cli_error(CMD, "column %s is %s at %s = %g: the inputs are too large for double precision",
+                                 cols[c], isnan(v[c]) ? "NaN" : "Inf", param_name(r), r->param[i]);
+    }
+    return 0;
+}
+
 static int bv_load(bv_run *r, const char *xp, const char *tp, const char *xtp) {
     nb_matrix X = {0, 0, NULL}, T = {0, 0, NULL}, Xt = {0, 0, NULL};
     int rc = read_matrix("x", xp, &X);
@@ -85,7 +118,7 @@ static int bv_load(bv_run *r, const char *xp, const char *tp, const char *xtp) {
     }
     r->n = X.rows, r->d = X.cols, r->K = Xt.rows;
     r->X = X.data, r->theta = T.data, r->Xt = Xt.data;
-    return 0;
+    return bv_check_sizes(r, xp, xtp);
 }
 
 static int bv_compute(bv_run *r) {
@@ -321,6 +354,10 @@ int cmd_biasvar(int argc, char **argv) {
         return cli_error(CMD, "--trials %ld: %ld trials x %ld values each is too much memory for this lab", trials,
                          trials, n + K + d);
 
+    const cli_file outs[] = {{"csv", csv, NULL}, {"svg", svg, NULL}};
+    const cli_file ins[] = {{"x", xp, NULL}, {"theta", tp, NULL}, {"xtest", xtp, NULL}};
+    if (cli_check_files(CMD, outs, 2, ins, 3)) return CLI_ERR;
+
     r.sigma = noise, r.trials = trials, r.seed = (uint64_t)seed, r.steps = steps, r.lr = lr;
     r.n = n, r.d = d, r.K = K, r.user_data = user;
     if (ridge) {
@@ -356,6 +393,7 @@ int cmd_biasvar(int argc, char **argv) {
     // per penalty a second thread only spins at the GEMM's barriers, so run on one
     if (!rc && (double)(r.n + r.K) * (double)r.d * (double)r.trials < 5e7) nb_set_threads(1);
     if (!rc) rc = bv_compute(&r);
+    if (!rc) rc = bv_check_finite(&r);
     if (!rc && (csv || svg)) rc = bv_outputs(&r, csv, svg);
     if (!rc && !quiet) bv_print_table(&r, csv || svg ? stderr : stdout);
     bv_free(&r);

@@ -1,4 +1,5 @@
 /* nabla eval: a checkpoint's test loss and accuracy. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,7 +33,8 @@ int cmd_eval(int argc, char **argv) {
     if (rc != CLI_OK) return rc;
     if (!load) return cli_error("eval", "--load is required (a checkpoint)");
     if (!data) return cli_error("eval", "--data is required (fashion-mnist or a directory)");
-    if (batch < 1) return cli_error("eval", "--batch %ld: must be at least 1", batch);
+    if (batch < 1 || batch > NB_MAX_BATCH)
+        return cli_error("eval", "--batch %ld: must be in 1..%lld", batch, (long long)NB_MAX_BATCH);
     if (opts[3].seen && limit < 1) return cli_error("eval", "--limit %ld: must be at least 1", limit);
     if (threads < 0) return cli_error("eval", "--threads %ld: must be at least 0 (0: all cores)", threads);
     if (threads > 0) nb_set_threads((int)threads);
@@ -77,6 +79,8 @@ int cmd_eval(int argc, char **argv) {
     if (limit > 0) nb_dataset_limit(&test, limit);
     double loss, acc;
     if (nb_evaluate(t->model, t->ctx, &test, &t->cfg.norm, batch, &loss, &acc)) rc = cli_lib_error("eval");
+    else if (!isfinite(loss)) /* finite weights can still overflow on these inputs */
+        rc = cli_error("eval", "%s: test_loss is %s on %s", load, isnan(loss) ? "NaN" : "Inf", data);
     else {
         char d[128];
         printf("model %s  epoch %lld  test_samples %lld  test_loss %.6f  test_acc %.4f\n",

@@ -269,7 +269,8 @@ int cmd_optim(int argc, char **argv) {
     nb_convention conv = NB_CONV_HANDOUT;
     if (conv_s && nb_convention_parse(conv_s, &conv) != NB_OK) return cli_error(CMD, "--convention: %s", nb_errmsg());
     if (steps < 0 || steps > MAX_STEPS) return cli_error(CMD, "--steps must be in [0, %ld], got %ld", MAX_STEPS, steps);
-    if (csv && svg && strcmp(csv, svg) == 0) return cli_error(CMD, "--csv and --svg name the same file '%s'", csv);
+    const cli_file outs[] = {{"csv", csv, NULL}, {"svg", svg, NULL}};
+    if (cli_check_files(CMD, outs, 2, NULL, 0)) return CLI_ERR;
     /* knobs that the chosen optimizer does not have are mistakes, not silently ignored */
     bool has_mom = kind == NB_OPT_MOMENTUM || kind == NB_OPT_NESTEROV || kind == NB_OPT_RMSPROP;
     bool has_beta = kind == NB_OPT_RMSPROP || kind == NB_OPT_ADAGRAD;
@@ -323,7 +324,11 @@ int cmd_optim(int argc, char **argv) {
         snprintf(cap, sizeof cap, "%lld steps%s; final f = %s; rate: predicted %s, measured %s", (long long)T,
                  t.diverged ? " (diverged: stopped at the first inf/nan)" : "", fs_, ps, ms);
         if (nb_fig_caption(fig, cap)) goto lib_fail;
-        if (nb_outfile_open(&fs, svg) != NB_OK || nb_fig_write(fig, fs.fp) != NB_OK) goto lib_fail;
+        if (nb_outfile_open(&fs, svg) != NB_OK) goto lib_fail;
+        if (nb_fig_write(fig, fs.fp) != NB_OK) {
+            nb_fail(NB_EIO, "%s: %s", svg, nb_errmsg()); /* the file and the reason */
+            goto lib_fail;
+        }
     }
     if (csv && nb_outfile_commit(&fc, false) != NB_OK) goto lib_fail;
     if (svg && nb_outfile_commit(&fs, false) != NB_OK) goto lib_fail;

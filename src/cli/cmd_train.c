@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "nabla/io.h"
 #include "nabla/nn.h"
 #include "nabla/plot.h"
 
@@ -25,7 +26,12 @@ static const cli_cmd train_cmd = {
     "defaults to torch here, so '--opt adam' is torch.optim.Adam. A NaN or Inf loss stops\n"
     "training (exit 2) and keeps the last good checkpoint. --log columns:\n"
     "epoch,train_loss,train_acc,test_loss,test_acc,seconds,samples_per_s (seconds and samples/s\n"
-    "cover the training loop only).",
+    "cover the training loop only). A checkpoint also records the data (its size after --limit\n"
+    "and a hash of its labels): resuming on other data, or with another --limit, is an error.\n"
+    "SIGINT (Ctrl-C) or SIGTERM stops training: a checkpoint being written is finished, no\n"
+    "temporary file is left, the last good checkpoint stays, and nabla exits with one line and\n"
+    "status 130 (SIGINT) or 143 (SIGTERM); a second SIGINT stops at once. Limits: --batch\n"
+    "1..1048576, --epochs and --warmup 0..1000000, --hidden sizes 1..1048576.",
 };
 
 typedef struct train_args {
@@ -57,7 +63,7 @@ static nb_status write_log(const char *path, const epoch_row *rows, int n) {
 /* On resume: the rows of epochs 1..upto an earlier run logged, so the log
  * and the curves cover the whole run; a missing or foreign file gives none. */
 static int read_log(const char *path, epoch_row *rows, int upto) {
-    FILE *f = fopen(path, "r");
+    FILE *f = nb_input_fopen(path, NULL);
     if (!f) return 0;
     char line[512];
     int n = 0;
@@ -234,6 +240,37 @@ static int check_output(const char *flag, const char *path) {
     return CLI_OK;
 }
 
+/* Two outputs on one file, or an output over an input (a data file, the
+ * checkpoint resumed from unless it is --save's), before anything is written. */
+static int check_files(const train_args *a) {
+    const cli_file outs[] = {{"save", a->save, "resume"}, {"log", a->log, NULL}, {"svg", a->svg, NULL}};
+    cli_file ins[9] = {{"resume", a->resume, NULL}};
+    static const char *const names[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                                        "t10k-labels-idx1-ubyte"};
+    char paths[8][4096];
+    const char *dir = a->data ? nb_dataset_dir(a->data) : NULL;
+    for (int i = 0; dir && i < 8; i++) {
+        snprintf(paths[i], sizeof paths[i], "%s/%s%s", dir, names[i / 2], i % 2 ? ".gz" : "");
+        ins[1 + i] = (cli_file){"data", paths[i], NULL};
+    }
+    return cli_check_files("train", outs, 3, ins, dir ? 9 : 1);
+}
+
+/* On resume: the data must be what the checkpoint was trained on, and its
+ * step count what that data gives (a forged step would run past the run). */
+static int check_resume_data(const train_args *a, const nb_trainer *t, const nb_data_id *id) {
+    const nb_data_id *was = &t->data;
+    if (was->samples && (was->samples != id->samples || was->labels_hash != id->labels_hash))
+        return cli_error("train", "--data %s: %lld training samples (labels hash %016llx), but %s was trained on %lld (labels hash %016llx)",
+                         a->data, (long long)id->samples, (unsigned long long)id->labels_hash, a->resume,
+                         (long long)was->samples, (unsigned long long)was->labels_hash);
+    int64_t per_epoch = (id->samples + t->cfg.batch - 1) / t->cfg.batch;
+    if (t->step != t->epoch * per_epoch)
+        return cli_error("train", "%s: step %lld does not fit epoch %lld of %lld steps each", a->resume,
+                         (long long)t->step, (long long)t->epoch, (long long)per_epoch);
+    return CLI_OK;
+}
+
 static int load_data(const char *data, long limit, nb_dataset *train, nb_dataset *test) {
     const char *dir = nb_dataset_dir(data);
     struct stat st;
@@ -346,6 +383,16 @@ static int check_resume(const train_args *a, cli_opt *opts, int nopts, const nb_
     if (cli_find(opts, nopts, "schedule")->seen && strcmp(a->schedule, nb_lr_schedule_name(t->cfg.schedule)) != 0)
         return cli_error("train", "--schedule %s contradicts %s, which holds %s", a->schedule, ck,
                          nb_lr_schedule_name(t->cfg.schedule));
+    /* a cosine schedule spans the planned epochs: another total is another schedule */
+    if (t->cfg.schedule == NB_LR_COSINE && cli_find(opts, nopts, "epochs")->seen && a->epochs != t->cfg.epochs)
+        return cli_error("train", "--epochs %ld contradicts %s, whose cosine schedule spans %lld epochs", a->epochs, ck,
+                         (long long)t->cfg.epochs);
+    if (cli_find(opts, nopts, "limit")->seen && a->limit != t->data.limit) {
+        if (t->data.limit) return cli_error("train", "--limit %ld contradicts %s, which holds --limit %lld", a->limit, ck,
+                                            (long long)t->data.limit);
+        return cli_error("train", "--limit %ld contradicts %s, which was trained on all the samples (no --limit)",
+                         a->limit, ck);
+    }
     if (a->normalize && t->cfg.norm.mean == 0.0f && t->cfg.norm.std == 1.0f)
         return cli_error("train", "--normalize contradicts %s, which was trained on plain [0,1] pixels", ck);
     return CLI_OK;
@@ -390,17 +437,22 @@ int cmd_train(int argc, char **argv) {
     if (rc != CLI_OK) return rc;
     if (!a.data) return cli_error("train", "--data is required (fashion-mnist or a directory)");
     if (!a.resume && !cli_find(opts, nopts, "model")->seen) return cli_error("train", "--model is required (mlp or cnn)");
-    if (a.batch < 1) return cli_error("train", "--batch %ld: must be at least 1", a.batch);
-    if (a.epochs < 0 || a.epochs > 1000000)
-        return cli_error("train", "--epochs %ld: must be in 0..1000000", a.epochs);
+    if (a.batch < 1 || a.batch > NB_MAX_BATCH)
+        return cli_error("train", "--batch %ld: must be in 1..%lld", a.batch, (long long)NB_MAX_BATCH);
+    if (a.epochs < 0 || a.epochs > NB_MAX_EPOCHS)
+        return cli_error("train", "--epochs %ld: must be in 0..%lld", a.epochs, (long long)NB_MAX_EPOCHS);
     if (a.seed < 0) return cli_error("train", "--seed %ld: must be at least 0", a.seed);
     if (a.threads < 0) return cli_error("train", "--threads %ld: must be at least 0 (0: all cores)", a.threads);
-    if (a.warmup < 0) return cli_error("train", "--warmup %ld: must be at least 0", a.warmup);
-    if (cli_find(opts, nopts, "limit")->seen && a.limit < 1)
-        return cli_error("train", "--limit %ld: must be at least 1", a.limit);
+    if (a.warmup < 0 || a.warmup > NB_MAX_EPOCHS)
+        return cli_error("train", "--warmup %ld: must be in 0..%lld", a.warmup, (long long)NB_MAX_EPOCHS);
+    if (cli_find(opts, nopts, "limit")->seen && (a.limit < 1 || a.limit > (1L << 40)))
+        return cli_error("train", "--limit %ld: must be in 1..%ld", a.limit, 1L << 40);
     nb_lr_schedule sched;
     if (nb_lr_schedule_parse(a.schedule, &sched)) return cli_error("train", "--schedule: %s", nb_errmsg());
-    if (check_output("save", a.save) || check_output("log", a.log) || check_output("svg", a.svg)) return CLI_ERR;
+    if (check_files(&a) || check_output("save", a.save) || check_output("log", a.log) || check_output("svg", a.svg))
+        return CLI_ERR;
+    cli_interrupt_install("train");
+    if (a.resume) cli_interrupt_note("; %s is as it was", a.resume);
     if (a.threads > 0) nb_set_threads((int)a.threads);
 
     nb_trainer *t = NULL;
@@ -430,11 +482,14 @@ int cmd_train(int argc, char **argv) {
         cfg.warmup = a.warmup;
     }
 
+    if (t && !cli_find(opts, nopts, "limit")->seen) a.limit = (long)t->data.limit; /* as the run began */
     nb_dataset train, test;
     if (load_data(a.data, a.limit, &train, &test) != CLI_OK) {
         nb_trainer_free(t);
         return CLI_ERR;
     }
+    nb_data_id id = {train.n, a.limit, nb_dataset_hash(&train)};
+    if (t && (rc = check_resume_data(&a, t, &id)) != CLI_OK) goto done;
     if (!t) {
         if (a.normalize) cfg.norm = nb_dataset_stats(&train);
         t = nb_trainer_new(&desc, &cfg);
@@ -442,6 +497,7 @@ int cmd_train(int argc, char **argv) {
             rc = cli_lib_error("train");
             goto done;
         }
+        t->data = id;
     }
     char dstr[128];
     nb_model_desc_str(&t->model->desc, dstr, sizeof dstr);
@@ -474,9 +530,14 @@ int cmd_train(int argc, char **argv) {
            nb_optim_kind_name(oc->kind), oc->lr, (long long)t->cfg.batch, (long long)train.n, (long long)test.n,
            (long long)t->epoch + 1, (long long)t->cfg.epochs, nb_get_threads());
     fflush(stdout);
-    if (a.save && t->cfg.epochs == t->epoch && !a.resume && nb_checkpoint_save(t, a.save)) {
-        rc = cli_lib_error("train"); /* --epochs 0: the initialised model */
-        goto free_rows;
+    if (a.save && t->cfg.epochs == t->epoch && !a.resume) { /* --epochs 0: the initialised model */
+        cli_interrupt_hold();
+        rc = nb_checkpoint_save(t, a.save) ? cli_lib_error("train") : 0;
+        int sig = cli_interrupt_release();
+        if (rc || sig) {
+            rc = sig ? sig : rc;
+            goto free_rows;
+        }
     }
     /* about 400 points on the loss curve of this run */
     int64_t nsteps = (train.n + t->cfg.batch - 1) / t->cfg.batch;
@@ -518,9 +579,15 @@ int cmd_train(int argc, char **argv) {
                r.epoch, (long long)t->cfg.epochs, loss_str(r.train_loss, l1, sizeof l1), r.train_acc,
                loss_str(r.test_loss, l2, sizeof l2), r.test_acc, r.seconds, r.samples_per_s);
         fflush(stdout);
-        if ((a.save && nb_checkpoint_save(t, a.save)) || (a.log && write_log(a.log, rows, nrows)) ||
-            (a.svg && write_svg(a.svg, rows, nrows, pr.cx, pr.cy, pr.ncurve, title))) {
-            rc = cli_lib_error("train");
+        cli_interrupt_hold(); /* a signal now waits for the files to be complete */
+        rc = (a.save && nb_checkpoint_save(t, a.save)) || (a.log && write_log(a.log, rows, nrows)) ||
+                     (a.svg && write_svg(a.svg, rows, nrows, pr.cx, pr.cy, pr.ncurve, title))
+                 ? cli_lib_error("train")
+                 : 0;
+        if (a.save && !rc) cli_interrupt_note("; %s holds epoch %lld", a.save, (long long)t->epoch);
+        int sig = cli_interrupt_release();
+        if (rc || sig) {
+            rc = sig ? sig : rc;
             goto free_rows;
         }
         if (a.save) saved = r.epoch;

@@ -40,8 +40,8 @@ nb_status nb_csv_read(nb_matrix *m, const char *path) {
     if (!m || !path) return nb_fail(NB_EINVAL, "nb_csv_read: NULL argument");
     m->rows = m->cols = 0;
     m->data = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return nb_fail(NB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *fp = nb_input_fopen(path, NULL);
+    if (!fp) return nb_errcode();
     // the whole file in memory: CSV matrices for this lab are small, and it
     // gives an exact row count before the values are allocated
     char *text = NULL;
@@ -81,15 +81,17 @@ nb_status nb_csv_read(nb_matrix *m, const char *path) {
         s = nb_fail(NB_EFORMAT, "%s: binary data, not CSV text", path);
         goto done;
     }
+    // a UTF-8 byte order mark, as Excel writes one, is not part of the first field
+    const char *begin = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text;
     // drop trailing blank lines
-    while (end > text && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t')) end--;
-    if (end == text) {
+    while (end > begin && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t')) end--;
+    if (end == begin) {
         s = nb_fail(NB_EFORMAT, "%s: empty file", path);
         goto done;
     }
     int64_t nlines = 1;
-    for (const char *p = text; p < end; p++) nlines += *p == '\n';
-    const char *line = text;
+    for (const char *p = begin; p < end; p++) nlines += *p == '\n';
+    const char *line = begin;
     const char *eol = memchr(line, '\n', (size_t)(end - line));
     if (!eol) eol = end;
     const char *le = eol > line && eol[-1] == '\r' ? eol - 1 : eol;
@@ -109,12 +111,10 @@ nb_status nb_csv_read(nb_matrix *m, const char *path) {
         s = nb_fail(NB_EFORMAT, "%s: a header line and no data rows", path);
         goto done;
     }
-    m->data = malloc((size_t)(rows * cols) * sizeof(double));
-    if (!m->data) {
-        s = nb_fail(NB_ENOMEM, "%s: out of memory for %lldx%lld values", path, (long long)rows, (long long)cols);
-        goto done;
-    }
-    line = header ? (eol < end ? eol + 1 : end) : text;
+    const char *first = header ? (eol < end ? eol + 1 : end) : begin;
+    // every row's shape before the values are allocated: rows x cols then fits
+    // in the file (each value takes at least a byte and a separator)
+    line = first;
     for (int64_t r = 0; r < rows; r++) {
         int64_t lineno = r + 1 + header;
         eol = memchr(line, '\n', (size_t)(end - line));
@@ -130,6 +130,19 @@ nb_status nb_csv_read(nb_matrix *m, const char *path) {
                         (long long)lineno, (long long)nf, (long long)cols);
             goto done;
         }
+        line = eol < end ? eol + 1 : end;
+    }
+    m->data = malloc((size_t)rows * (size_t)cols * sizeof(double));
+    if (!m->data) {
+        s = nb_fail(NB_ENOMEM, "%s: out of memory for %lldx%lld values", path, (long long)rows, (long long)cols);
+        goto done;
+    }
+    line = first;
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t lineno = r + 1 + header;
+        eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol) eol = end;
+        le = eol > line && eol[-1] == '\r' ? eol - 1 : eol;
         const char *p = line;
         for (int64_t c = 0; c < cols; c++) {
             const char *q = memchr(p, ',', (size_t)(le - p));

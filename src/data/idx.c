@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "nabla/data.h"
+#include "nabla/io.h"
 
 /* Deflate cannot expand data by more than about 1032:1, so a gzip file of
  * c bytes cannot hold more than this; a header claiming more is a lie. */
@@ -26,22 +27,85 @@ static uint32_t be32(const uint8_t *p) {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
-/* Reads exactly n bytes from gz into buf; returns bytes read, or -1 (and sets
- * the error) when zlib reports corrupt data. */
-static int64_t gz_read_all(gzFile gz, const char *path, uint8_t *buf, int64_t n) {
-    int64_t got = 0;
-    while (got < n) {
-        int64_t want = n - got;
-        if (want > (1 << 30)) want = 1 << 30;
-        int r = gzread(gz, buf + got, (unsigned)want);
+/* The bytes of an IDX file, raw or gzipped. gzip is decoded here with zlib's
+ * inflate rather than gzread, which skips whatever follows the last member:
+ * a member may be followed only by another member. */
+typedef struct src {
+    int fd;
+    const char *path;
+    bool gz, eof;
+    z_stream z;
+    bool z_live;
+    uint8_t in[1 << 16];
+} src;
+
+/* Keeps at least want (<= 2) compressed bytes at hand unless the file ends
+ * first; returns the bytes at hand, or -1 with the error set. */
+static int64_t src_fill(src *s, size_t want) {
+    size_t have = s->z.avail_in;
+    if (have >= want) return (int64_t)have;
+    if (have) memmove(s->in, s->z.next_in, have);
+    while (have < want) {
+        ssize_t r = read(s->fd, s->in + have, sizeof s->in - have);
+        if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
-            int zerr;
-            const char *msg = gzerror(gz, &zerr);
-            nb_fail(NB_EFORMAT, "%s: corrupt gzip data (%s)", path, msg && *msg ? msg : "read error");
+            nb_fail(NB_EIO, "%s: cannot read: %s", s->path, strerror(errno));
             return -1;
         }
         if (r == 0) break;
-        got += r;
+        have += (size_t)r;
+    }
+    s->z.next_in = s->in;
+    s->z.avail_in = (uInt)have;
+    return (int64_t)have;
+}
+
+/* Reads up to n bytes into buf; returns the count (short only at the end of
+ * the data), or -1 with the error set. */
+static int64_t src_read(src *s, uint8_t *buf, int64_t n) {
+    int64_t got = 0;
+    if (!s->gz) {
+        while (got < n) {
+            size_t want = n - got > (1 << 30) ? (size_t)1 << 30 : (size_t)(n - got);
+            ssize_t r = read(s->fd, buf + got, want);
+            if (r < 0 && errno == EINTR) continue;
+            if (r < 0) {
+                nb_fail(NB_EIO, "%s: cannot read: %s", s->path, strerror(errno));
+                return -1;
+            }
+            if (r == 0) break;
+            got += r;
+        }
+        return got;
+    }
+    while (got < n && !s->eof) {
+        int64_t at = src_fill(s, 1);
+        if (at < 0) return -1;
+        if (at == 0) {
+            nb_fail(NB_EFORMAT, "%s: corrupt gzip data (unexpected end of file)", s->path);
+            return -1;
+        }
+        uInt want = n - got > (1 << 30) ? 1u << 30 : (uInt)(n - got);
+        s->z.next_out = buf + got;
+        s->z.avail_out = want;
+        int zr = inflate(&s->z, Z_NO_FLUSH);
+        got += want - s->z.avail_out;
+        if (zr == Z_STREAM_END) { /* the member's CRC and length held; next: another member or the end */
+            at = src_fill(s, 2);
+            if (at < 0) return -1;
+            if (at == 0) {
+                s->eof = true;
+                break;
+            }
+            if (at < 2 || s->z.next_in[0] != 0x1f || s->z.next_in[1] != 0x8b) {
+                nb_fail(NB_EFORMAT, "%s: bytes after the gzip data that are not another gzip member", s->path);
+                return -1;
+            }
+            inflateReset(&s->z);
+        } else if (zr != Z_OK) {
+            nb_fail(NB_EFORMAT, "%s: corrupt gzip data (%s)", s->path, s->z.msg ? s->z.msg : zError(zr));
+            return -1;
+        }
     }
     return got;
 }
@@ -57,27 +121,29 @@ nb_status nb_idx_read(const char *path, int ndim, nb_idx *out) {
     memset(out, 0, sizeof *out);
     if (!path) return nb_fail(NB_EINVAL, "nb_idx_read: path is NULL");
     if (ndim < 1 || ndim > 4) return nb_fail(NB_EINVAL, "nb_idx_read: %s: ndim %d not in 1..4", path, ndim);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return nb_fail(NB_EIO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return nb_fail(NB_EIO, "%s: not a regular file", path);
-    }
-    uint8_t magic2[2] = {0, 0};
-    bool gz = pread(fd, magic2, 2, 0) == 2 && magic2[0] == 0x1f && magic2[1] == 0x8b;
-    int64_t fsize = (int64_t)st.st_size;
-
-    gzFile g = gzdopen(fd, "rb"); /* reads raw files as they are, too */
+    int64_t fsize = 0;
+    int fd = nb_input_open(path, &fsize);
+    if (fd < 0) return nb_errcode();
+    src *g = calloc(1, sizeof *g);
     if (!g) {
         close(fd);
-        return nb_fail(NB_ENOMEM, "%s: cannot start zlib", path);
+        return nb_fail(NB_ENOMEM, "%s: out of memory", path);
     }
-    gzbuffer(g, 1 << 17);
+    g->fd = fd;
+    g->path = path;
+    uint8_t magic2[2] = {0, 0};
+    g->gz = pread(fd, magic2, 2, 0) == 2 && magic2[0] == 0x1f && magic2[1] == 0x8b;
     nb_status s = NB_OK;
+    if (g->gz) {
+        if (inflateInit2(&g->z, 16 + MAX_WBITS) != Z_OK) {
+            s = nb_fail(NB_ENOMEM, "%s: cannot start zlib", path);
+            goto fail;
+        }
+        g->z_live = true;
+    }
     uint8_t hdr[4 + 4 * 4];
     int64_t hlen = 4 + 4 * (int64_t)ndim;
-    int64_t got = gz_read_all(g, path, hdr, 4);
+    int64_t got = src_read(g, hdr, 4);
     if (got < 0) goto fail;
     if (got < 4) {
         s = nb_fail(NB_EFORMAT, "%s: truncated: %lld bytes, too short for an IDX header", path, (long long)got);
@@ -89,7 +155,7 @@ nb_status nb_idx_read(const char *path, int ndim, nb_idx *out) {
                     (unsigned)magic, (unsigned)want, ndim);
         goto fail;
     }
-    got = gz_read_all(g, path, hdr + 4, hlen - 4);
+    got = src_read(g, hdr + 4, hlen - 4);
     if (got < 0) goto fail;
     if (got < hlen - 4) {
         s = nb_fail(NB_EFORMAT, "%s: truncated inside the IDX header", path);
@@ -106,10 +172,10 @@ nb_status nb_idx_read(const char *path, int ndim, nb_idx *out) {
         numel *= out->dims[i];
     }
     out->numel = numel;
-    int64_t limit = gz ? gzip_max_bytes(fsize) : fsize - hlen;
+    int64_t limit = g->gz ? gzip_max_bytes(fsize) : fsize - hlen;
     if (numel > limit) {
         s = nb_fail(NB_EFORMAT, "%s: truncated: header claims %lld bytes of data, the file holds %s%lld", path,
-                    (long long)numel, gz ? "at most " : "", (long long)(limit < 0 ? 0 : limit));
+                    (long long)numel, g->gz ? "at most " : "", (long long)(limit < 0 ? 0 : limit));
         goto fail;
     }
     out->data = malloc(numel > 0 ? (size_t)numel : 1);
@@ -117,7 +183,7 @@ nb_status nb_idx_read(const char *path, int ndim, nb_idx *out) {
         s = nb_fail(NB_ENOMEM, "%s: out of memory for %lld bytes", path, (long long)numel);
         goto fail;
     }
-    got = gz_read_all(g, path, out->data, numel);
+    got = src_read(g, out->data, numel);
     if (got < 0) goto fail;
     if (got < numel) {
         s = nb_fail(NB_EFORMAT, "%s: truncated: header claims %lld bytes of data, the file holds %lld", path,
@@ -125,24 +191,21 @@ nb_status nb_idx_read(const char *path, int ndim, nb_idx *out) {
         goto fail;
     }
     uint8_t extra;
-    got = gz_read_all(g, path, &extra, 1); /* also makes zlib check the CRC and length */
+    got = src_read(g, &extra, 1); /* also runs the gzip member to its end: its CRC and length */
     if (got < 0) goto fail;
     if (got > 0) {
         s = nb_fail(NB_EFORMAT, "%s: bytes after the %lld the header claims", path, (long long)numel);
         goto fail;
     }
-    int zerr = gzclose_r(g);
-    g = NULL;
-    if (zerr != Z_OK) {
-        s = nb_fail(NB_EFORMAT, "%s: corrupt gzip data (%s)", path,
-                    zerr == Z_BUF_ERROR ? "unexpected end of file" : "read error");
-        nb_idx_free(out);
-        return s;
-    }
+    if (g->z_live) inflateEnd(&g->z);
+    close(fd);
+    free(g);
     return NB_OK;
 fail:
     if (s == NB_OK) s = nb_errcode() != NB_OK ? nb_errcode() : NB_EFORMAT;
-    if (g) gzclose_r(g);
+    if (g->z_live) inflateEnd(&g->z);
+    close(fd);
+    free(g);
     nb_idx_free(out);
     return s;
 }
@@ -262,6 +325,15 @@ void nb_dataset_gather(const nb_dataset *ds, const int64_t *idx, int64_t start, 
             for (int64_t j = 0; j < d; j++) dst[j] = ((float)src[j] / 255.0f - mean) / std;
         if (y) y[i] = ds->labels[k];
     }
+}
+
+uint64_t nb_dataset_hash(const nb_dataset *ds) {
+    uint64_t h = 0xcbf29ce484222325u;
+    int64_t head[3] = {ds->n, ds->rows, ds->cols};
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 8; k++) h = (h ^ (uint8_t)((uint64_t)head[i] >> (8 * k))) * 0x100000001b3u;
+    for (int64_t i = 0; i < ds->n; i++) h = (h ^ (uint8_t)ds->labels[i]) * 0x100000001b3u;
+    return h;
 }
 
 nb_norm nb_dataset_stats(const nb_dataset *ds) {

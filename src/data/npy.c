@@ -30,21 +30,27 @@ nb_status nb_matrix_read(nb_matrix *m, const char *path) {
     return nb_csv_read(m, path);
 }
 
-/* Finds the value after 'key': in the header dict; NULL if absent. */
-static const char *dict_value(const char *h, const char *key) {
+/* Finds the value after 'key': in the header dict; NULL if absent. *twice
+ * is set when the key appears again (NumPy would take the last; we refuse). */
+static const char *dict_value(const char *h, const char *key, bool *twice) {
     size_t kl = strlen(key);
+    const char *found = NULL;
     for (const char *p = h; (p = strpbrk(p, "'\"")) != NULL; p++) {
         char q = *p;
         if (strncmp(p + 1, key, kl) == 0 && p[1 + kl] == q) {
             const char *v = p + 2 + kl;
             while (*v == ' ') v++;
-            if (*v != ':') return NULL;
+            if (*v != ':') continue;
             v++;
             while (*v == ' ') v++;
-            return v;
+            if (found) {
+                *twice = true;
+                return found;
+            }
+            found = v;
         }
     }
-    return NULL;
+    return found;
 }
 
 static double rd_f4(const unsigned char *b, bool swap) {
@@ -87,7 +93,14 @@ static bool host_little(void) {
  * and shape; a message for the caller on failure. */
 static nb_status parse_header(const char *path, const char *h, char *kind, int *size, bool *swap, bool *fortran,
                               int *ndim, int64_t dims[2]) {
-    const char *v = dict_value(h, "descr");
+    static const char *const keys[] = {"descr", "fortran_order", "shape"};
+    for (int k = 0; k < 3; k++) {
+        bool twice = false;
+        dict_value(h, keys[k], &twice);
+        if (twice) return nb_fail(NB_EFORMAT, "%s: .npy header has the key '%s' twice", path, keys[k]);
+    }
+    bool twice = false; /* checked above */
+    const char *v = dict_value(h, "descr", &twice);
     if (!v) return nb_fail(NB_EFORMAT, "%s: .npy header has no 'descr'", path);
     if (*v == '[') return nb_fail(NB_EFORMAT, "%s: structured dtype (a record array) is not supported; numbers only (f4, f8, i4, i8)", path);
     if (*v != '\'' && *v != '"') return nb_fail(NB_EFORMAT, "%s: .npy header's 'descr' is not a string", path);
@@ -111,13 +124,13 @@ static nb_status parse_header(const char *path, const char *h, char *kind, int *
     bool little = bo == '<' || (bo != '>' && host_little());
     *swap = little != host_little();
 
-    v = dict_value(h, "fortran_order");
+    v = dict_value(h, "fortran_order", &twice);
     if (!v) return nb_fail(NB_EFORMAT, "%s: .npy header has no 'fortran_order'", path);
     if (strncmp(v, "True", 4) == 0) *fortran = true;
     else if (strncmp(v, "False", 5) == 0) *fortran = false;
     else return nb_fail(NB_EFORMAT, "%s: .npy header's 'fortran_order' is neither True nor False", path);
 
-    v = dict_value(h, "shape");
+    v = dict_value(h, "shape", &twice);
     if (!v || *v != '(') return nb_fail(NB_EFORMAT, "%s: .npy header has no 'shape' tuple", path);
     v++;
     int nd = 0;
@@ -150,17 +163,13 @@ nb_status nb_npy_read(nb_matrix *m, const char *path) {
     if (!m || !path) return nb_fail(NB_EINVAL, "nb_npy_read: NULL argument");
     m->rows = m->cols = 0;
     m->data = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return nb_fail(NB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    int64_t file_size = 0;
+    FILE *fp = nb_input_fopen(path, &file_size);
+    if (!fp) return nb_errcode();
     nb_status s = NB_OK;
     char *h = NULL;
     unsigned char *raw = NULL;
-    long fsize = -1;
-    if (fseek(fp, 0, SEEK_END) == 0) fsize = ftell(fp);
-    if (fsize < 0 || fseek(fp, 0, SEEK_SET) != 0) {
-        s = nb_fail(NB_EIO, "%s: cannot read (not a regular file?)", path);
-        goto done;
-    }
+    long fsize = (long)file_size;
     if (fsize == 0) {
         s = nb_fail(NB_EFORMAT, "%s: empty file", path);
         goto done;

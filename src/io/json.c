@@ -29,7 +29,11 @@ static void skip_ws(parser *ps) {
 
 static void json_clear(nb_json *v) {
     if (!v) return;
-    free(v->str);
+    if (v->kind == NB_JSON_STRING) {
+        free(v->str);
+        return;
+    }
+    if (v->kind != NB_JSON_ARRAY && v->kind != NB_JSON_OBJECT) return;
     for (int i = 0; i < v->n; i++) {
         json_clear(&v->items[i]);
         if (v->keys) free(v->keys[i]);
@@ -216,6 +220,22 @@ static nb_json *grow(parser *ps, nb_json *v, int *cap) {
     return it;
 }
 
+static int cmp_key(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Duplicate keys by sorting a copy of the keys: n log n, where comparing each
+ * new key with all before it took 19 s for a 1 MB header of 100k keys. */
+static bool unique_keys(parser *ps, const nb_json *v) {
+    if (v->n < 2) return true;
+    char **k = malloc((size_t)v->n * sizeof *k);
+    if (!k) return fail(ps, "out of memory"), false;
+    memcpy(k, v->keys, (size_t)v->n * sizeof *k);
+    qsort(k, (size_t)v->n, sizeof *k, cmp_key);
+    bool ok = true;
+    for (int i = 1; i < v->n && ok; i++) ok = strcmp(k[i - 1], k[i]) != 0;
+    free(k);
+    return ok || (fail(ps, "duplicate key in an object"), false);
+}
+
 static bool parse_container(parser *ps, nb_json *v, int depth) {
     bool obj = *ps->p == '{';
     char close = obj ? '}' : ']';
@@ -236,11 +256,6 @@ static bool parse_container(parser *ps, nb_json *v, int depth) {
             size_t klen;
             key = parse_string(ps, &klen);
             if (!key) return false;
-            for (int i = 0; i < v->n; i++)
-                if (strcmp(v->keys[i], key) == 0) {
-                    free(key);
-                    return fail(ps, "duplicate key"), false;
-                }
             skip_ws(ps);
             if (ps->p >= ps->end || *ps->p != ':') {
                 free(key);
@@ -263,7 +278,7 @@ static bool parse_container(parser *ps, nb_json *v, int depth) {
         }
         if (*ps->p == close) {
             ps->p++;
-            return true;
+            return !obj || unique_keys(ps, v);
         }
         return fail(ps, obj ? "expected ',' or '}'" : "expected ',' or ']'"), false;
     }

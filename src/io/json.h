@@ -13,17 +13,24 @@ typedef enum nb_json_kind {
     NB_JSON_NULL, NB_JSON_BOOL, NB_JSON_NUMBER, NB_JSON_STRING, NB_JSON_ARRAY, NB_JSON_OBJECT
 } nb_json_kind;
 
+/* 48 bytes a value: a hostile header of "0,0,0,..." costs 24 times its size. */
 typedef struct nb_json {
     nb_json_kind kind;
+    int n;             /* arrays and objects: n items, objects also n keys */
     bool b;
-    double num;
     bool is_uint;      /* a non-negative integer token that fits 64 bits ... */
     uint64_t u;        /* ... exactly */
-    char *str;         /* strings: NUL-terminated UTF-8 (an escaped NUL is refused) */
-    size_t len;
-    int n;             /* arrays and objects: n items, objects also n keys */
-    struct nb_json *items;
-    char **keys;
+    double num;
+    union {
+        struct {       /* strings: NUL-terminated UTF-8 (an escaped NUL is refused) */
+            char *str;
+            size_t len;
+        };
+        struct {       /* arrays and objects */
+            struct nb_json *items;
+            char **keys;
+        };
+    };
 } nb_json;
 
 #define NB_JSON_MAX_DEPTH 32

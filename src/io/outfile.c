@@ -1,6 +1,7 @@
 /* Atomic output: write beside the target, then rename over it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -8,7 +9,28 @@
 
 #include "nabla/io.h"
 
+/* The temporary files being written, for nb_outfile_remove_all (a signal
+ * handler): a fixed table, so that reading it needs no lock and no malloc. */
+#define LIVE_MAX 16
+static char *volatile live[LIVE_MAX];
+
+static void live_set(const char *old, char *now) {
+    for (int i = 0; i < LIVE_MAX; i++)
+        if (live[i] == old) {
+            live[i] = now;
+            return;
+        }
+}
+
+void nb_outfile_remove_all(void) {
+    for (int i = 0; i < LIVE_MAX; i++) {
+        char *t = live[i];
+        if (t) unlink(t); /* async-signal-safe */
+    }
+}
+
 static void outfile_clear(nb_outfile *f) {
+    if (f->tmp) live_set(f->tmp, NULL);
     free(f->path);
     free(f->tmp);
     f->fp = NULL;
@@ -31,7 +53,13 @@ nb_status nb_outfile_open(nb_outfile *f, const char *path) {
     }
     memcpy(f->path, path, n + 1);
     snprintf(f->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    /* no signal between creating the file and recording it */
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
     int fd = mkstemp(f->tmp);
+    if (fd >= 0) live_set(NULL, f->tmp);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     if (fd < 0) {
         nb_status s = nb_fail(NB_EIO, "%s: cannot create: %s", path, strerror(errno));
         outfile_clear(f);

@@ -6,7 +6,8 @@
  * file does not depend on how the flat buffers are padded; "rng.state"
  * (U64 x 4).
  * __metadata__: the model, the optimizer and every one of its knobs, the
- * training settings, the epoch and the step. Numbers are printed with %.17g
+ * training settings, the epoch and the step, and what the run trained on
+ * (train_samples, limit, labels_hash: see nb_data_id). Numbers are printed with %.17g
  * (%.9g for floats), which read back to the same bits, so a resumed run
  * continues exactly. */
 #include <errno.h>
@@ -116,6 +117,9 @@ nb_status nb_checkpoint_save(const nb_trainer *t, const char *path) {
     put(&m, "norm_std", "%.9g", (double)c->norm.std);
     put(&m, "epoch", "%lld", (long long)t->epoch);
     put(&m, "step", "%lld", (long long)t->step);
+    put(&m, "train_samples", "%lld", (long long)t->data.samples);
+    put(&m, "limit", "%lld", (long long)t->data.limit);
+    put(&m, "labels_hash", "%016" PRIx64, t->data.labels_hash);
     nb_status s = m.s;
     float *tmp = NULL;
     nb_params *ps = t->model->params;
@@ -199,6 +203,46 @@ static int get_list(reader *r, const char *key, int64_t *out, int max, int64_t l
     }
 }
 
+static uint64_t get_hex64(reader *r, const char *key) {
+    const char *v = get_str(r, key);
+    if (r->s) return 0;
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 16);
+    if (end - v != 16 || *end || errno == ERANGE) {
+        r->s = nb_fail(NB_EFORMAT, "%s: metadata '%s' = '%.40s' is not 16 hex digits", r->st->path, key, v);
+        return 0;
+    }
+    return (uint64_t)x;
+}
+
+/* What the metadata claims, held against what the file holds before anything
+ * is built from it: the parameters must fit in the tensors' bytes (a 78 KB
+ * file cannot describe 13 GB of model), and every stored float is finite. */
+static nb_status check_tensors(const nb_safetensors *st, const nb_model_desc *d) {
+    uint64_t bytes = 0;
+    for (int i = 0; i < st->ntensors; i++) bytes += st->tensors[i].nbytes;
+    int64_t numel = nb_model_desc_numel(d);
+    if (numel < 0) return nb_fail(NB_EFORMAT, "%s: %s", st->path, nb_errmsg());
+    if ((uint64_t)numel > bytes / sizeof(float)) {
+        char buf[128];
+        return nb_fail(NB_EFORMAT, "%s: metadata describes %s, %lld parameters, but the file holds %llu bytes of tensors",
+                       st->path, nb_model_desc_str(d, buf, sizeof buf), (long long)numel, (unsigned long long)bytes);
+    }
+    for (int i = 0; i < st->ntensors; i++) {
+        const nb_st_tensor *t = &st->tensors[i];
+        if (t->dtype != NB_ST_F32) continue;
+        for (int64_t k = 0; k < t->numel; k++) {
+            float x;
+            memcpy(&x, (const unsigned char *)t->data + 4 * k, 4); /* the data need not be aligned */
+            if (!isfinite(x))
+                return nb_fail(NB_EFORMAT, "%s: tensor '%s' holds %s (value %lld)", st->path, t->name,
+                               isnan(x) ? "NaN" : "Inf", (long long)k);
+        }
+    }
+    return NB_OK;
+}
+
 static nb_status fail_with(reader *r, nb_status s) {
     r->s = s;
     return s;
@@ -243,9 +287,10 @@ nb_trainer *nb_checkpoint_load(const char *path) {
     o->decoupled_decay = get_i64(&r, "decoupled_decay", 0, 1);
     o->maximize = get_i64(&r, "maximize", 0, 1);
     o->centered = get_i64(&r, "centered", 0, 1);
-    int64_t optim_steps = get_i64(&r, "optim_steps", 0, INT64_MAX);
-    c.batch = get_i64(&r, "batch", 1, INT64_MAX);
-    c.epochs = get_i64(&r, "epochs", 0, 1000000);
+    const int64_t max_steps = (int64_t)1 << 53; /* far past any run; no count near overflow */
+    int64_t optim_steps = get_i64(&r, "optim_steps", 0, max_steps);
+    c.batch = get_i64(&r, "batch", 1, NB_MAX_BATCH);
+    c.epochs = get_i64(&r, "epochs", 0, NB_MAX_EPOCHS);
     const char *seed = get_str(&r, "seed");
     if (!r.s) {
         char *end;
@@ -257,10 +302,22 @@ nb_trainer *nb_checkpoint_load(const char *path) {
     const char *sched = get_str(&r, "schedule");
     if (!r.s && nb_lr_schedule_parse(sched, &c.schedule))
         fail_with(&r, nb_fail(NB_EFORMAT, "%s: %s", path, nb_errmsg()));
-    c.warmup = get_i64(&r, "warmup", 0, INT64_MAX);
+    c.warmup = get_i64(&r, "warmup", 0, NB_MAX_EPOCHS);
     c.norm.mean = (float)get_f64(&r, "norm_mean");
     c.norm.std = (float)get_f64(&r, "norm_std");
-    int64_t epoch = get_i64(&r, "epoch", 0, 1000000), step = get_i64(&r, "step", 0, INT64_MAX);
+    /* pixels are in [0,1]: their mean is too, and a std below 1e-6 would blow them past f32 */
+    if (!r.s && !(c.norm.mean >= 0 && c.norm.mean <= 1 && c.norm.std >= 1e-6f && c.norm.std <= 1))
+        fail_with(&r, nb_fail(NB_EFORMAT, "%s: metadata norm_mean %g, norm_std %g: expected a mean in [0,1] and a std in [1e-6,1]",
+                              path, (double)c.norm.mean, (double)c.norm.std));
+    int64_t epoch = get_i64(&r, "epoch", 0, NB_MAX_EPOCHS), step = get_i64(&r, "step", 0, max_steps);
+    /* checkpoints from before these keys load; only a resume can then not check its data */
+    nb_data_id data = {0, 0, 0};
+    if (nb_st_meta(st, "train_samples") || nb_st_meta(st, "limit") || nb_st_meta(st, "labels_hash")) {
+        data.samples = get_i64(&r, "train_samples", 0, (int64_t)1 << 40);
+        data.limit = get_i64(&r, "limit", 0, (int64_t)1 << 40);
+        data.labels_hash = get_hex64(&r, "labels_hash");
+    }
+    if (!r.s) fail_with(&r, check_tensors(st, &d));
     if (r.s) {
         nb_st_free(st);
         return NULL;
@@ -295,6 +352,7 @@ nb_trainer *nb_checkpoint_load(const char *path) {
         s = nb_fail(NB_EFORMAT, "%s: rng.state is all zeros", path);
     t->epoch = epoch;
     t->step = step;
+    t->data = data;
     nb_st_free(st);
     if (s) {
         nb_trainer_free(t);

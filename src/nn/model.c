@@ -50,9 +50,14 @@ const char *nb_model_kind_name(nb_model_kind kind) { return kind == NB_MODEL_CNN
 nb_status nb_model_desc_validate(const nb_model_desc *d) {
     if (!d) return nb_fail(NB_EINVAL, "model: no description");
     if (d->kind != NB_MODEL_MLP && d->kind != NB_MODEL_CNN) return nb_fail(NB_EINVAL, "model: unknown kind");
-    if (d->channels < 1 || d->height < 1 || d->width < 1 || d->classes < 2)
+    if (d->channels < 1 || d->height < 1 || d->width < 1 || d->classes < 2 || d->classes > (1 << 20))
         return nb_fail(NB_EINVAL, "model: input %dx%dx%d with %d classes is not usable", d->channels, d->height,
                        d->width, d->classes);
+    /* bounds that keep every size below (and every product of two under 2^45) */
+    if (d->channels > 4096 || d->height > 4096 || d->width > 4096 ||
+        (int64_t)d->channels * d->height * d->width > (1 << 24))
+        return nb_fail(NB_EINVAL, "model: input %dx%dx%d is more than 2^24 values", d->channels, d->height,
+                       d->width);
     if (d->kind == NB_MODEL_MLP) {
         if (d->nhidden < 0 || d->nhidden > NB_MAX_HIDDEN)
             return nb_fail(NB_EINVAL, "model: %d hidden layers (at most %d)", d->nhidden, NB_MAX_HIDDEN);
@@ -98,20 +103,57 @@ void nb_model_free(nb_model *m) {
     free(m);
 }
 
-/* Adds layer l's weight (shape) and bias (out), initialised when rng is set. */
-static nb_status add_layer(nb_model *m, nb_rng *rng, int seq_index, int ndim, const int64_t *wshape, int64_t out,
-                           int64_t fan_in) {
+/* A layer as the model holds it: its index in torch's nn.Sequential, its
+ * weight's shape, its width and fan-in. The one description that building a
+ * model and sizing one (before trusting a checkpoint's claim) both read. */
+typedef struct layer_spec {
+    int seq, ndim;
+    int64_t wshape[4], out, fan_in;
+} layer_spec;
+
+static int model_layers(const nb_model_desc *d, layer_spec ls[NB_MAX_HIDDEN + 1]) {
+    int64_t in = (int64_t)d->channels * d->height * d->width;
+    if (d->kind == NB_MODEL_MLP) {
+        for (int i = 0; i <= d->nhidden; i++) {
+            int64_t out = i < d->nhidden ? d->hidden[i] : d->classes;
+            ls[i] = (layer_spec){2 * i, 2, {in, out}, out, in};
+            in = out;
+        }
+        return d->nhidden + 1;
+    }
+    int64_t flat = 32 * (int64_t)(d->height / 4) * (d->width / 4);
+    ls[0] = (layer_spec){0, 4, {16, d->channels, 3, 3}, 16, (int64_t)d->channels * 9};
+    ls[1] = (layer_spec){3, 4, {32, 16, 3, 3}, 32, 16 * 9};
+    ls[2] = (layer_spec){7, 2, {flat, d->classes}, d->classes, flat};
+    return 3;
+}
+
+int64_t nb_model_desc_numel(const nb_model_desc *d) {
+    if (nb_model_desc_validate(d)) return -1;
+    layer_spec ls[NB_MAX_HIDDEN + 1];
+    int n = model_layers(d, ls);
+    int64_t total = 0; /* validated sizes keep each product under 2^45 */
+    for (int l = 0; l < n; l++) {
+        int64_t w = 1;
+        for (int k = 0; k < ls[l].ndim; k++) w *= ls[l].wshape[k];
+        total += w + ls[l].out;
+    }
+    return total;
+}
+
+/* Adds layer l's weight and bias, initialised when rng is set. */
+static nb_status add_layer(nb_model *m, nb_rng *rng, const layer_spec *ls) {
     char name[32];
     int l = m->nlayers;
-    snprintf(name, sizeof name, "%d.weight", seq_index);
-    m->w[l] = nb_params_add(m->params, name, ndim, wshape);
-    snprintf(name, sizeof name, "%d.bias", seq_index);
-    m->b[l] = nb_params_add(m->params, name, 1, &out);
+    snprintf(name, sizeof name, "%d.weight", ls->seq);
+    m->w[l] = nb_params_add(m->params, name, ls->ndim, ls->wshape);
+    snprintf(name, sizeof name, "%d.bias", ls->seq);
+    m->b[l] = nb_params_add(m->params, name, 1, &ls->out);
     if (!m->w[l] || !m->b[l]) return nb_errcode();
     m->nlayers++;
     if (!rng) return NB_OK;
-    nb_status s = nb_init_uniform_fan_in(rng, m->w[l], fan_in);
-    return s ? s : nb_init_uniform_fan_in(rng, m->b[l], fan_in);
+    nb_status s = nb_init_uniform_fan_in(rng, m->w[l], ls->fan_in);
+    return s ? s : nb_init_uniform_fan_in(rng, m->b[l], ls->fan_in);
 }
 
 nb_model *nb_model_new(const nb_model_desc *d, nb_dtype dt, nb_rng *rng) {
@@ -128,19 +170,9 @@ nb_model *nb_model_new(const nb_model_desc *d, nb_dtype dt, nb_rng *rng) {
         return NULL;
     }
     nb_status s = NB_OK;
-    int64_t in = (int64_t)d->channels * d->height * d->width;
-    if (d->kind == NB_MODEL_MLP) {
-        for (int i = 0; i <= d->nhidden && !s; i++) {
-            int64_t out = i < d->nhidden ? d->hidden[i] : d->classes;
-            s = add_layer(m, rng, 2 * i, NB_SHAPE(in, out), out, in);
-            in = out;
-        }
-    } else {
-        s = add_layer(m, rng, 0, NB_SHAPE(16, d->channels, 3, 3), 16, (int64_t)d->channels * 9);
-        if (!s) s = add_layer(m, rng, 3, NB_SHAPE(32, 16, 3, 3), 32, 16 * 9);
-        int64_t flat = 32 * (int64_t)(d->height / 4) * (d->width / 4);
-        if (!s) s = add_layer(m, rng, 7, NB_SHAPE(flat, d->classes), d->classes, flat);
-    }
+    layer_spec ls[NB_MAX_HIDDEN + 1];
+    int n = model_layers(d, ls);
+    for (int l = 0; l < n && !s; l++) s = add_layer(m, rng, &ls[l]);
     if (s) {
         nb_model_free(m);
         return NULL;

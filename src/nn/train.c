@@ -51,9 +51,12 @@ nb_status nb_lr_schedule_parse(const char *name, nb_lr_schedule *s) {
 const char *nb_lr_schedule_name(nb_lr_schedule s) { return s == NB_LR_COSINE ? "cosine" : "constant"; }
 
 static nb_status validate_config(const nb_train_config *c) {
-    if (c->batch < 1) return nb_fail(NB_EINVAL, "batch %lld: must be at least 1", (long long)c->batch);
-    if (c->epochs < 0) return nb_fail(NB_EINVAL, "epochs %lld: must be at least 0", (long long)c->epochs);
-    if (c->warmup < 0) return nb_fail(NB_EINVAL, "warmup %lld: must be at least 0", (long long)c->warmup);
+    if (c->batch < 1 || c->batch > NB_MAX_BATCH)
+        return nb_fail(NB_EINVAL, "batch %lld: must be in 1..%lld", (long long)c->batch, (long long)NB_MAX_BATCH);
+    if (c->epochs < 0 || c->epochs > NB_MAX_EPOCHS)
+        return nb_fail(NB_EINVAL, "epochs %lld: must be in 0..%lld", (long long)c->epochs, (long long)NB_MAX_EPOCHS);
+    if (c->warmup < 0 || c->warmup > NB_MAX_EPOCHS) /* so warmup * steps cannot overflow */
+        return nb_fail(NB_EINVAL, "warmup %lld: must be in 0..%lld", (long long)c->warmup, (long long)NB_MAX_EPOCHS);
     if (c->schedule != NB_LR_CONSTANT && c->schedule != NB_LR_COSINE)
         return nb_fail(NB_EINVAL, "unknown schedule %d", (int)c->schedule);
     if (!isfinite(c->norm.mean) || !isfinite(c->norm.std) || !(c->norm.std > 0))
@@ -64,7 +67,9 @@ static nb_status validate_config(const nb_train_config *c) {
 
 double nb_train_lr(const nb_train_config *cfg, int64_t s, int64_t steps_per_epoch) {
     double base = cfg->optim.lr;
-    int64_t warm = cfg->warmup * steps_per_epoch, total = cfg->epochs * steps_per_epoch;
+    int64_t warm, total; /* saturated: a caller's config need not be validated */
+    if (__builtin_mul_overflow(cfg->warmup, steps_per_epoch, &warm)) warm = INT64_MAX;
+    if (__builtin_mul_overflow(cfg->epochs, steps_per_epoch, &total)) total = INT64_MAX;
     if (s < warm) return base * (double)(s + 1) / (double)warm;
     if (cfg->schedule == NB_LR_COSINE && total - warm > 0) {
         nb_schedule sc;
@@ -469,6 +474,7 @@ nb_status nb_evaluate(nb_model *m, nb_ctx *ctx, const nb_dataset *ds, const nb_n
     if (batch < 1) return nb_fail(NB_EINVAL, "nb_evaluate: batch %lld must be at least 1", (long long)batch);
     nb_status s = check_data(&m->desc, ds, "test");
     if (s) return s;
+    if (batch > ds->n) batch = ds->n; /* the buffers need no more */
     int32_t *y = malloc((size_t)batch * sizeof *y);
     nb_tensor *xb[2] = {NULL, NULL};
     if (!y) return nb_fail(NB_ENOMEM, "nb_evaluate: out of memory");

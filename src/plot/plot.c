@@ -1,4 +1,5 @@
 /* SVG figures: panels, axes with nice ticks, series, marching-squares contours. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -934,7 +935,7 @@ nb_status nb_fig_write(const nb_fig *fig, FILE *fp) {
         fputs("</text>\n", fp);
     }
     fputs("</svg>\n", fp);
-    if (ferror(fp)) return nb_fail(NB_EIO, "nb_fig_write: write error");
+    if (ferror(fp)) return nb_fail(NB_EIO, "cannot write: %s", strerror(errno ? errno : EIO));
     return NB_OK;
 }
 
@@ -944,6 +945,7 @@ nb_status nb_fig_save(const nb_fig *fig, const char *path) {
     nb_status s = nb_outfile_open(&of, path);
     if (s) return s;
     if ((s = nb_fig_write(fig, of.fp))) {
+        nb_fail(s, "%s: %s", path, nb_errmsg());
         nb_outfile_abort(&of);
         return s;
     }

@@ -44,6 +44,21 @@ threads_used() { sed -n 's/^#.*, \([0-9]*\) threads$/\1/p' "$T_DIR/stdout" | hea
 # check NAME CONDITION...: one test from a shell condition.
 check() { T_NAME=$1; shift; if "$@"; then t_ok; else t_bad "condition failed: $*"; fi; }
 
+# ---- building bad inputs ----------------------------------------------------------
+be32() { printf "\\$(printf %03o $(( ($1 >> 24) & 255 )))\\$(printf %03o $(( ($1 >> 16) & 255 )))\\$(printf %03o $(( ($1 >> 8) & 255 )))\\$(printf %03o $(( $1 & 255 )))"; }
+# le64 N: N as 8 little-endian bytes (N < 2^32)
+le64() { printf "\\$(printf %03o $(( $1 & 255 )))\\$(printf %03o $(( ($1 >> 8) & 255 )))\\$(printf %03o $(( ($1 >> 16) & 255 )))\\$(printf %03o $(( ($1 >> 24) & 255 )))\\000\\000\\000\\000"; }
+# idx FILE TYPE NDIM DIM... : an IDX header
+idx_header() { f=$1; t=$2; n=$3; shift 3; { printf '\000\000'; printf "\\$(printf %03o "$t")\\$(printf %03o "$n")"; for x in "$@"; do be32 "$x"; done; } > "$f"; }
+zeros() { head -c "$1" /dev/zero; }
+mkdata() { # a valid 20-sample MNIST-format directory
+    mkdir -p "$1"
+    idx_header "$1/train-images-idx3-ubyte" 8 3 20 28 28; zeros 15680 >> "$1/train-images-idx3-ubyte"
+    idx_header "$1/train-labels-idx1-ubyte" 8 1 20; printf '\000\001\002\003\004\005\006\007\010\011\000\001\002\003\004\005\006\007\010\011' >> "$1/train-labels-idx1-ubyte"
+    cp "$1/train-images-idx3-ubyte" "$1/t10k-images-idx3-ubyte"
+    cp "$1/train-labels-idx1-ubyte" "$1/t10k-labels-idx1-ubyte"
+}
+
 finish() {
     echo "$(basename "$0" .sh): $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
     [ $T_FAIL -eq 0 ]

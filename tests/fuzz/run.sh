@@ -13,7 +13,7 @@ set -u
 cd "$(dirname "$0")/../.."
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-"idx idx_gz dataset npy csv safetensors json cli"}
+targets=${*:-"idx idx_gz dataset npy csv safetensors json cli ckmeta"}
 CC_FUZZ=${CC_FUZZ:-clang}
 B=${FUZZ_BUILD:-build/fuzz}
 W=${FUZZ_WORK:-$B/run}
@@ -25,10 +25,11 @@ LIB="src/core/error.c src/core/rng.c src/data/idx.c src/data/npy.c src/data/csv.
 CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -Iinclude -Isrc -g -O1
         -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 mkdir -p "$B/obj" "$W" || exit 1
-# The checkpoint target reaches the whole library (built single-threaded).
+# The checkpoint targets (checkpoint: whole files; ckmeta: a valid file's
+# metadata values) reach the whole library (built single-threaded).
 # (The library's OpenMP loops then run serially; warnings that only appear
 # without OpenMP are not fatal here.)
-case " $targets " in *" checkpoint "*)
+case " $targets " in *" checkpoint "*|*" ckmeta "*)
     LIB=$(ls src/*/*.c | grep -v '^src/cli/'; echo src/cli/args.c)
     CFLAGS="$CFLAGS -Wno-unknown-pragmas -Wno-error" ;;
 esac
