@@ -523,11 +523,14 @@ int cmd_train(int argc, char **argv) {
         goto done;
     }
     if (a.resume && a.log) nrows = read_log(a.log, rows, (int)t->epoch);
+    /* the optimizer as the user named it (sgd and gd are one kind) */
+    nb_optim_kind named;
+    const char *oname = a.opt && !nb_optim_kind_parse(a.opt, &named) && named == oc->kind ? a.opt
+                                                                                      : nb_optim_kind_name(oc->kind);
     char title[256];
-    snprintf(title, sizeof title, "%s, %s lr %g, batch %lld", dstr, nb_optim_kind_name(oc->kind), oc->lr,
-             (long long)t->cfg.batch);
+    snprintf(title, sizeof title, "%s, %s lr %g, batch %lld", dstr, oname, oc->lr, (long long)t->cfg.batch);
     printf("# %s, %s (lr %g), batch %lld, %lld train / %lld test samples, epochs %lld..%lld, %d threads\n", dstr,
-           nb_optim_kind_name(oc->kind), oc->lr, (long long)t->cfg.batch, (long long)train.n, (long long)test.n,
+           oname, oc->lr, (long long)t->cfg.batch, (long long)train.n, (long long)test.n,
            (long long)t->epoch + 1, (long long)t->cfg.epochs, nb_get_threads());
     fflush(stdout);
     if (a.save && t->cfg.epochs == t->epoch && !a.resume) { /* --epochs 0: the initialised model */
