@@ -49,7 +49,9 @@ C=$T_DIR/cnn1.safetensors; C2=$T_DIR/cnn2.safetensors
 CNN="--data $D --model cnn --batch 16 --seed 1 --epochs 2 --limit 96 --opt sgd --lr 0.05 --momentum 0.9"
 expect_ok cnn_one_thread -- train $CNN --threads 1 --save "$C"
 expect_ok cnn_two_threads -- train $CNN --threads 2 --save "$C2"
-check header_names_the_optimizer_as_given grep -q '^# .*, sgd (lr 0.05)' "$T_DIR/stdout"
+check sgd_with_momentum_is_named_momentum grep -q '^# .*, momentum (lr 0.05)' "$T_DIR/stdout"
+expect_ok plain_sgd -- train $MLP --epochs 1 --limit 64 --opt sgd --lr 0.1
+check header_names_the_optimizer_as_given grep -q '^# .*, sgd (lr 0.1)' "$T_DIR/stdout"
 if [ "$(threads_used)" = 2 ]; then check cnn_threads_bit_identical cmp -s "$C" "$C2"
 else skip cnn_threads_bit_identical "ran $(threads_used) thread(s): no threads in this build"; fi
 expect_ok mlp_two_threads -- train $MLP --epochs 3 --threads 2 --save "$B"
