@@ -197,6 +197,42 @@ static bool replay_json(const char *path) {
     free(text);
     return ok;
 }
+/* A dataset directory, split from the input as the fuzz target splits it
+ * (byte 0: the labels file's length in units of 4 bytes, from the end). */
+static bool replay_dataset(const char *path) {
+    size_t size;
+    unsigned char *data = (unsigned char *)slurp(path, &size);
+    if (!data) return false;
+    char dir[64], ip[128], lp[128];
+    snprintf(dir, sizeof dir, "/tmp/nabla-regress-ds-%d", (int)getpid());
+    snprintf(ip, sizeof ip, "%s/train-images-idx3-ubyte", dir);
+    snprintf(lp, sizeof lp, "%s/train-labels-idx1-ubyte", dir);
+    mkdir(dir, 0700);
+    size_t nl = size ? (size_t)data[0] * 4 : 0;
+    if (size && nl > size - 1) nl = size - 1;
+    FILE *fi = fopen(ip, "wb"), *fl = fopen(lp, "wb");
+    bool ok = fi && fl;
+    if (ok && size) {
+        ok = fwrite(data + 1, 1, size - 1 - nl, fi) == size - 1 - nl && fwrite(data + size - nl, 1, nl, fl) == nl;
+    }
+    if (fi) ok &= fclose(fi) == 0;
+    if (fl) ok &= fclose(fl) == 0;
+    CHECK_MSG(ok, "%s: cannot write its files into %s", path, dir);
+    nb_dataset ds;
+    nb_clear_error();
+    if (ok && nb_dataset_load(&ds, dir, "train") != NB_OK) {
+        ok = failed_cleanly(path, ds.pixels) && ds.labels == NULL && ds.n == 0;
+    } else if (ok) {
+        ok = ds.n >= 0 && ds.rows >= 1 && ds.cols >= 1 && (size_t)(ds.n * ds.rows * ds.cols) <= size;
+        for (int64_t i = 0; ok && i < ds.n; i++) ok = ds.labels[i] >= 0 && ds.labels[i] < NB_NUM_CLASSES;
+        CHECK_MSG(ok, "%s: a dataset of %lld images of %dx%d that the input cannot hold, or a label out of range",
+                  path, (long long)ds.n, (int)ds.rows, (int)ds.cols);
+        nb_dataset_free(&ds);
+    }
+    unlink(ip), unlink(lp), rmdir(dir);
+    free(data);
+    return ok;
+}
 /* A checkpoint: a trainer, or an error. */
 static bool replay_checkpoint(const char *path) {
     nb_clear_error();
@@ -235,5 +271,6 @@ TEST(regress_fuzz_inputs) {
     replay("csv", replay_csv);
     replay("safetensors", replay_safetensors);
     replay("json", replay_json);
+    replay("dataset", replay_dataset);
     replay("checkpoint", replay_checkpoint);
 }
