@@ -350,6 +350,9 @@ int cmd_biasvar(int argc, char **argv) {
     if (K < 1) return cli_error(CMD, "--ntest: must be >= 1, got %ld", K);
     if (n > 1000000 || d > 10000 || K > 1000000)
         return cli_error(CMD, "--n %ld, --d %ld, --ntest %ld: too large for this lab (limits 1e6, 1e4, 1e6)", n, d, K);
+    if (ridge && !user && (double)(n + K) * (double)d > 5e7) /* the generated design's bytes */
+        return cli_error(CMD, "--n %ld, --ntest %ld, --d %ld: (n + K) x d = %.3g values, more than this lab's 5e7", n, K,
+                         d, (double)(n + K) * (double)d);
     if ((double)trials * (double)(n + K + d) > 4e8)
         return cli_error(CMD, "--trials %ld: %ld trials x %ld values each is too much memory for this lab", trials,
                          trials, n + K + d);

@@ -67,6 +67,8 @@ fast flag_epochs "--epochs 1099511627776: must be in 0..1000000" "$O" -- train -
 fast flag_limit "--limit 4611686018427387904: must be in 1.." "$O" -- train --data "$DATA" --model mlp --limit 4611686018427387904 --save "$O"
 fast flag_hidden "--hidden: size 2.1e\+06 is not in 1..1048576" "$O" -- train --data "$DATA" --model mlp --hidden 2100000 --save "$O"
 fast flag_biasvar_d "--d" "$OC" -- biasvar --d 100000 --csv "$OC"
+fast flag_biasvar_n_x_d "--n 1000000, --ntest 200, --d 10000: \(n \+ K\) x d = 1e\+10 values, more than this lab's 5e7" "$OC" -- biasvar --n 1000000 --d 10000 --trials 1 --csv "$OC"
+fast flag_biasvar_nt_x_d "\(n \+ K\) x d = " "$OC" -- biasvar --n 100 --ntest 1000000 --d 100 --trials 1 --csv "$OC"
 ok eval_batch_larger_than_data -- eval --load "$CK" --data "$DATA" --batch 1048576
 for v in 2147483647,1,1 1,2147483647,1 1,1,99999999999 -1 1,2,3,4 x 64,,64; do
     NABLA_GEMM_BLOCKING=$v; export NABLA_GEMM_BLOCKING
