@@ -1,0 +1,170 @@
+// plot.js — small SVG plots built as strings (fast to redraw on every input
+// event), marching-squares contours, raster maps, and saving as SVG / CSV.
+'use strict';
+const Plot = {};
+Plot.esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
+Plot.colors = ['#2457c5', '#d1495b', '#2a9d8f', '#e9a03b', '#7b4fb5', '#6b7280', '#0f766e'];
+
+// A frame: the data box mapped onto a w x h picture with margins.
+Plot.frame = (o) => {
+    const f = { w: o.w || 460, h: o.h || 340, m: { l: 58, r: 12, t: 26, b: 40 }, ...o };
+    const tx = (v, log) => (log ? Math.log10(v) : v);
+    const [x0, x1] = [tx(f.xlim[0], f.xlog), tx(f.xlim[1], f.xlog)], [y0, y1] = [tx(f.ylim[0], f.ylog), tx(f.ylim[1], f.ylog)];
+    const W = f.w - f.m.l - f.m.r, H = f.h - f.m.t - f.m.b;
+    f.sx = (x) => f.m.l + ((tx(x, f.xlog) - x0) / (x1 - x0)) * W;
+    f.sy = (y) => f.m.t + (1 - (tx(y, f.ylog) - y0) / (y1 - y0)) * H;
+    f.inv = (px, py) => {
+        let x = x0 + ((px - f.m.l) / W) * (x1 - x0), y = y0 + (1 - (py - f.m.t) / H) * (y1 - y0);
+        return [f.xlog ? 10 ** x : x, f.ylog ? 10 ** y : y];
+    };
+    f.W = W, f.H = H;
+    return f;
+};
+Plot.ticks = (lo, hi, log) => {
+    if (log) {
+        const out = [];
+        for (let e = Math.ceil(Math.log10(lo) - 1e-9); e <= Math.floor(Math.log10(hi) + 1e-9); e++) out.push(10 ** e);
+        const step = Math.max(1, Math.ceil(out.length / 7));
+        return out.filter((_, i) => i % step === 0);
+    }
+    const span = hi - lo, raw = span / 6, mag = 10 ** Math.floor(Math.log10(raw));
+    const st = [1, 2, 5, 10].map((k) => k * mag).find((s) => span / s <= 7);
+    const out = [];
+    for (let v = Math.ceil(lo / st) * st; v <= hi + st * 1e-9; v += st) out.push(Math.abs(v) < st * 1e-9 ? 0 : v);
+    return out;
+};
+Plot.tickLabel = (v, log) => (log ? `1e${Math.round(Math.log10(v))}` : String(+v.toPrecision(6)));
+// The axes, labels and title; body is the plot's own SVG, clipped to the box.
+Plot.svg = (f, body, id) => {
+    const cl = `clip-${id}`;
+    let s = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${f.w} ${f.h}" font-family="system-ui, sans-serif" font-size="11" data-plot="${id}">`;
+    s += `<rect width="${f.w}" height="${f.h}" fill="#fff"/>`;
+    s += `<defs><clipPath id="${cl}"><rect x="${f.m.l}" y="${f.m.t}" width="${f.W}" height="${f.H}"/></clipPath></defs>`;
+    let ax = '';
+    for (const t of Plot.ticks(f.xlim[0], f.xlim[1], f.xlog)) {
+        const x = f.sx(t).toFixed(1);
+        ax += `<line x1="${x}" x2="${x}" y1="${f.m.t}" y2="${f.m.t + f.H}" stroke="#eef0f4"/><text x="${x}" y="${f.m.t + f.H + 14}" text-anchor="middle" fill="#444">${Plot.tickLabel(t, f.xlog)}</text>`;
+    }
+    for (const t of Plot.ticks(f.ylim[0], f.ylim[1], f.ylog)) {
+        const y = f.sy(t).toFixed(1);
+        ax += `<line y1="${y}" y2="${y}" x1="${f.m.l}" x2="${f.m.l + f.W}" stroke="#eef0f4"/><text x="${f.m.l - 5}" y="${+y + 4}" text-anchor="end" fill="#444">${Plot.tickLabel(t, f.ylog)}</text>`;
+    }
+    s += ax + `<g clip-path="url(#${cl})">${body}</g>`;
+    s += `<rect x="${f.m.l}" y="${f.m.t}" width="${f.W}" height="${f.H}" fill="none" stroke="#888"/>`;
+    if (f.title) s += `<text x="${f.m.l}" y="16" font-size="12" font-weight="600" fill="#222">${Plot.esc(f.title)}</text>`;
+    if (f.xlabel) s += `<text x="${f.m.l + f.W / 2}" y="${f.h - 6}" text-anchor="middle" fill="#222">${Plot.esc(f.xlabel)}</text>`;
+    if (f.ylabel) s += `<text transform="translate(13 ${f.m.t + f.H / 2}) rotate(-90)" text-anchor="middle" fill="#222">${Plot.esc(f.ylabel)}</text>`;
+    return s + '</svg>';
+};
+Plot.path = (f, xs, ys, style) => {
+    let d = '', pen = false;
+    for (let i = 0; i < xs.length; i++) {
+        const x = f.sx(xs[i]), y = f.sy(ys[i]);
+        if (!Number.isFinite(x) || !Number.isFinite(y) || Math.abs(x) > 1e5 || Math.abs(y) > 1e5) { pen = false; continue; }
+        d += `${pen ? 'L' : 'M'}${x.toFixed(1)} ${y.toFixed(1)}`;
+        pen = true;
+    }
+    return `<path d="${d}" fill="none" stroke="${style.color}" stroke-width="${style.width || 1.6}"${style.dash ? ` stroke-dasharray="${style.dash}"` : ''}/>`;
+};
+Plot.dots = (f, xs, ys, style) => {
+    let s = '';
+    for (let i = 0; i < xs.length; i++) {
+        const x = f.sx(xs[i]), y = f.sy(ys[i]);
+        if (Number.isFinite(x) && Number.isFinite(y) && Math.abs(x) < 1e5 && Math.abs(y) < 1e5)
+            s += `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${style.r || 2.5}" fill="${style.fill || style.color}" stroke="${style.color}"/>`;
+    }
+    return s;
+};
+Plot.star = (f, x, y, color, r = 7) => {
+    const cx = f.sx(x), cy = f.sy(y);
+    let p = '';
+    for (let k = 0; k < 10; k++) {
+        const a = -Math.PI / 2 + (k * Math.PI) / 5, rr = k % 2 ? r * 0.45 : r;
+        p += `${k ? 'L' : 'M'}${(cx + rr * Math.cos(a)).toFixed(1)} ${(cy + rr * Math.sin(a)).toFixed(1)}`;
+    }
+    return `<path d="${p}Z" fill="${color}" stroke="#000" stroke-width=".6"/>`;
+};
+Plot.legend = (f, items) => {
+    let s = '', y = f.m.t + 12;
+    for (const { label, color, dash } of items) {
+        const x = f.m.l + f.W - 150;
+        s += `<line x1="${x}" x2="${x + 18}" y1="${y - 4}" y2="${y - 4}" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/><text x="${x + 22}" y="${y}" fill="#222">${Plot.esc(label)}</text>`;
+        y += 14;
+    }
+    return `<rect x="${f.m.l + f.W - 156}" y="${f.m.t + 2}" width="152" height="${items.length * 14 + 4}" fill="#fff" fill-opacity=".85"/>` + s;
+};
+// Contour lines of z (ny rows of nx values over the frame's box) at each
+// level, by marching squares: one path per level of loose segments.
+Plot.contours = (f, z, nx, ny, levels, color) => {
+    const [xa, xb] = f.xlim, [ya, yb] = f.ylim;
+    const px = (i) => f.sx(xa + ((xb - xa) * i) / (nx - 1)), py = (j) => f.sy(ya + ((yb - ya) * j) / (ny - 1));
+    const X = new Float64Array(nx), Y = new Float64Array(ny);
+    for (let i = 0; i < nx; i++) X[i] = px(i);
+    for (let j = 0; j < ny; j++) Y[j] = py(j);
+    let s = '';
+    for (const L of levels) {
+        const d = [];
+        for (let j = 0; j < ny - 1; j++) {
+            for (let i = 0; i < nx - 1; i++) {
+                const a = z[j * nx + i], b = z[j * nx + i + 1], c = z[(j + 1) * nx + i + 1], e = z[(j + 1) * nx + i];
+                const k = (a > L) | ((b > L) << 1) | ((c > L) << 2) | ((e > L) << 3);
+                if (k === 0 || k === 15) continue;
+                // crossing points on the four edges (bottom, right, top, left)
+                const pts = [];
+                const edge = (v0, v1, x0, y0, x1, y1) => {
+                    if ((v0 > L) === (v1 > L)) return;
+                    const t = (L - v0) / (v1 - v0);
+                    pts.push(x0 + t * (x1 - x0), y0 + t * (y1 - y0));
+                };
+                edge(a, b, X[i], Y[j], X[i + 1], Y[j]);
+                edge(b, c, X[i + 1], Y[j], X[i + 1], Y[j + 1]);
+                edge(e, c, X[i], Y[j + 1], X[i + 1], Y[j + 1]);
+                edge(a, e, X[i], Y[j], X[i], Y[j + 1]);
+                for (let q = 0; q + 3 < pts.length; q += 4)
+                    d.push(`M${pts[q].toFixed(1)} ${pts[q + 1].toFixed(1)}L${pts[q + 2].toFixed(1)} ${pts[q + 3].toFixed(1)}`);
+            }
+        }
+        s += `<path d="${d.join('')}" fill="none" stroke="${color}" stroke-width=".8"/>`;
+    }
+    return s;
+};
+// A raster (ny rows of nx values, row 0 at the bottom) as an embedded PNG.
+Plot.raster = (f, z, nx, ny, colorOf) => {
+    const cv = document.createElement('canvas');
+    cv.width = nx, cv.height = ny;
+    const cx = cv.getContext('2d'), img = cx.createImageData(nx, ny);
+    for (let j = 0; j < ny; j++)
+        for (let i = 0; i < nx; i++) {
+            const [r, g, b] = colorOf(z[j * nx + i]), o = ((ny - 1 - j) * nx + i) * 4;
+            img.data[o] = r, img.data[o + 1] = g, img.data[o + 2] = b, img.data[o + 3] = 255;
+        }
+    cx.putImageData(img, 0, 0);
+    const x = f.sx(f.xlim[0]), y = f.sy(f.ylim[1]);
+    return `<image href="${cv.toDataURL()}" x="${x}" y="${y}" width="${f.W}" height="${f.H}" preserveAspectRatio="none" style="image-rendering:pixelated"/>`;
+};
+// viridis-like ramp for t in [0, 1]
+Plot.ramp = (t) => {
+    const stops = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+    t = Math.min(1, Math.max(0, t)) * (stops.length - 1);
+    const k = Math.min(stops.length - 2, Math.floor(t)), u = t - k;
+    return stops[k].map((v, i) => Math.round(v + u * (stops[k + 1][i] - v)));
+};
+Plot.download = (name, text, type) => {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([text], { type }));
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+};
+Plot.saveSvg = (el, name) => Plot.download(name, '<?xml version="1.0" encoding="UTF-8"?>\n' + el.querySelector('svg').outerHTML, 'image/svg+xml');
+// C's printf("%.17g") for a double, so a CSV the page writes reads as the CLI's.
+Plot.g17 = (x) => {
+    if (Number.isNaN(x)) return 'nan';
+    if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+    if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+    const [m, e] = x.toExponential(16).split('e'), ex = +e;
+    const strip = (s) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
+    if (ex < -4 || ex >= 17) return `${strip(m)}e${ex < 0 ? '-' : '+'}${String(Math.abs(ex)).padStart(2, '0')}`;
+    return strip(x.toFixed(16 - ex));
+};
