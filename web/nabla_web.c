@@ -15,6 +15,7 @@
 
 #include "nabla/autodiff.h"
 #include "nabla/gemm.h"
+#include "kernels/kernels.h"
 #include "nabla/lab.h"
 #include "nabla/linreg.h"
 #include "nabla/ops.h"
@@ -363,3 +364,4 @@ int nbw_sgemm(int m, int n, int k, const float *A, const float *B, float *C, int
 }
 
 const char *nbw_gemm_kernel(void) { return nb_gemm_kernel(); }
+int nbw_gemm_portable(int on) { return nb_gemm_force(on ? "portable" : "auto"); }

@@ -60,5 +60,7 @@ NBW_EXPORT(nbw_poly_curves) int nbw_poly_curves(int degree, int n, double sigma,
 
 NBW_EXPORT(nbw_sgemm) int nbw_sgemm(int m, int n, int k, const float *A, const float *B, float *C, int reps);
 NBW_EXPORT(nbw_gemm_kernel) const char *nbw_gemm_kernel(void);
+/* 1: force the portable kernel (for comparisons), 0: back to the automatic choice. */
+NBW_EXPORT(nbw_gemm_portable) int nbw_gemm_portable(int on);
 
 #endif

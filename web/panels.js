@@ -112,6 +112,8 @@ UI.button = (label, fn, attrs = {}) => {
 UI.figure = (id, caption) => {
     const fig = UI.el('figure', { id });
     fig.plot = UI.el('div', { class: 'plot' });
+    fig.svg = UI.el('div', { class: 'svg' });
+    fig.plot.append(fig.svg);
     fig.cap = UI.el('figcaption');
     fig.cap.append(UI.el('span', {}, caption));
     fig.tools = UI.el('span', { class: 'row' });
@@ -281,14 +283,17 @@ Optim.render = () => {
         const fmax = Math.max(z[0], z[N - 1], z[N * (N - 1)], z[N * N - 1]), fmin = fmax * (st.fn === 'rosenbrock' ? 1e-4 : 2e-3);
         const lv = [];
         for (let i = 0; i < 14; i++) lv.push(fmin * (fmax / fmin) ** (i / 13));
-        Optim.cache = { key, svg: Plot.contours(f, z, N, N, lv, '#9aa4b8') };
+        Optim.cache = { key, segs: Plot.contourSegs(f, z, N, N, lv) };
     }
+    const segs = Optim.cache.segs;
     const opt = st.fn === 'rosenbrock' ? [1, 1] : [0, 0];
-    let body = Optim.cache.svg + Plot.path(f, t.x1, t.x2, { color: Plot.colors[0] });
+    let body = Plot.path(f, t.x1, t.x2, { color: Plot.colors[0] });
     if (t.n <= 400) body += Plot.dots(f, t.x1, t.x2, { color: Plot.colors[0], r: 2.2 });
     body += Plot.star(f, opt[0], opt[1], '#ffd400') + Plot.dots(f, [st.x1], [st.x2], { color: '#000', fill: '#fff', r: 4 });
+    p.figPath.svg.innerHTML = Plot.svg(f, body, 'optim-path', true);
+    Plot.segsCanvas(Plot.under(p.figPath, f), segs, '#9aa4b8');
+    p.figPath.underSvg = () => Plot.segsSvg(segs, '#9aa4b8');
     p.frame = f;
-    p.figPath.plot.innerHTML = Plot.svg(f, body, 'optim-path');
     // loss against step, with the predicted linear rate (f falls as r^(2t) on a quadratic)
     const steps = Array.from({ length: t.n }, (_, i) => i);
     const fpos = Array.from(t.f).filter((v) => v > 0 && Number.isFinite(v));
@@ -301,26 +306,28 @@ Optim.render = () => {
         lb += Plot.path(g, steps, steps.map((s) => t.f[0] * t.pred ** (2 * s)), { color: Plot.colors[1], dash: '5 4' });
         legend.push({ label: `predicted r = ${t.pred.toPrecision(4)}`, color: Plot.colors[1], dash: '5 4' });
     }
-    p.figLoss.plot.innerHTML = Plot.svg(g, lb + Plot.legend(g, legend), 'optim-loss');
+    p.figLoss.svg.innerHTML = Plot.svg(g, lb + Plot.legend(g, legend), 'optim-loss');
     // heavy ball's rate map over (lr, momentum) for this quadratic
     p.figRate.hidden = st.fn === 'rosenbrock';
     if (st.fn !== 'rosenbrock') {
-        const lrMax = 2 / Math.max(st.a1, st.a2), M = 120, mr = [0, 0.99];
+        const lrMax = 2 / Math.max(st.a1, st.a2), M = 64, mr = [0, 0.99];
         const rkey = `${st.a1},${st.a2}`;
         const h = Plot.frame({ xlim: [lrMax / M, lrMax], ylim: mr, w: 470, h: 340, title: 'heavy-ball rate (spectral radius)', xlabel: 'learning rate α', ylabel: 'momentum m' });
         if (Optim.rcache?.key !== rkey) {
             const z = core.rateMap(st.a1, st.a2, h.xlim, mr, M, M);
             let best = 0;
             for (let i = 1; i < z.length; i++) if (z[i] < z[best]) best = i;
-            const img = Plot.raster(h, z, M, M, (r) => (r >= 1 ? [225, 228, 234] : Plot.ramp(1 - r)));
+            const cv = Plot.rasterCanvas(z, M, M, (r) => (r >= 1 ? [225, 228, 234] : Plot.ramp(1 - r)));
             const bx = h.xlim[0] + ((h.xlim[1] - h.xlim[0]) * (best % M)) / (M - 1), by = mr[0] + ((mr[1] - mr[0]) * Math.floor(best / M)) / (M - 1);
-            Optim.rcache = { key: rkey, img, best: [bx, by, z[best]] };
+            Optim.rcache = { key: rkey, cv, best: [bx, by, z[best]] };
         }
         const rc = Optim.rcache;
-        let rb = rc.img + Plot.star(h, rc.best[0], rc.best[1], '#ff4d4d', 8);
+        let rb = Plot.star(h, rc.best[0], rc.best[1], '#ff4d4d', 8);
         if (st.opt === 'momentum' && st.lr <= lrMax) rb += Plot.dots(h, [st.lr], [st.momentum], { color: '#000', fill: '#fff', r: 4.5 });
+        p.figRate.svg.innerHTML = Plot.svg(h, rb, 'optim-rate', true);
+        Plot.rasterDraw(Plot.under(p.figRate, h), h, rc.cv);
+        p.figRate.underSvg = () => Plot.rasterSvg(h, rc.cv);
         p.rframe = h;
-        p.figRate.plot.innerHTML = Plot.svg(h, rb, 'optim-rate');
         p.bestRate = rc.best;
     }
     const kappa = Math.max(st.a1, st.a2) / Math.min(st.a1, st.a2);
@@ -536,7 +543,7 @@ Bv.draw = () => {
                 body += `<line x1="${x}" x2="${x}" y1="${f.sy(m - 2 * se)}" y2="${f.sy(m + 2 * se)}" stroke="${Plot.colors[q]}"/>` + Plot.dots(f, [BV_LAMS[i]], [m], { color: Plot.colors[q], fill: '#fff', r: 3 });
             }
     }
-    p.figCurve.plot.innerHTML = Plot.svg(f, body + Plot.legend(f, legend), 'bv-curves');
+    p.figCurve.svg.innerHTML = Plot.svg(f, body + Plot.legend(f, legend), 'bv-curves');
     p.figCurve.dataset.mc = p.mc ? 'done' : 'pending';
 };
 Bv.drawPoly = (curves) => {
@@ -547,7 +554,7 @@ Bv.drawPoly = (curves) => {
     body += Plot.path(f, xs, xs.map((x) => Math.sin(2 * Math.PI * x)), { color: '#111', width: 2.2 });
     let leg = [{ label: 'sin 2πx', color: '#111' }, { label: 'fits', color: 'rgba(36,87,197,.6)' }];
     if (p.polyStats) leg.push({ label: `bias² ${p.polyStats[0].toPrecision(3)}, var ${p.polyStats[1].toPrecision(3)}`, color: '#fff' });
-    p.figPoly.plot.innerHTML = Plot.svg(f, body + Plot.legend(f, leg), 'bv-poly');
+    p.figPoly.svg.innerHTML = Plot.svg(f, body + Plot.legend(f, leg), 'bv-poly');
 };
 App.register(Bv);
 

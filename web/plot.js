@@ -35,10 +35,10 @@ Plot.ticks = (lo, hi, log) => {
 };
 Plot.tickLabel = (v, log) => (log ? `1e${Math.round(Math.log10(v))}` : String(+v.toPrecision(6)));
 // The axes, labels and title; body is the plot's own SVG, clipped to the box.
-Plot.svg = (f, body, id) => {
+Plot.svg = (f, body, id, under = false) => {
     const cl = `clip-${id}`;
     let s = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${f.w} ${f.h}" font-family="system-ui, sans-serif" font-size="11" data-plot="${id}">`;
-    s += `<rect width="${f.w}" height="${f.h}" fill="#fff"/>`;
+    if (!under) s += `<rect width="${f.w}" height="${f.h}" fill="#fff"/>`;
     s += `<defs><clipPath id="${cl}"><rect x="${f.m.l}" y="${f.m.t}" width="${f.W}" height="${f.H}"/></clipPath></defs>`;
     let ax = '';
     for (const t of Plot.ticks(f.xlim[0], f.xlim[1], f.xlog)) {
@@ -49,7 +49,7 @@ Plot.svg = (f, body, id) => {
         const y = f.sy(t).toFixed(1);
         ax += `<line y1="${y}" y2="${y}" x1="${f.m.l}" x2="${f.m.l + f.W}" stroke="#eef0f4"/><text x="${f.m.l - 5}" y="${+y + 4}" text-anchor="end" fill="#444">${Plot.tickLabel(t, f.ylog)}</text>`;
     }
-    s += ax + `<g clip-path="url(#${cl})">${body}</g>`;
+    s += ax + `<g clip-path="url(#${cl})">${under ? '<g class="under"></g>' : ''}${body}</g>`;
     s += `<rect x="${f.m.l}" y="${f.m.t}" width="${f.W}" height="${f.H}" fill="none" stroke="#888"/>`;
     if (f.title) s += `<text x="${f.m.l}" y="16" font-size="12" font-weight="600" fill="#222">${Plot.esc(f.title)}</text>`;
     if (f.xlabel) s += `<text x="${f.m.l + f.W / 2}" y="${f.h - 6}" text-anchor="middle" fill="#222">${Plot.esc(f.xlabel)}</text>`;
@@ -93,43 +93,74 @@ Plot.legend = (f, items) => {
     }
     return `<rect x="${f.m.l + f.W - 156}" y="${f.m.t + 2}" width="152" height="${items.length * 14 + 4}" fill="#fff" fill-opacity=".85"/>` + s;
 };
-// Contour lines of z (ny rows of nx values over the frame's box) at each
-// level, by marching squares: one path per level of loose segments.
-Plot.contours = (f, z, nx, ny, levels, color) => {
+// Contour segments of z (ny rows of nx values over the frame's box) at each
+// level, by marching squares: per level, x0 y0 x1 y1 in picture coordinates.
+Plot.contourSegs = (f, z, nx, ny, levels) => {
     const [xa, xb] = f.xlim, [ya, yb] = f.ylim;
-    const px = (i) => f.sx(xa + ((xb - xa) * i) / (nx - 1)), py = (j) => f.sy(ya + ((yb - ya) * j) / (ny - 1));
     const X = new Float64Array(nx), Y = new Float64Array(ny);
-    for (let i = 0; i < nx; i++) X[i] = px(i);
-    for (let j = 0; j < ny; j++) Y[j] = py(j);
-    let s = '';
+    for (let i = 0; i < nx; i++) X[i] = f.sx(xa + ((xb - xa) * i) / (nx - 1));
+    for (let j = 0; j < ny; j++) Y[j] = f.sy(ya + ((yb - ya) * j) / (ny - 1));
+    const out = [], pts = new Float64Array(8);
     for (const L of levels) {
-        const d = [];
+        const seg = [];
         for (let j = 0; j < ny - 1; j++) {
+            const r0 = j * nx, r1 = r0 + nx, y0 = Y[j], y1 = Y[j + 1];
             for (let i = 0; i < nx - 1; i++) {
-                const a = z[j * nx + i], b = z[j * nx + i + 1], c = z[(j + 1) * nx + i + 1], e = z[(j + 1) * nx + i];
-                const k = (a > L) | ((b > L) << 1) | ((c > L) << 2) | ((e > L) << 3);
-                if (k === 0 || k === 15) continue;
-                // crossing points on the four edges (bottom, right, top, left)
-                const pts = [];
-                const edge = (v0, v1, x0, y0, x1, y1) => {
-                    if ((v0 > L) === (v1 > L)) return;
-                    const t = (L - v0) / (v1 - v0);
-                    pts.push(x0 + t * (x1 - x0), y0 + t * (y1 - y0));
-                };
-                edge(a, b, X[i], Y[j], X[i + 1], Y[j]);
-                edge(b, c, X[i + 1], Y[j], X[i + 1], Y[j + 1]);
-                edge(e, c, X[i], Y[j + 1], X[i + 1], Y[j + 1]);
-                edge(a, e, X[i], Y[j], X[i], Y[j + 1]);
-                for (let q = 0; q + 3 < pts.length; q += 4)
-                    d.push(`M${pts[q].toFixed(1)} ${pts[q + 1].toFixed(1)}L${pts[q + 2].toFixed(1)} ${pts[q + 3].toFixed(1)}`);
+                const a = z[r0 + i], b = z[r0 + i + 1], c = z[r1 + i + 1], e = z[r1 + i];
+                const sa = a > L, sb = b > L, sc = c > L, se = e > L;
+                if (sa === sb && sb === sc && sc === se) continue;
+                let k = 0;
+                const x0 = X[i], x1 = X[i + 1];
+                // crossings on the edges: bottom (a-b), right (b-c), top (e-c), left (a-e)
+                if (sa !== sb) { const t = (L - a) / (b - a); pts[k++] = x0 + t * (x1 - x0); pts[k++] = y0; }
+                if (sb !== sc) { const t = (L - b) / (c - b); pts[k++] = x1; pts[k++] = y0 + t * (y1 - y0); }
+                if (se !== sc) { const t = (L - e) / (c - e); pts[k++] = x0 + t * (x1 - x0); pts[k++] = y1; }
+                if (sa !== se) { const t = (L - a) / (e - a); pts[k++] = x0; pts[k++] = y0 + t * (y1 - y0); }
+                for (let q = 0; q + 3 < k; q += 4) seg.push(pts[q], pts[q + 1], pts[q + 2], pts[q + 3]);
             }
         }
-        s += `<path d="${d.join('')}" fill="none" stroke="${color}" stroke-width=".8"/>`;
+        out.push(seg);
     }
-    return s;
+    return out;
 };
-// A raster (ny rows of nx values, row 0 at the bottom) as an embedded PNG.
-Plot.raster = (f, z, nx, ny, colorOf) => {
+// The same as SVG paths (for saving) and onto a canvas (for the screen).
+Plot.segsSvg = (segs, color) => segs.map((s) => {
+    let d = '';
+    for (let q = 0; q < s.length; q += 4)
+        d += `M${Math.round(s[q] * 10) / 10} ${Math.round(s[q + 1] * 10) / 10}L${Math.round(s[q + 2] * 10) / 10} ${Math.round(s[q + 3] * 10) / 10}`;
+    return `<path d="${d}" fill="none" stroke="${color}" stroke-width=".8"/>`;
+}).join('');
+// A canvas under a figure's SVG, covering the picture; returns its context
+// scaled to picture coordinates.
+Plot.under = (fig, f) => {
+    let cv = fig.plot.querySelector('canvas.under');
+    if (!cv) {
+        cv = document.createElement('canvas');
+        cv.className = 'under';
+        fig.plot.prepend(cv);
+    }
+    const dpr = Math.min(2, window.devicePixelRatio || 1);
+    if (cv.width !== f.w * dpr) cv.width = f.w * dpr, cv.height = f.h * dpr;
+    const cx = cv.getContext('2d');
+    cx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    cx.clearRect(0, 0, f.w, f.h);
+    cx.save();
+    cx.beginPath();
+    cx.rect(f.m.l, f.m.t, f.W, f.H);
+    cx.clip();
+    return cx;
+};
+Plot.segsCanvas = (cx, segs, color) => {
+    cx.strokeStyle = color;
+    cx.lineWidth = 0.8;
+    cx.beginPath();
+    for (const s of segs)
+        for (let q = 0; q < s.length; q += 4) cx.moveTo(s[q], s[q + 1]), cx.lineTo(s[q + 2], s[q + 3]);
+    cx.stroke();
+    cx.restore();
+};
+// A raster (ny rows of nx values, row 0 at the bottom) as a small canvas.
+Plot.rasterCanvas = (z, nx, ny, colorOf) => {
     const cv = document.createElement('canvas');
     cv.width = nx, cv.height = ny;
     const cx = cv.getContext('2d'), img = cx.createImageData(nx, ny);
@@ -139,16 +170,25 @@ Plot.raster = (f, z, nx, ny, colorOf) => {
             img.data[o] = r, img.data[o + 1] = g, img.data[o + 2] = b, img.data[o + 3] = 255;
         }
     cx.putImageData(img, 0, 0);
-    const x = f.sx(f.xlim[0]), y = f.sy(f.ylim[1]);
-    return `<image href="${cv.toDataURL()}" x="${x}" y="${y}" width="${f.W}" height="${f.H}" preserveAspectRatio="none" style="image-rendering:pixelated"/>`;
+    return cv;
 };
-// viridis-like ramp for t in [0, 1]
-Plot.ramp = (t) => {
-    const stops = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
-    t = Math.min(1, Math.max(0, t)) * (stops.length - 1);
-    const k = Math.min(stops.length - 2, Math.floor(t)), u = t - k;
-    return stops[k].map((v, i) => Math.round(v + u * (stops[k + 1][i] - v)));
+Plot.rasterDraw = (cx, f, cv) => {
+    cx.imageSmoothingEnabled = false;
+    cx.drawImage(cv, f.m.l, f.m.t, f.W, f.H);
+    cx.restore();
 };
+Plot.rasterSvg = (f, cv) =>
+    `<image href="${cv.toDataURL()}" x="${f.m.l}" y="${f.m.t}" width="${f.W}" height="${f.H}" preserveAspectRatio="none" style="image-rendering:pixelated"/>`;
+// viridis-like ramp for t in [0, 1], from a 256-entry table
+Plot.rampLut = (() => {
+    const stops = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]], lut = [];
+    for (let q = 0; q < 256; q++) {
+        const t = (q / 255) * (stops.length - 1), k = Math.min(stops.length - 2, Math.floor(t)), u = t - k;
+        lut.push(stops[k].map((v, i) => Math.round(v + u * (stops[k + 1][i] - v))));
+    }
+    return lut;
+})();
+Plot.ramp = (t) => Plot.rampLut[Math.round(Math.min(1, Math.max(0, t)) * 255) || 0];
 Plot.download = (name, text, type) => {
     const a = document.createElement('a');
     a.href = URL.createObjectURL(new Blob([text], { type }));
@@ -157,7 +197,16 @@ Plot.download = (name, text, type) => {
     a.click();
     setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
 };
-Plot.saveSvg = (el, name) => Plot.download(name, '<?xml version="1.0" encoding="UTF-8"?>\n' + el.querySelector('svg').outerHTML, 'image/svg+xml');
+// The figure's SVG; a canvas layer under it (fig.underSvg) goes in as SVG.
+Plot.svgText = (fig) => {
+    const svg = fig.querySelector('svg').cloneNode(true), g = svg.querySelector('g.under');
+    if (g && fig.underSvg) {
+        g.innerHTML = fig.underSvg();
+        svg.insertAdjacentHTML('afterbegin', `<rect width="100%" height="100%" fill="#fff"/>`);
+    }
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + svg.outerHTML;
+};
+Plot.saveSvg = (fig, name) => Plot.download(name, Plot.svgText(fig), 'image/svg+xml');
 // C's printf("%.17g") for a double, so a CSV the page writes reads as the CLI's.
 Plot.g17 = (x) => {
     if (Number.isNaN(x)) return 'nan';

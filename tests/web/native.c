@@ -1,14 +1,17 @@
 /* The page's C API run natively: what the browser suite compares the page's
  * wasm results with, bit for bit.
  *   web_native jac WHICH D N A1,A2,... X1,... V1,...
+ *   web_native bench-mc   (the native peer of the page's Monte Carlo benchmark)
  * prints {"shapeH":[...],"JH":[...],"shapeT":[...],"JT":[...]} with %.17g,
  * which reads back to the same doubles. The GEMM is forced to the portable
  * kernel, whose sums the wasm kernels reproduce bit for bit. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nabla/base.h"
+#include "nabla/gemm.h"
 #include "kernels/kernels.h"
 #include "nabla_web.h"
 
@@ -28,7 +31,30 @@ static void print_arr(const char *name, const double *v, int n, bool last) {
     printf("]%s", last ? "" : ",");
 }
 
+/* Median ms of one 1000-trial Monte Carlo point (n 100, d 20, ntest 200),
+ * what the page's benchmark times in wasm. */
+static int bench_mc(void) {
+    const double p[NBW_BV_LEN] = {100, 20, 200, 0, 1}, lam = 1;
+    double out[4], ms[15];
+    nb_set_threads(1);
+    for (int r = 0; r < 15; r++) {
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        if (nbw_bv_mc(p, 1, &lam, 1000, (double)(r + 1), out)) return fprintf(stderr, "web_native: %s\n", nbw_errmsg()), 1;
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        ms[r] = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) * 1e-6;
+    }
+    for (int i = 1; i < 15; i++)
+        for (int j = i; j > 0 && ms[j] < ms[j - 1]; j--) {
+            double t = ms[j];
+            ms[j] = ms[j - 1], ms[j - 1] = t;
+        }
+    printf("%.4f\n", ms[7]);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "bench-mc") == 0) return bench_mc();
     if (argc != 8 || strcmp(argv[1], "jac") != 0) {
         fprintf(stderr, "usage: web_native jac WHICH D N A X V\n");
         return 2;

@@ -75,7 +75,7 @@ try {
     const page = await open(ctx, 'tab=optim');
     // ---- every panel renders ---------------------------------------------------
     for (const [tab, sel] of [['jac', '#panel-jac [data-j="handout"] table'], ['optim', '#optim-path svg path'],
-                              ['optim', '#optim-loss svg path'], ['optim', '#optim-rate svg image'], ['bv', '#bv-curves svg path'],
+                              ['optim', '#optim-loss svg path'], ['optim', '#optim-rate canvas.under'], ['bv', '#bv-curves svg path'],
                               ['bv', '#bv-poly svg path']]) {
         await page.click(`#tab-${tab}`);
         check(`panel ${tab} renders ${sel}`, (await page.locator(sel).count()) > 0);
