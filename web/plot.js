@@ -43,11 +43,13 @@ Plot.svg = (f, body, id, under = false) => {
     let ax = '';
     for (const t of Plot.ticks(f.xlim[0], f.xlim[1], f.xlog)) {
         const x = f.sx(t).toFixed(1);
-        ax += `<line x1="${x}" x2="${x}" y1="${f.m.t}" y2="${f.m.t + f.H}" stroke="#eef0f4"/><text x="${x}" y="${f.m.t + f.H + 14}" text-anchor="middle" fill="#444">${Plot.tickLabel(t, f.xlog)}</text>`;
+        if (!under) ax += `<line x1="${x}" x2="${x}" y1="${f.m.t}" y2="${f.m.t + f.H}" stroke="#eef0f4"/>`;
+        ax += `<text x="${x}" y="${f.m.t + f.H + 14}" text-anchor="middle" fill="#444">${Plot.tickLabel(t, f.xlog)}</text>`;
     }
     for (const t of Plot.ticks(f.ylim[0], f.ylim[1], f.ylog)) {
         const y = f.sy(t).toFixed(1);
-        ax += `<line y1="${y}" y2="${y}" x1="${f.m.l}" x2="${f.m.l + f.W}" stroke="#eef0f4"/><text x="${f.m.l - 5}" y="${+y + 4}" text-anchor="end" fill="#444">${Plot.tickLabel(t, f.ylog)}</text>`;
+        if (!under) ax += `<line y1="${y}" y2="${y}" x1="${f.m.l}" x2="${f.m.l + f.W}" stroke="#eef0f4"/>`;
+        ax += `<text x="${f.m.l - 5}" y="${+y + 4}" text-anchor="end" fill="#444">${Plot.tickLabel(t, f.ylog)}</text>`;
     }
     s += ax + `<g clip-path="url(#${cl})">${under ? '<g class="under"></g>' : ''}${body}</g>`;
     s += `<rect x="${f.m.l}" y="${f.m.t}" width="${f.W}" height="${f.H}" fill="none" stroke="#888"/>`;

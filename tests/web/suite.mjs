@@ -227,6 +227,42 @@ try {
         }
     }
 
+    // ---- the SIMD128 kernel sums as the portable one (what issue 13's bit-for-bit training needs) ----
+    {
+        const diffs = await page.evaluate(() => {
+            const e = App.core.e, out = [];
+            for (const [m, n, k] of [[37, 53, 29], [256, 256, 256], [5, 300, 7], [64, 9, 513]]) {
+                const A = e.nbw_alloc(4 * m * k), B = e.nbw_alloc(4 * k * n), C1 = e.nbw_alloc(4 * m * n), C2 = e.nbw_alloc(4 * m * n);
+                const f = new Float32Array(e.memory.buffer);
+                for (let i = 0; i < m * k; i++) f[(A >> 2) + i] = Math.sin(1.3 * i);
+                for (let i = 0; i < k * n; i++) f[(B >> 2) + i] = Math.cos(0.7 * i) * 3;
+                const k1 = (e.nbw_sgemm(m, n, k, A, B, C1, 1), App.core.str(e.nbw_gemm_kernel()));
+                e.nbw_gemm_portable(1);
+                e.nbw_sgemm(m, n, k, A, B, C2, 1);
+                e.nbw_gemm_portable(0);
+                const u = new Uint32Array(e.memory.buffer);
+                let d = 0;
+                for (let i = 0; i < m * n; i++) d += u[(C1 >> 2) + i] !== u[(C2 >> 2) + i];
+                out.push(`${m}x${n}x${k} ${k1}: ${d}`);
+                [A, B, C1, C2].forEach((p) => e.nbw_free(p));
+            }
+            return out;
+        });
+        check('the wasm128 sgemm equals the portable kernel bit for bit', diffs.every((d) => d.includes('wasm128') && d.endsWith(': 0')), diffs.join(', '));
+    }
+
+    // ---- each plot saves as SVG ----
+    {
+        await page.click('#tab-optim');
+        const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#optim-path figcaption button:text("SVG")')]);
+        const svg = readFileSync(await dl.path(), 'utf8');
+        const ok = await page.evaluate((t) => {
+            const d = new DOMParser().parseFromString(t, 'image/svg+xml');
+            return !d.querySelector('parsererror') && d.querySelectorAll('g.under path').length === 14;
+        }, svg);
+        check('the contour plot saves as an SVG with its 14 contour levels', ok);
+    }
+
     // ---- screenshots: every panel at desktop and phone width -------------------------
     mkdirSync(SHOTS, { recursive: true });
     for (const [label, vp] of [['desktop', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]]) {
