@@ -8,7 +8,15 @@ App.register = (panel) => {
     App.panels.push(panel);
     App.state[panel.id] = { ...panel.defaults };
 };
+// Writing history is slow (tens of ms): a change schedules one write, after
+// the input events of a drag have settled; leaving the page writes at once.
+App.saveHash = () => {
+    clearTimeout(App.hashTimer);
+    App.hashTimer = setTimeout(App.writeHash, 250);
+};
+addEventListener('pagehide', () => { if (App.active) App.writeHash(); });
 App.writeHash = () => {
+    clearTimeout(App.hashTimer);
     const q = new URLSearchParams();
     q.set('tab', App.active);
     for (const p of App.panels)
@@ -139,7 +147,7 @@ UI.change = (panel, key, value, box) => {
         return;
     }
     panel.syncAll();
-    App.writeHash();
+    App.saveHash();
 };
 
 // A standard panel: controls on the left, figures on the right.
@@ -204,7 +212,7 @@ Optim.preset = (name) => {
     Object.assign(st, base, Optim.defaultsOf({ ...st, ...base }), pr);
     Optim.render();
     Optim.syncAll();
-    App.writeHash();
+    App.saveHash();
 };
 Optim.build = () => {
     const p = Optim, set = p.set;
@@ -236,6 +244,8 @@ Optim.build = () => {
     p.figPath = UI.figure('optim-path', 'click to set x₀');
     p.figLoss = UI.figure('optim-loss', 'f(x_t), log scale; dashed: predicted rate');
     p.figRate = UI.figure('optim-rate', 'heavy-ball rate over (α, m); click to pick');
+    p.rateText = UI.el('div', { class: 'note' });
+    p.figRate.cap.prepend(p.rateText);
     p.figPath.tools.append(UI.button('SVG', () => Plot.saveSvg(p.figPath, 'optim-path.svg')),
                            UI.button('CSV', () => Plot.download('optim.csv', App.core.trajCsv(), 'text/csv'), { 'data-save': 'optim-csv' }));
     p.figLoss.tools.append(UI.button('SVG', () => Plot.saveSvg(p.figLoss, 'optim-loss.svg')));
@@ -250,7 +260,7 @@ Optim.build = () => {
         st.x1 = +x.toPrecision(4), st.x2 = +y.toPrecision(4);
         try { p.render(); } catch (err) { Object.assign(st, old); p.status(err.message); return; }
         p.syncAll();
-        App.writeHash();
+        App.saveHash();
     });
     p.figRate.plot.addEventListener('click', (e) => {
         const svg = p.figRate.querySelector('svg');
@@ -263,7 +273,7 @@ Optim.build = () => {
         st.lr = +lr.toPrecision(4), st.momentum = +m.toPrecision(4);
         try { p.render(); } catch (err) { p.status(err.message); return; }
         p.syncAll();
-        App.writeHash();
+        App.saveHash();
     });
 };
 Optim.cache = {};
@@ -310,25 +320,12 @@ Optim.render = () => {
     // heavy ball's rate map over (lr, momentum) for this quadratic
     p.figRate.hidden = st.fn === 'rosenbrock';
     if (st.fn !== 'rosenbrock') {
-        const lrMax = 2 / Math.max(st.a1, st.a2), M = 64, mr = [0, 0.99];
-        const rkey = `${st.a1},${st.a2}`;
-        const h = Plot.frame({ xlim: [lrMax / M, lrMax], ylim: mr, w: 470, h: 340, title: 'heavy-ball rate (spectral radius)', xlabel: 'learning rate α', ylabel: 'momentum m' });
-        if (Optim.rcache?.key !== rkey) {
-            const z = core.rateMap(st.a1, st.a2, h.xlim, mr, M, M);
-            let best = 0;
-            for (let i = 1; i < z.length; i++) if (z[i] < z[best]) best = i;
-            const cv = Plot.rasterCanvas(z, M, M, (r) => (r >= 1 ? [225, 228, 234] : Plot.ramp(1 - r)));
-            const bx = h.xlim[0] + ((h.xlim[1] - h.xlim[0]) * (best % M)) / (M - 1), by = mr[0] + ((mr[1] - mr[0]) * Math.floor(best / M)) / (M - 1);
-            Optim.rcache = { key: rkey, cv, best: [bx, by, z[best]] };
+        if (Optim.rcache?.key !== `${st.a1},${st.a2}`) {
+            // 64² spectral radii: drawn a frame later, so a slider stays at 60 frames/s
+            if (!Optim.rcache?.pending) requestAnimationFrame(() => { Optim.rcache.pending = false; Optim.rateRender(); });
+            Optim.rcache = { ...(Optim.rcache || {}), pending: true };
         }
-        const rc = Optim.rcache;
-        let rb = Plot.star(h, rc.best[0], rc.best[1], '#ff4d4d', 8);
-        if (st.opt === 'momentum' && st.lr <= lrMax) rb += Plot.dots(h, [st.lr], [st.momentum], { color: '#000', fill: '#fff', r: 4.5 });
-        p.figRate.svg.innerHTML = Plot.svg(h, rb, 'optim-rate', true);
-        Plot.rasterDraw(Plot.under(p.figRate, h), h, rc.cv);
-        p.figRate.underSvg = () => Plot.rasterSvg(h, rc.cv);
-        p.rframe = h;
-        p.bestRate = rc.best;
+        if (!Optim.rcache.pending) Optim.rateRender();
     }
     const kappa = Math.max(st.a1, st.a2) / Math.min(st.a1, st.a2);
     p.readout.textContent =
@@ -337,8 +334,31 @@ Optim.render = () => {
         `final x         (${UI.num(t.x1[t.n - 1])}, ${UI.num(t.x2[t.n - 1])})\n` +
         `final f         ${UI.num(t.f[t.n - 1])}\n` +
         `predicted rate  ${Number.isNaN(t.pred) ? 'n/a' : UI.num(t.pred)}\n` +
-        `measured rate   ${Number.isNaN(t.meas) ? 'n/a' : UI.num(t.meas)}` +
-        (st.fn === 'rosenbrock' ? '' : `\nbest heavy ball α = ${p.bestRate[0].toPrecision(4)}, m = ${p.bestRate[1].toPrecision(4)}: rate ${p.bestRate[2].toPrecision(4)}`);
+        `measured rate   ${Number.isNaN(t.meas) ? 'n/a' : UI.num(t.meas)}`;
+};
+// The heavy-ball rate map of the current quadratic (cached per a1, a2).
+Optim.rateRender = () => {
+    const p = Optim, st = App.state.optim, core = App.core;
+    if (st.fn === 'rosenbrock') return;
+    const lrMax = 2 / Math.max(st.a1, st.a2), M = 64, mr = [0, 0.99], rkey = `${st.a1},${st.a2}`;
+    const h = Plot.frame({ xlim: [lrMax / M, lrMax], ylim: mr, w: 470, h: 340, title: 'heavy-ball rate (spectral radius)', xlabel: 'learning rate α', ylabel: 'momentum m' });
+    if (Optim.rcache?.key !== rkey) {
+        const z = core.rateMap(st.a1, st.a2, h.xlim, mr, M, M);
+        let best = 0;
+        for (let i = 1; i < z.length; i++) if (z[i] < z[best]) best = i;
+        const cv = Plot.rasterCanvas(z, M, M, (r) => (r >= 1 ? [225, 228, 234] : Plot.ramp(1 - r)));
+        const bx = h.xlim[0] + ((h.xlim[1] - h.xlim[0]) * (best % M)) / (M - 1), by = mr[0] + ((mr[1] - mr[0]) * Math.floor(best / M)) / (M - 1);
+        Optim.rcache = { key: rkey, cv, best: [bx, by, z[best]] };
+    }
+    const rc = Optim.rcache;
+    let rb = Plot.star(h, rc.best[0], rc.best[1], '#ff4d4d', 8);
+    if (st.opt === 'momentum' && st.lr <= lrMax) rb += Plot.dots(h, [st.lr], [st.momentum], { color: '#000', fill: '#fff', r: 4.5 });
+    p.figRate.svg.innerHTML = Plot.svg(h, rb, 'optim-rate', true);
+    Plot.rasterDraw(Plot.under(p.figRate, h), h, rc.cv);
+    p.figRate.underSvg = () => Plot.rasterSvg(h, rc.cv);
+    p.rframe = h;
+    p.figRate.dataset.key = rkey;
+    p.rateText.textContent = `best heavy ball α = ${rc.best[0].toPrecision(4)}, m = ${rc.best[1].toPrecision(4)}: rate ${rc.best[2].toPrecision(4)}`;
 };
 App.register(Optim);
 
@@ -369,7 +389,7 @@ Jac.build = () => {
                       UI.button('random entries', () => {
                           const st = App.state.jac, r = (k) => Array.from({ length: k }, () => +(Math.random() * 4 - 2).toFixed(2)).join(',');
                           st.A = r(st.d * st.n), st.x = r(st.d), st.v = r(st.n);
-                          p.render(); p.syncAll(); App.writeHash();
+                          p.render(); p.syncAll(); App.saveHash();
                       }));
     p.out = UI.el('div', { class: 'jac' });
     p.readout = UI.el('div', { class: 'readout' });

@@ -68,14 +68,16 @@ Plot.path = (f, xs, ys, style) => {
     }
     return `<path d="${d}" fill="none" stroke="${style.color}" stroke-width="${style.width || 1.6}"${style.dash ? ` stroke-dasharray="${style.dash}"` : ''}/>`;
 };
+// Markers as one path of circles (one element however many points).
 Plot.dots = (f, xs, ys, style) => {
-    let s = '';
+    const r = style.r || 2.5;
+    let d = '';
     for (let i = 0; i < xs.length; i++) {
         const x = f.sx(xs[i]), y = f.sy(ys[i]);
         if (Number.isFinite(x) && Number.isFinite(y) && Math.abs(x) < 1e5 && Math.abs(y) < 1e5)
-            s += `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${style.r || 2.5}" fill="${style.fill || style.color}" stroke="${style.color}"/>`;
+            d += `M${(x - r).toFixed(1)} ${y.toFixed(1)}a${r} ${r} 0 1 0 ${2 * r} 0a${r} ${r} 0 1 0 ${-2 * r} 0`;
     }
-    return s;
+    return `<path d="${d}" fill="${style.fill || style.color}" stroke="${style.color}"/>`;
 };
 Plot.star = (f, x, y, color, r = 7) => {
     const cx = f.sx(x), cy = f.sy(y);
@@ -96,32 +98,41 @@ Plot.legend = (f, items) => {
     return `<rect x="${f.m.l + f.W - 156}" y="${f.m.t + 2}" width="152" height="${items.length * 14 + 4}" fill="#fff" fill-opacity=".85"/>` + s;
 };
 // Contour segments of z (ny rows of nx values over the frame's box) at each
-// level, by marching squares: per level, x0 y0 x1 y1 in picture coordinates.
+// level (ascending), by marching squares: per level, x0 y0 x1 y1 in picture
+// coordinates. Each point's band (levels below it) is found once, so a cell
+// is only looked at for the levels that cross it.
 Plot.contourSegs = (f, z, nx, ny, levels) => {
-    const [xa, xb] = f.xlim, [ya, yb] = f.ylim;
-    const X = new Float64Array(nx), Y = new Float64Array(ny);
+    const [xa, xb] = f.xlim, [ya, yb] = f.ylim, nl = levels.length;
+    const X = new Float64Array(nx), Y = new Float64Array(ny), band = new Uint8Array(nx * ny);
     for (let i = 0; i < nx; i++) X[i] = f.sx(xa + ((xb - xa) * i) / (nx - 1));
     for (let j = 0; j < ny; j++) Y[j] = f.sy(ya + ((yb - ya) * j) / (ny - 1));
-    const out = [], pts = new Float64Array(8);
-    for (const L of levels) {
-        const seg = [];
-        for (let j = 0; j < ny - 1; j++) {
-            const r0 = j * nx, r1 = r0 + nx, y0 = Y[j], y1 = Y[j + 1];
-            for (let i = 0; i < nx - 1; i++) {
-                const a = z[r0 + i], b = z[r0 + i + 1], c = z[r1 + i + 1], e = z[r1 + i];
-                const sa = a > L, sb = b > L, sc = c > L, se = e > L;
-                if (sa === sb && sb === sc && sc === se) continue;
-                let k = 0;
-                const x0 = X[i], x1 = X[i + 1];
-                // crossings on the edges: bottom (a-b), right (b-c), top (e-c), left (a-e)
-                if (sa !== sb) { const t = (L - a) / (b - a); pts[k++] = x0 + t * (x1 - x0); pts[k++] = y0; }
-                if (sb !== sc) { const t = (L - b) / (c - b); pts[k++] = x1; pts[k++] = y0 + t * (y1 - y0); }
-                if (se !== sc) { const t = (L - e) / (c - e); pts[k++] = x0 + t * (x1 - x0); pts[k++] = y1; }
-                if (sa !== se) { const t = (L - a) / (e - a); pts[k++] = x0; pts[k++] = y0 + t * (y1 - y0); }
-                for (let q = 0; q + 3 < k; q += 4) seg.push(pts[q], pts[q + 1], pts[q + 2], pts[q + 3]);
+    for (let q = 0; q < nx * ny; q++) {
+        const v = z[q];
+        let b = 0;
+        while (b < nl && v > levels[b]) b++;
+        band[q] = b;
+    }
+    const out = levels.map(() => []);
+    for (let j = 0; j < ny - 1; j++) {
+        const r0 = j * nx, r1 = r0 + nx, y0 = Y[j], y1 = Y[j + 1];
+        for (let i = 0; i < nx - 1; i++) {
+            const ba = band[r0 + i], bb = band[r0 + i + 1], bc = band[r1 + i + 1], be = band[r1 + i];
+            const lo = Math.min(ba, bb, bc, be), hi = Math.max(ba, bb, bc, be);
+            if (lo === hi) continue;
+            const a = z[r0 + i], b = z[r0 + i + 1], c = z[r1 + i + 1], e = z[r1 + i], x0 = X[i], x1 = X[i + 1];
+            for (let l = lo; l < hi; l++) {
+                // level l separates bands <= l from bands > l; crossings on the
+                // edges bottom (a-b), right (b-c), top (e-c), left (a-e)
+                const L = levels[l], seg = out[l], sa = ba > l, sb = bb > l, sc = bc > l, se = be > l;
+                let k = 0, p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0, p6 = 0, p7 = 0;
+                if (sa !== sb) { const t = (L - a) / (b - a); p0 = x0 + t * (x1 - x0), p1 = y0, k = 2; }
+                if (sb !== sc) { const t = (L - b) / (c - b), px = x1, py = y0 + t * (y1 - y0); if (k) p2 = px, p3 = py; else p0 = px, p1 = py; k += 2; }
+                if (se !== sc) { const t = (L - e) / (c - e), px = x0 + t * (x1 - x0), py = y1; if (k === 0) p0 = px, p1 = py; else if (k === 2) p2 = px, p3 = py; else p4 = px, p5 = py; k += 2; }
+                if (sa !== se) { const t = (L - a) / (e - a), px = x0, py = y0 + t * (y1 - y0); if (k === 2) p2 = px, p3 = py; else p6 = px, p7 = py; k += 2; }
+                seg.push(p0, p1, p2, p3);
+                if (k === 8) seg.push(p4, p5, p6, p7);
             }
         }
-        out.push(seg);
     }
     return out;
 };

@@ -81,7 +81,8 @@ try {
         check(`panel ${tab} renders ${sel}`, (await page.locator(sel).count()) > 0);
     }
     await page.waitForSelector('#bv-curves[data-mc="done"]', { timeout: 30000 });
-    check('the Monte Carlo worker answered', (await page.locator('#bv-curves circle').count()) > 0);
+    check('the Monte Carlo worker answered: estimates and 8 repeats at 25 penalties', await page.evaluate(() =>
+        Bv.mc.est.length === 100 && Bv.mc.reps.length === 8 && Bv.mc.est.every(Number.isFinite)));
 
     // ---- panel 2: random settings, bit for bit against `nabla optim --csv` ------
     await page.click('#tab-optim');
