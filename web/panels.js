@@ -249,7 +249,8 @@ Optim.build = () => {
     p.figPath.tools.append(UI.button('SVG', () => Plot.saveSvg(p.figPath, 'optim-path.svg')),
                            UI.button('CSV', () => Plot.download('optim.csv', App.core.trajCsv(), 'text/csv'), { 'data-save': 'optim-csv' }));
     p.figLoss.tools.append(UI.button('SVG', () => Plot.saveSvg(p.figLoss, 'optim-loss.svg')));
-    p.figRate.tools.append(UI.button('SVG', () => Plot.saveSvg(p.figRate, 'optim-rate.svg')));
+    p.figRate.tools.append(UI.button('SVG', () => Plot.saveSvg(p.figRate, 'optim-rate.svg')),
+                           UI.button('CSV', () => Plot.download('optim-rate.csv', Optim.rateCsv(), 'text/csv')));
     p.plots.append(p.figPath, p.figLoss, p.figRate);
     p.figPath.plot.addEventListener('click', (e) => {
         const svg = p.figPath.querySelector('svg');
@@ -336,6 +337,15 @@ Optim.render = () => {
         `predicted rate  ${Number.isNaN(t.pred) ? 'n/a' : UI.num(t.pred)}\n` +
         `measured rate   ${Number.isNaN(t.meas) ? 'n/a' : UI.num(t.meas)}`;
 };
+// The rate map's numbers: lr, momentum, rate (the spectral radius).
+Optim.rateCsv = () => {
+    const rc = Optim.rcache, M = rc.M;
+    let s = 'lr,momentum,rate\n';
+    for (let j = 0; j < M; j++)
+        for (let i = 0; i < M; i++)
+            s += `${Plot.g17(rc.lr[0] + ((rc.lr[1] - rc.lr[0]) * i) / (M - 1))},${Plot.g17(rc.m[0] + ((rc.m[1] - rc.m[0]) * j) / (M - 1))},${Plot.g17(rc.z[j * M + i])}\n`;
+    return s;
+};
 // The heavy-ball rate map of the current quadratic (cached per a1, a2).
 Optim.rateRender = () => {
     const p = Optim, st = App.state.optim, core = App.core;
@@ -348,7 +358,7 @@ Optim.rateRender = () => {
         for (let i = 1; i < z.length; i++) if (z[i] < z[best]) best = i;
         const cv = Plot.rasterCanvas(z, M, M, (r) => (r >= 1 ? [225, 228, 234] : Plot.ramp(1 - r)));
         const bx = h.xlim[0] + ((h.xlim[1] - h.xlim[0]) * (best % M)) / (M - 1), by = mr[0] + ((mr[1] - mr[0]) * Math.floor(best / M)) / (M - 1);
-        Optim.rcache = { key: rkey, cv, best: [bx, by, z[best]] };
+        Optim.rcache = { key: rkey, cv, z, M, lr: h.xlim, m: mr, best: [bx, by, z[best]] };
     }
     const rc = Optim.rcache;
     let rb = Plot.star(h, rc.best[0], rc.best[1], '#ff4d4d', 8);
@@ -394,7 +404,9 @@ Jac.build = () => {
     p.out = UI.el('div', { class: 'jac' });
     p.readout = UI.el('div', { class: 'readout' });
     const fig = UI.el('figure', { id: 'jac-out' });
-    fig.append(p.out, p.readout);
+    const tools = UI.el('div', { class: 'row' });
+    tools.append(UI.button('CSV', () => Plot.download('jacobian.csv', Jac.csv(), 'text/csv')));
+    fig.append(p.out, p.readout, tools);
     p.plots.append(fig);
     p.fields.push({ sync: () => p.drawInputs() });
 };
@@ -436,6 +448,21 @@ Jac.onChange = (key, old) => {
         };
         st.A = re(old.A, old.d, old.n, st.d, st.n), st.x = re(old.x, old.d, 1, st.d, 1), st.v = re(old.v, 1, old.n, 1, st.n);
     }
+};
+// One row per entry: its index in the handout's layout, nb_jacobian's value
+// there, the value at the transposed index in PyTorch's layout, the closed form.
+Jac.csv = () => {
+    const r = Jac.last, sh = r.shapeH, nin = App.state.jac.fn >= 3 ? 2 : 1;
+    const inN = sh.slice(0, nin).reduce((a, b) => a * b, 1), outN = r.JH.length / inN;
+    let s = sh.map((_, k) => `i${k}`).join(',') + ',handout,torch,closed_form\n';
+    for (let q = 0; q < r.JH.length; q++) {
+        const idx = [];
+        let rem = q;
+        for (let k = sh.length - 1; k >= 0; k--) idx.unshift(rem % sh[k]), (rem = Math.floor(rem / sh[k]));
+        const a = Math.floor(q / outN), b = q % outN; // flat (input, output) -> PyTorch's (output, input)
+        s += `${idx.join(',')},${Plot.g17(r.JH[q])},${Plot.g17(r.JT[b * inN + a])},${Plot.g17(r.closed[q])}\n`;
+    }
+    return s;
 };
 Jac.table = (vals, rows, cols, off = 0) => {
     let s = '<table class="mat">';
@@ -503,7 +530,8 @@ Bv.build = () => {
     p.figPoly = UI.figure('bv-poly', '20 fits from fresh noise (the picture of variance)');
     p.figCurve.tools.append(UI.button('SVG', () => Plot.saveSvg(p.figCurve, 'biasvar.svg')),
                             UI.button('CSV', () => Plot.download('biasvar.csv', Bv.csv(), 'text/csv'), { 'data-save': 'bv-csv' }));
-    p.figPoly.tools.append(UI.button('SVG', () => Plot.saveSvg(p.figPoly, 'biasvar-poly.svg')));
+    p.figPoly.tools.append(UI.button('SVG', () => Plot.saveSvg(p.figPoly, 'biasvar-poly.svg')),
+                           UI.button('CSV', () => Plot.download('biasvar-poly.csv', Bv.polyCsv(), 'text/csv')));
     p.plots.append(p.figCurve, p.figPoly);
 };
 // The CLI's columns (nabla biasvar --csv), the MC ones once the worker is done.
@@ -566,7 +594,20 @@ Bv.draw = () => {
     p.figCurve.svg.innerHTML = Plot.svg(f, body + Plot.legend(f, legend), 'bv-curves');
     p.figCurve.dataset.mc = p.mc ? 'done' : 'pending';
 };
+// x, the true function and the 20 fitted curves.
+Bv.polyCsv = () => {
+    const c = Bv.curves, N = 101;
+    let s = 'x,truth,' + Array.from({ length: 20 }, (_, k) => `fit${k}`).join(',') + '\n';
+    for (let q = 0; q < N; q++) {
+        const x = q / (N - 1);
+        s += `${Plot.g17(x)},${Plot.g17(Math.sin(2 * Math.PI * x))}`;
+        for (let k = 0; k < 20; k++) s += ',' + Plot.g17(c[k * N + q]);
+        s += '\n';
+    }
+    return s;
+};
 Bv.drawPoly = (curves) => {
+    Bv.curves = curves;
     const p = Bv, st = App.state.bv, N = 101, xs = Array.from({ length: N }, (_, k) => k / (N - 1));
     const f = Plot.frame({ xlim: [0, 1], ylim: [-2, 2], w: 470, h: 340, title: `degree ${st.degree}, n = ${st.pn}, λ = ${st.plam}`, xlabel: 'x', ylabel: 'y' });
     let body = '';
