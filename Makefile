@@ -109,15 +109,14 @@ test: all $(B)/nabla_tests
 
 # ---- the browser page: the core as WebAssembly, inlined into one HTML file ----
 # clang + wasi-libc + lld, a reactor module (no main, no threads, no OpenMP);
-# the page gives its few libc imports (stdio, sched_yield) inert stubs.
+# the page gives its few WASI imports (stdio, clock, sleep, sched_yield) stubs.
 WASM_CC  ?= clang-14
 WEB      := build/web
-WASM_SRC := $(filter-out src/kernels/gemm_avx%,$(sort $(wildcard src/core/*.c src/autodiff/*.c src/ops/*.c \
+WASM_SRC := $(filter-out %_avx2.c %_avx512.c,$(sort $(wildcard src/core/*.c src/autodiff/*.c src/ops/*.c \
               src/kernels/*.c src/optim/*.c src/linreg/*.c))) web/nabla_web.c
 WASM_OBJ := $(WASM_SRC:%.c=$(WEB)/obj/%.o)
-# -Wno-unused-function: the x86-only helpers have no caller off x86
-WASM_CFLAGS := --target=wasm32-wasi --sysroot=/usr -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
-               -Wno-unused-function -Iinclude -Isrc -O3 -msimd128
+WASM_CFLAGS := --target=wasm32-wasi --sysroot=/usr -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic \
+               -Werror -Iinclude -Isrc -O3 -msimd128
 WEB_IN := web/template.html web/lab.css web/core.js web/plot.js web/panels.js web/worker.js web/build.mjs
 
 web: $(WEB)/nabla-lab.html

@@ -8,17 +8,25 @@ NB.bytes = (b64) => {
     for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
     return u;
 };
-// The module's only imports are libc's stdio and sched_yield, which the
-// core never reaches in the page's calls: inert stubs (52 is WASI's ENOSYS).
-NB.imports = (mod) => {
+// The module's only imports are WASI's stdio, clock, sleep and sched_yield,
+// from libc and the thread team's waits, which a one-thread module never
+// reaches: inert stubs (52 is WASI's ENOSYS), and a real monotonic clock.
+NB.imports = (mod, memory) => {
     const im = {};
     for (const { module, name } of WebAssembly.Module.imports(mod)) {
-        (im[module] ||= {})[name] = name === 'sched_yield' ? () => 0 : () => 52;
+        (im[module] ||= {})[name] =
+            name === 'sched_yield' ? () => 0
+            : name === 'clock_time_get' ? (id, prec, ptr) => {
+                new DataView(memory().buffer).setBigUint64(ptr, BigInt(Math.round(performance.now() * 1e6)), true);
+                return 0;
+            } : () => 52;
     }
     return im;
 };
 NB.open = async (mod) => {
-    const inst = await WebAssembly.instantiate(mod, NB.imports(mod));
+    let exports = null;
+    const inst = await WebAssembly.instantiate(mod, NB.imports(mod, () => exports.memory));
+    exports = inst.exports;
     inst.exports._initialize();
     return new NB.Core(inst.exports);
 };
