@@ -31,7 +31,7 @@ try {
         return { ms: out.slice(20), n: Optim.last.n };
     });
     const slider = med(moves.ms);
-    console.log(`slider move: ${moves.ms.length} moves of ${moves.n - 1} steps, median ${slider.toFixed(2)} ms`);
+    console.log(`slider move: ${moves.ms.length} moves of ${moves.n - 1} steps, median ${slider.toFixed(2)} ms, best ${Math.min(...moves.ms).toFixed(2)} ms`);
     // ---- Monte Carlo point ----
     const mc = await page.evaluate(() => {
         const block = Float64Array.from([100, 20, 200, 0, 1]), out = [];
@@ -43,7 +43,7 @@ try {
         return out.slice(5);
     });
     const mcMs = med(mc), mcNative = +execFileSync(join(B, 'web_native'), ['bench-mc'], { encoding: 'utf8' });
-    console.log(`Monte Carlo point: wasm ${mcMs.toFixed(2)} ms, native ${mcNative.toFixed(2)} ms`);
+    console.log(`Monte Carlo point: wasm median ${mcMs.toFixed(2)} ms (best ${Math.min(...mc).toFixed(2)}), native median ${mcNative.toFixed(2)} ms`);
     // ---- sgemm 256^3 ----
     const gemm = await page.evaluate(() => {
         const c = App.core, e = c.e, N = 256;
@@ -64,7 +64,7 @@ try {
     const wasmGf = med(gemm.gf);
     const nat = execFileSync(join(B, 'nabla'), ['bench', 'gemm', '--m', '256', '--n', '256', '--k', '256', '--threads', '1', '--kernel', 'avx2', '--reps', '15'], { encoding: 'utf8' });
     const natGf = +/median ([\d.]+) GFLOP\/s/.exec(nat)[1];
-    console.log(`sgemm 256^3, 1 thread: wasm (${gemm.kernel}) median ${wasmGf.toFixed(1)} GFLOP/s, native avx2 median ${natGf.toFixed(1)} GFLOP/s`);
+    console.log(`sgemm 256^3, 1 thread: wasm (${gemm.kernel}) median ${wasmGf.toFixed(1)} GFLOP/s (best ${Math.max(...gemm.gf).toFixed(1)}), native avx2 median ${natGf.toFixed(1)} GFLOP/s (best ${(/best ([\d.]+) GFLOP/.exec(nat) || [0, '?'])[1]})`);
     const r2 = (x) => x.toFixed(2);
     console.log(`BENCH|web panel-2 slider move, 200 steps + 200² contours + redraw (vs the 16 ms frame)|${r2(slider)}|16|${r2(16 / slider)}|>=1.00|ms`);
     console.log(`BENCH|web Monte Carlo point, 1000 trials, n=100 d=20 (vs the 50 ms budget)|${r2(mcMs)}|50|${r2(50 / mcMs)}|>=1.00|ms`);
