@@ -3,6 +3,7 @@
 #   make test       every test (SAN=1: under AddressSanitizer + UBSan)
 #   make demo       the main job: figures, gradcheck report, training
 #   make bench      every benchmark against its peer, measured in the same run
+#   make web        build/web/nabla-lab.html: the handout's labs in the browser (WebAssembly)
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS=N each)
 #   make install PREFIX=/usr/local   (then `ldconfig`; see the README for other prefixes)
 #   options: CC=clang, SAN=1, DEBUG=1, BLAS=openblas, OPENMP=0, B=DIR (the build directory),
@@ -64,7 +65,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/obj/%.o)
 DEPS     := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 
-.PHONY: all test demo bench fuzz install clean
+.PHONY: all test demo bench fuzz install clean web
 all: $(B)/libnabla.a $(B)/libnabla.so $(B)/nabla $(B)/nabla.pc
 
 $(B)/obj/%.o: %.c
@@ -104,6 +105,36 @@ $(B)/nabla.pc: Makefile
 test: all $(B)/nabla_tests
 	@NABLA=$(B)/nabla NABLA_TESTS=$(B)/nabla_tests NB_MAKEVARS='$(MAKEOVERRIDES)' NB_CC='$(CC)' \
 	    NB_LDSAN='$(LDSAN)' sh tests/run.sh
+	@$(MAKE) --no-print-directory web-test B=$(B)
+
+# ---- the browser page: the core as WebAssembly, inlined into one HTML file ----
+# clang + wasi-libc + lld, a reactor module (no main, no threads, no OpenMP);
+# the page gives its few WASI imports (stdio, clock, sleep, sched_yield) stubs.
+WASM_CC  ?= clang-14
+WEB      := build/web
+WASM_SRC := $(filter-out %_avx2.c %_avx512.c,$(sort $(wildcard src/core/*.c src/autodiff/*.c src/ops/*.c \
+              src/kernels/*.c src/optim/*.c src/linreg/*.c))) web/nabla_web.c
+WASM_OBJ := $(WASM_SRC:%.c=$(WEB)/obj/%.o)
+WASM_CFLAGS := --target=wasm32-wasi --sysroot=/usr -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic \
+               -Werror -Iinclude -Isrc -O3 -msimd128
+WEB_IN := web/template.html web/lab.css web/core.js web/plot.js web/panels.js web/worker.js web/build.mjs
+
+web: $(WEB)/nabla-lab.html
+$(WEB)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(WASM_CC) $(WASM_CFLAGS) -MMD -MP -c $< -o $@
+$(WEB)/nabla.wasm: $(WASM_OBJ)
+	$(WASM_CC) $(WASM_CFLAGS) -mexec-model=reactor -Wl,--strip-all -o $@ $^
+$(WEB)/nabla-lab.html: $(WEB)/nabla.wasm $(WEB_IN)
+	node web/build.mjs $(WEB)/nabla.wasm $@
+$(B)/web_native: tests/web/native.c web/nabla_web.c $(B)/libnabla.a
+	$(CC) $(CFLAGS) -Iweb -o $@ tests/web/native.c web/nabla_web.c $(B)/libnabla.a $(LDLIBS)
+
+# The browser suite: with Chromium and Node (and `npm ci`'s playwright-core), else it says
+# skipped. WEB_TEST=0 skips it (CI runs it in one of its builds: the page is the same in all).
+WEB_TEST ?= 1
+web-test: $(B)/nabla $(B)/web_native
+	@if [ "$(WEB_TEST)" = 1 ]; then sh tests/web/run.sh $(B); else echo "web: skipped (WEB_TEST=0)"; fi
 
 demo: all
 	@sh tools/demo.sh $(B)/nabla
@@ -129,4 +160,4 @@ install: all
 clean:
 	rm -rf build
 
--include $(DEPS)
+-include $(DEPS) $(WASM_OBJ:.o=.d)

@@ -10,7 +10,9 @@ int cmd_figures(int argc, char **argv) {
         "figures", "--out DIR",
         "Writes the handout's Figures 2a-2c, 3 and 4 (fig2a.svg ... fig4.svg), all optimizers\n"
         "on the ill-conditioned quadratic (optimizers.svg), and the bias-variance curves\n"
-        "(biasvar.svg, biasvar_degree.svg) into DIR, creating it if needed."};
+        "(biasvar.svg, biasvar_degree.svg) into DIR, creating it if needed.\n"
+        "To move their knobs yourself: `make web` writes build/web/nabla-lab.html, the same\n"
+        "labs on the same C code in any browser, offline (one file; open it from disk)."};
     const char *out = NULL;
     cli_opt opts[] = {{"out", CLI_STR, &out, "DIR", "directory to write the SVG files into", false}};
     int r = cli_parse(&cmd, argc, argv, opts, 1);

@@ -24,6 +24,7 @@ static const struct {
 static void usage(FILE *out) {
     fprintf(out, "usage: nabla COMMAND [options]   (nabla COMMAND --help for each)\n\ncommands:\n");
     for (int i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nThe labs in a browser: `make web` writes build/web/nabla-lab.html (one file, offline).\n");
 }
 
 int main(int argc, char **argv) {

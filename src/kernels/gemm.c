@@ -99,6 +99,9 @@ bool nb_gemm_supported(const char *name) {
     if (strcmp(name, "avx512") == 0) return nb__cpu().avx512;
     if (strcmp(name, "avx2") == 0) return nb__cpu().avx2;
 #endif
+#ifdef __wasm_simd128__
+    if (strcmp(name, "wasm128") == 0) return true; /* the module is built with SIMD128 */
+#endif
     return false;
 }
 
@@ -107,7 +110,11 @@ static const nb_gemm_impl *auto_impl(void) {
     if (nb__cpu().avx512) return nb_gemm_impl_avx512();
     if (nb__cpu().avx2) return nb_gemm_impl_avx2();
 #endif
+#ifdef __wasm_simd128__
+    return nb_gemm_impl_wasm();
+#else
     return nb_gemm_impl_portable();
+#endif
 }
 
 static const nb_gemm_impl *current_impl(void) {
@@ -120,12 +127,16 @@ nb_status nb_gemm_force(const char *name) {
         atomic_store(&chosen, NULL);
         return NB_OK;
     }
-    if (strcmp(name, "avx512") && strcmp(name, "avx2") && strcmp(name, "portable"))
-        return nb_fail(NB_EINVAL, "nb_gemm_force: unknown kernel '%s' (avx512, avx2, portable, auto)", name);
+    if (strcmp(name, "avx512") && strcmp(name, "avx2") && strcmp(name, "wasm128") && strcmp(name, "portable"))
+        return nb_fail(NB_EINVAL, "nb_gemm_force: unknown kernel '%s' (avx512, avx2, wasm128, portable, auto)", name);
     if (!nb_gemm_supported(name)) return nb_fail(NB_EINVAL, "nb_gemm_force: this CPU cannot run the '%s' kernel", name);
 #if NB_X86_64
     if (strcmp(name, "avx512") == 0) atomic_store(&chosen, nb_gemm_impl_avx512());
     else if (strcmp(name, "avx2") == 0) atomic_store(&chosen, nb_gemm_impl_avx2());
+    else
+#endif
+#ifdef __wasm_simd128__
+    if (strcmp(name, "wasm128") == 0) atomic_store(&chosen, nb_gemm_impl_wasm());
     else
 #endif
         atomic_store(&chosen, nb_gemm_impl_portable());

@@ -78,8 +78,9 @@ nb_status nb__gemm(nb_ctx *ctx, nb_dtype dt, bool ta, bool tb, int64_t M, int64_
 const nb_gemm_impl *nb_gemm_impl_avx512(void);
 const nb_gemm_impl *nb_gemm_impl_avx2(void);
 const nb_gemm_impl *nb_gemm_impl_portable(void);
+const nb_gemm_impl *nb_gemm_impl_wasm(void); /* WebAssembly SIMD128 builds only */
 
-/* Forces a kernel by name ("avx512", "avx2", "portable"), or back to the
+/* Forces a kernel by name ("avx512", "avx2", "wasm128", "portable"), or back to the
  * automatic choice with NULL or "auto". Fails (NB_EINVAL) for an unknown name
  * or one this CPU cannot run. For tests and benchmarks; not thread-safe
  * against concurrent nb_gemm calls. */
