@@ -130,11 +130,12 @@ TEST(biasvar_ridge_variance_stays_bounded_as_a_direction_vanishes) {
 
 TEST(biasvar_monte_carlo_agrees_with_exact_within_4_standard_errors) {
     // With Gaussian noise the estimators' means and standard errors are known exactly:
-    //   E[variance] = (1 - 1/T) V,        SE^2 = 2 (T-1) ref_transpose(C^2) / (T K)^2      (Wishart trace)
-    //   E[noise]    = (1 - 1/T) sigma^2,  SE^2 = 2 (T-1) sigma^4 / (T^2 K)
-    //   E[bias2]    = B + (V + sigma^2)/T, SE^2 = (4 b^T S b + 2 ref_transpose(S^2)) / K^2, S = (C + sigma^2 I)/T
-    //   E[mse]      = B + V + sigma^2 (the pair average is unbiased); the three parts are
-    //   independent (sample means and variances of Gaussians are), so SE^2 adds up.
+    //   E[variance] = V,       SE^2 = 2 tr(C^2) / ((T-1) K^2)         (Wishart trace, ddof 1)
+    //   E[noise]    = sigma^2, SE^2 = 2 sigma^4 / ((T-1) K)
+    //   E[bias2]    = B,       SE^2 ~ (4 b^T S b + 2 tr(S^2)) / K^2, S = (C + sigma^2 I)/T
+    //   (the raw (mean p - mean y)^2 less its sampling variance: unbiased);
+    //   E[mse]      = B + V + sigma^2; the three parts are independent (sample means
+    //   and variances of Gaussians are), so SE^2 adds up.
     problem p;
     make_problem(&p, 23);
     const int T = 4000;
@@ -157,8 +158,8 @@ TEST(biasvar_monte_carlo_agrees_with_exact_within_4_standard_errors) {
                 trS2 += S[i * K + j] * S[j * K + i];
             }
         double s2 = sigma * sigma;
-        double se_v = sqrt(2.0 * (T - 1) * trC2) / ((double)T * K);
-        double se_n = s2 * sqrt(2.0 * (T - 1) / K) / T;
+        double se_v = sqrt(2.0 * trC2 / (T - 1)) / K;
+        double se_n = s2 * sqrt(2.0 / ((T - 1.0) * K));
         double se_b = sqrt(4 * bSb + 2 * trS2) / K;
         double se_m = sqrt(se_v * se_v + se_n * se_n + se_b * se_b);
         nb_rng r;
@@ -167,11 +168,11 @@ TEST(biasvar_monte_carlo_agrees_with_exact_within_4_standard_errors) {
         CHECK_OK(nb_biasvar_mc(N, D, p.X, p.theta, sigma, K, p.Xt, lambdas[l], T, &r, &mc));
         CHECK_OK(nb_biasvar_exact(N, D, p.X, p.theta, sigma, K, p.Xt, lambdas[l], &ex, NULL, NULL));
         CHECK_NEAR(ex.variance, V, 1e-14, 1e-9);
-        CHECK_MSG(fabs(mc.variance - (1 - 1.0 / T) * V) <= 4 * se_v, "lambda %g: variance %g vs %g (SE %g)",
+        CHECK_MSG(fabs(mc.variance - V) <= 4 * se_v, "lambda %g: variance %g vs %g (SE %g)",
                   lambdas[l], mc.variance, V, se_v);
-        CHECK_MSG(fabs(mc.noise - (1 - 1.0 / T) * s2) <= 4 * se_n, "lambda %g: noise %g vs %g (SE %g)", lambdas[l],
+        CHECK_MSG(fabs(mc.noise - s2) <= 4 * se_n, "lambda %g: noise %g vs %g (SE %g)", lambdas[l],
                   mc.noise, s2, se_n);
-        CHECK_MSG(fabs(mc.bias2 - B - (V + s2) / T) <= 4 * se_b, "lambda %g: bias2 %g vs %g (SE %g)", lambdas[l],
+        CHECK_MSG(fabs(mc.bias2 - B) <= 4 * se_b, "lambda %g: bias2 %g vs %g (SE %g)", lambdas[l],
                   mc.bias2, B, se_b);
         CHECK_MSG(fabs(mc.mse - ex.mse) <= 4 * se_m, "lambda %g: mse %g vs %g (SE %g)", lambdas[l], mc.mse, ex.mse,
                   se_m);
@@ -182,7 +183,8 @@ TEST(biasvar_monte_carlo_agrees_with_exact_within_4_standard_errors) {
 
 TEST(biasvar_estimator_identity_holds_per_test_point_against_brute_force) {
     // mse is the average over every (trial t, fresh target s) pair of (y_s - p_t)^2;
-    // bias = mean(p) - mean(y) (the handout's E[f(x) - Y]); both variances ddof 0.
+    // both variances ddof 1; bias2 = (mean(p) - mean(y))^2 less its own sampling
+    // variance (var + noise)/T (the handout's E[f(x) - Y], squared, unbiased).
     enum { k = 3, T = 41 };
     nb_rng r;
     nb_rng_seed(&r, 9);
@@ -199,11 +201,13 @@ TEST(biasvar_estimator_identity_holds_per_test_point_against_brute_force) {
         double pm = 0, ym = 0;
         for (int t = 0; t < T; t++) pm += p[t] / T, ym += y[t] / T;
         for (int t = 0; t < T; t++) {
-            var += (p[t] - pm) * (p[t] - pm) / T / k;
-            nz += (y[t] - ym) * (y[t] - ym) / T / k;
+            var += (p[t] - pm) * (p[t] - pm) / (T - 1) / k;
+            nz += (y[t] - ym) * (y[t] - ym) / (T - 1) / k;
             for (int s = 0; s < T; s++) mse += (y[s] - p[t]) * (y[s] - p[t]) / ((double)T * T * k);
         }
-        b2 += (pm - ym) * (pm - ym) / k;
+        double vq = 0, nq = 0;
+        for (int t = 0; t < T; t++) vq += (p[t] - pm) * (p[t] - pm) / (T - 1), nq += (y[t] - ym) * (y[t] - ym) / (T - 1);
+        b2 += ((pm - ym) * (pm - ym) - (vq + nq) / T) / k;
     }
     CHECK_NEAR(est.mse, mse, 0, 1e-12);
     CHECK_NEAR(est.bias2, b2, 0, 1e-12);

@@ -75,6 +75,7 @@ static int rng_isa(void) {
 
 void nb_rng_normals(nb_rng *rng, int64_t n, double *out) {
     int isa = rng_isa();
+    (void)isa; // unused where there are no vector kernels
 #if defined(__x86_64__)
     if (isa == 2) nb__normals_avx512(rng, n, out);
     else if (isa == 1) nb__normals_avx2(rng, n, out);
@@ -85,6 +86,7 @@ void nb_rng_normals(nb_rng *rng, int64_t n, double *out) {
 
 void nb_rng_normals8(nb_rng g[8], int64_t n, double *out) {
     int isa = rng_isa();
+    (void)isa; // unused where there are no vector kernels
 #if defined(__x86_64__)
     if (isa == 2) nb__normals8_avx512(g, n, out);
     else if (isa == 1) nb__normals8_avx2(g, n, out);
