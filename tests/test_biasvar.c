@@ -8,6 +8,8 @@
 #include "ref_linalg.h"
 #include "test.h"
 #include "nabla/linreg.h"
+#include "kernels/kernels.h"
+#include "kernels/mc_kernels.h"
 
 
 
@@ -260,4 +262,101 @@ TEST(biasvar_poly_degree_sweep_shows_the_tradeoff) {
     CHECK_ERR(nb_biasvar_poly(10, 10, 0.3, 40, 0, 10, &r, &e), NB_ENUM, "only 10 training points");
     CHECK_OK(nb_biasvar_poly(10, 10, 0.3, 40, 1e-3, 10, &r, &e));
     CHECK_ERR(nb_biasvar_poly(-1, 10, 0.3, 40, 0, 10, &r, &e), NB_EINVAL, "degree");
+}
+
+/* ---- streaming: the same bits however the trials are cut ---- */
+
+TEST(biasvar_mc_is_the_same_bits_for_any_block_size_thread_count_and_kernel) {
+    problem p;
+    make_problem(&p, 31);
+    // 3001 trials: 47 nodes of 64, a partial leaf at the end; K = 12 pads to 16
+    double lam[3] = {0, 0.3, 10};
+    nb_biasvar ref[3], rse[3];
+    nb_rng r;
+    nb_rng_seed(&r, 8);
+    nb_mc_config c0 = {64, 1};
+    CHECK_OK(nb_biasvar_mc_sweep_ex(N, D, p.X, p.theta, 0.7, K, p.Xt, 3, lam, 3001, &r, &c0, ref, rse, NULL));
+    int64_t blocks[] = {1, 7, 64, 4096};
+    static const char *isas[] = {"portable", "avx2", "avx512"};
+    for (int isa = 0; isa < 3; isa++) {
+        if (!nb_gemm_supported(isas[isa])) continue;
+        nb__mc_set_isa(isa);
+        for (int b = 0; b < 4; b++)
+            for (int th = 1; th <= 2; th++) {
+                nb_biasvar out[3], se[3];
+                nb_mc_config c = {blocks[b], th};
+                nb_rng_seed(&r, 8);
+                CHECK_OK(nb_biasvar_mc_sweep_ex(N, D, p.X, p.theta, 0.7, K, p.Xt, 3, lam, 3001, &r, &c, out, se, NULL));
+                CHECK_MSG(memcmp(out, ref, sizeof out) == 0 && memcmp(se, rse, sizeof se) == 0,
+                          "%s, block %lld, %d threads: results differ from block 64, 1 thread", isas[isa],
+                          (long long)blocks[b], th);
+            }
+    }
+    nb__mc_set_isa(-1);
+    // the polynomial sweep, on one and two threads
+    nb_biasvar a, as, b2, bs;
+    nb_mc_config one = {0, 1}, two = {0, 2};
+    nb_rng_seed(&r, 3);
+    CHECK_OK(nb_biasvar_poly_ex(5, 30, 0.3, 20, 0, 1500, &r, &one, &a, &as));
+    nb_rng_seed(&r, 3);
+    CHECK_OK(nb_biasvar_poly_ex(5, 30, 0.3, 20, 0, 1500, &r, &two, &b2, &bs));
+    CHECK(memcmp(&a, &b2, sizeof a) == 0 && memcmp(&as, &bs, sizeof as) == 0);
+}
+
+TEST(biasvar_mc_standard_errors_match_the_exact_ones) {
+    // the exact standard errors of the unbiased estimators (see the 4-SE test above)
+    problem p;
+    make_problem(&p, 23);
+    const int T = 4000;
+    double sigma = 0.8, lambdas[] = {0, 1, 20};
+    for (int l = 0; l < 3; l++) {
+        double C[K * K], b[K];
+        reference(&p, sigma, lambdas[l], C, b);
+        double trC2 = 0, bSb = 0, trS2 = 0, s2 = sigma * sigma;
+        for (int i = 0; i < K; i++)
+            for (int j = 0; j < K; j++) {
+                double Sij = (C[i * K + j] + (i == j) * s2) / T;
+                trC2 += C[i * K + j] * C[j * K + i];
+                bSb += b[i] * Sij * b[j];
+                trS2 += Sij * Sij;
+            }
+        double se_v = sqrt(2.0 * trC2 / (T - 1)) / K, se_n = s2 * sqrt(2.0 / ((T - 1.0) * K));
+        double se_b = sqrt(4 * bSb + 2 * trS2) / K;
+        nb_rng r;
+        nb_rng_seed(&r, 40 + l);
+        nb_biasvar mc, se;
+        CHECK_OK(nb_biasvar_mc_sweep_ex(N, D, p.X, p.theta, sigma, K, p.Xt, 1, &lambdas[l], T, &r, NULL, &mc, &se, NULL));
+        // batch means over ~62 batches: about 10% noise in an SE; noise from K = 12 inputs: ~20%
+        CHECK_MSG(se.variance > 0.7 * se_v && se.variance < 1.4 * se_v, "lambda %g: SE(variance) %g, exact %g",
+                  lambdas[l], se.variance, se_v);
+        CHECK_MSG(se.noise > 0.5 * se_n && se.noise < 1.6 * se_n, "lambda %g: SE(noise) %g, exact %g", lambdas[l],
+                  se.noise, se_n);
+        // linearised: conservative (up to sqrt 2) when the bias is within the noise, as for OLS
+        CHECK_MSG(se.bias2 > 0.6 * se_b && se.bias2 < 2.2 * se_b, "lambda %g: SE(bias2) %g, exact %g", lambdas[l],
+                  se.bias2, se_b);
+        double se_m = sqrt(se_v * se_v + se_n * se_n + se_b * se_b);
+        CHECK_MSG(se.mse > 0.6 * se_m && se.mse < 2.2 * se_m, "lambda %g: SE(mse) %g, exact %g", lambdas[l], se.mse,
+                  se_m);
+    }
+}
+
+TEST(biasvar_mc_sweep_reports_a_singular_row_and_computes_the_others) {
+    problem p;
+    make_problem(&p, 24);
+    // 3 samples, 5 features: X^T X is singular, so lambda = 0 has no OLS fit
+    double lam[3] = {0, 1, 10};
+    nb_biasvar out[3], se[3], one[2];
+    nb_status st[3];
+    nb_rng r;
+    nb_rng_seed(&r, 2);
+    CHECK_OK(nb_biasvar_mc_sweep_ex(3, D, p.X, p.theta, 1, K, p.Xt, 3, lam, 500, &r, NULL, out, se, st));
+    CHECK(st[0] == NB_ENUM && st[1] == NB_OK && st[2] == NB_OK);
+    CHECK(isnan(out[0].bias2) && isnan(out[0].variance) && isnan(out[0].mse) && isnan(se[0].variance));
+    // the other rows are what a sweep without the singular one gives (the same draws)
+    nb_rng_seed(&r, 2);
+    CHECK_OK(nb_biasvar_mc_sweep(3, D, p.X, p.theta, 1, K, p.Xt, 2, lam + 1, 500, &r, one));
+    CHECK(memcmp(one, out + 1, sizeof one) == 0);
+    // without row_status the call fails, as before
+    nb_rng_seed(&r, 2);
+    CHECK_ERR(nb_biasvar_mc_sweep(3, D, p.X, p.theta, 1, K, p.Xt, 3, lam, 500, &r, out), NB_ENUM, "singular");
 }

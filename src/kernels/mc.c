@@ -1,6 +1,7 @@
 /* The Monte Carlo kernels in portable C (mc_tmpl.h with one double to a
  * "vector"; fma() rounds once, as the vector code does), and the choice. */
 #include <math.h>
+#include <stdatomic.h>
 
 #include "kernels/kernels.h"
 #include "kernels/mc_kernels.h"
@@ -25,8 +26,15 @@ static inline double sub(double a, double b) { return a - b; }
 #define PRED_VECS 1
 #include "kernels/mc_tmpl.h"
 
+static _Atomic int forced = -1;
+
+void nb__mc_set_isa(int isa) { atomic_store_explicit(&forced, isa, memory_order_relaxed); }
+
 const nb_mc_kernels *nb__mc_kernels(void) {
+    int f = atomic_load_explicit(&forced, memory_order_relaxed);
+    if (f == 0) return nb__mc_kernels_portable();
 #if defined(__x86_64__)
+    if (f == 1) return nb__mc_kernels_avx2();
     if (nb_gemm_supported("avx512")) return nb__mc_kernels_avx512();
     if (nb_gemm_supported("avx2")) return nb__mc_kernels_avx2();
 #endif

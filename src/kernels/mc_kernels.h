@@ -27,7 +27,10 @@ typedef struct nb_mc_kernels {
     int pred_t; /* trials predict does at a time, at most 8 */
 } nb_mc_kernels;
 
-/* The CPU's best. */
+/* For tests: 2 AVX-512, 1 AVX2, 0 portable, -1 the CPU's best (the caller
+ * checks the CPU can run it). */
+void nb__mc_set_isa(int isa);
+/* The CPU's best, or the one set. */
 const nb_mc_kernels *nb__mc_kernels(void);
 const nb_mc_kernels *nb__mc_kernels_avx512(void);
 const nb_mc_kernels *nb__mc_kernels_avx2(void);

@@ -239,11 +239,31 @@ nb_status lr_mc_estimate(const lr_mc *mc, int s, const double *ybar, const doubl
         double yb = 0;
         for (int64_t k = 0; k < K; k++) yb += 4 * D[k] * D[k] * (T > 1 ? noise0[k] / Tm1 : 0);
         yb /= (double)K * (double)K;
+        // sb + yb estimates 4 D^T S D / K^2, S = (C + sigma^2 I)/T the covariance of
+        // D; Var(bias2) = (4 b^T S b + 2 tr S^2) / K^2 and E[D^T S D] = b^T S b + tr S^2,
+        // so subtract 2 tr S^2 / K^2, and keep at least that much (b^T S b >= 0).
+        // tr C^2 from pairs of batches: E[(dm_i . dm_j)^2] = tr C^2 / (c_i c_j).
+        double trC2 = 0, pairs = 0;
+        for (int64_t i = 0; i < nn; i++)
+            for (int64_t j = i + 1; j < nn; j++) {
+                const double *mi = mc->nmean + ((size_t)i * (size_t)mc->ns + (size_t)s) * (size_t)kp;
+                const double *mj = mc->nmean + ((size_t)j * (size_t)mc->ns + (size_t)s) * (size_t)kp;
+                double dot = 0;
+                for (int64_t k = 0; k < K; k++) dot += (mi[k] - m[k]) * (mj[k] - m[k]);
+                trC2 += (double)mc->ncnt[i] * (double)mc->ncnt[j] * dot * dot;
+                pairs++;
+            }
+        double s2 = out->noise, trS2 = 0;
+        if (pairs > 0) {
+            trC2 /= pairs;
+            trS2 = (trC2 + 2 * s2 * out->variance * (double)K + (double)K * s2 * s2) / ((double)T * (double)T);
+        }
+        double floor2 = 2 * trS2 / ((double)K * (double)K);
         if (used >= 2) {
             double den = (double)(used - 1) * W;
             se->variance = sqrt(sv / den);
-            se->bias2 = sqrt(sb / den + yb);
-            se->mse = sqrt(sm / den + yb + se->noise * se->noise);
+            se->bias2 = sqrt(fmax(sb / den + yb - floor2, floor2));
+            se->mse = sqrt(fmax(sm / den + yb - floor2, sv / den + floor2) + se->noise * se->noise);
         } else {
             se->variance = se->bias2 = se->mse = NAN;
         }
