@@ -2,8 +2,13 @@
  * handout's claims, the Monte Carlo estimates against the exact values within
  * a stated number of standard errors, and the identity mse = bias2 + variance
  * + noise. */
+#include <fcntl.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ref_linalg.h"
 #include "test.h"
@@ -359,4 +364,50 @@ TEST(biasvar_mc_sweep_reports_a_singular_row_and_computes_the_others) {
     // without row_status the call fails, as before
     nb_rng_seed(&r, 2);
     CHECK_ERR(nb_biasvar_mc_sweep(3, D, p.X, p.theta, 1, K, p.Xt, 3, lam, 500, &r, out), NB_ENUM, "singular");
+}
+
+/* ---- memory: constant in the number of trials ---- */
+
+extern char **environ;
+
+/* Peak RSS (KB) of `nabla biasvar ... --trials T`, from getrusage in a child
+ * that runs it (so no other child of this process counts); -1 on failure. */
+static long biasvar_maxrss_kb(const char *trials) {
+    const char *nabla = getenv("NABLA") ? getenv("NABLA") : "build/nabla";
+    char *argv[] = {(char *)nabla, "biasvar", "--n", "100", "--d", "20", "--ntest", "200", "--lambda", "0,0.1,1,10,100",
+                    "--trials", (char *)trials, "--seed", "1", NULL};
+    int fd[2];
+    if (pipe(fd)) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        long kb = -1;
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+        pid_t c;
+        int st;
+        if (posix_spawn(&c, nabla, &fa, NULL, argv, environ) == 0 && waitpid(c, &st, 0) == c && WIFEXITED(st) &&
+            WEXITSTATUS(st) == 0) {
+            struct rusage ru;
+            if (getrusage(RUSAGE_CHILDREN, &ru) == 0) kb = ru.ru_maxrss;
+        }
+        if (write(fd[1], &kb, sizeof kb) != sizeof kb) _exit(1);
+        _exit(0);
+    }
+    close(fd[1]);
+    long kb = -1;
+    if (pid < 0 || read(fd[0], &kb, sizeof kb) != sizeof kb) kb = -1;
+    close(fd[0]);
+    if (pid > 0) waitpid(pid, NULL, 0);
+    return kb;
+}
+
+TEST(biasvar_cli_peak_memory_does_not_grow_with_trials) {
+    // 5 lambdas x 100,000 trials at n = 100, d = 20, 200 test inputs: <= 16 MB, and
+    // within 2 MB of the same run at 10,000 trials (the noise matrix alone would be 80 MB)
+    long small = biasvar_maxrss_kb("10000"), big = biasvar_maxrss_kb("100000");
+    CHECK_MSG(small > 0 && big > 0, "nabla biasvar did not run (NABLA=%s)", getenv("NABLA") ? getenv("NABLA") : "unset");
+    CHECK_MSG(big <= 16 * 1024, "peak RSS %ld KB at 100,000 trials, over 16 MB", big);
+    CHECK_MSG(big - small < 2048, "peak RSS %ld KB at 100,000 trials, %ld KB at 10,000", big, small);
 }

@@ -122,6 +122,21 @@ static int bv_load(bv_run *r, const char *xp, const char *tp, const char *xtp) {
     return bv_check_sizes(r, xp, xtp);
 }
 
+/* The generated design as files: the README's user-data example runs on them
+ * (and gives the generated run's numbers, the same design and seed). */
+static int bv_write_example(const bv_run *r, const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/X.npy", dir);
+    if (nb_npy_write(path, r->X, r->n, r->d)) return cli_error(CMD, "--write-example: %s", nb_errmsg());
+    snprintf(path, sizeof path, "%s/theta.csv", dir);
+    if (nb_csv_write(path, r->theta, r->d, 1, NULL)) return cli_error(CMD, "--write-example: %s", nb_errmsg());
+    snprintf(path, sizeof path, "%s/Xt.npy", dir);
+    if (nb_npy_write(path, r->Xt, r->K, r->d)) return cli_error(CMD, "--write-example: %s", nb_errmsg());
+    printf("wrote %s/X.npy (%lldx%lld), %s/theta.csv (%lld), %s/Xt.npy (%lldx%lld)\n", dir, (long long)r->n,
+           (long long)r->d, dir, (long long)r->d, dir, (long long)r->K, (long long)r->d);
+    return 0;
+}
+
 static int bv_compute(bv_run *r) {
     nb_rng g;
     nb_rng_seed(&g, r->seed + 1);
@@ -324,7 +339,7 @@ int cmd_biasvar(int argc, char **argv) {
         "with a new training set per trial (Monte Carlo only; the exact columns are empty).\n"
         "The table goes to stdout, or to stderr when --csv or --svg is given (--quiet: none), as\n"
         "for nabla optim."};
-    const char *xp = NULL, *tp = NULL, *xtp = NULL, *csv = NULL, *svg = NULL, *model = "ridge";
+    const char *xp = NULL, *tp = NULL, *xtp = NULL, *csv = NULL, *svg = NULL, *model = "ridge", *example = NULL;
     long n = 0, d = 20, K = 0, trials = 1000, seed = 0, steps = 1000;
     double noise = 1, lr = 0.02;
     bool quiet = false;
@@ -348,6 +363,9 @@ int cmd_biasvar(int argc, char **argv) {
         {"csv", CLI_STR, &csv, "FILE", "write the table as CSV", false},
         {"svg", CLI_STR, &svg, "FILE", "write the curves as SVG", false},
         {"quiet", CLI_FLAG, &quiet, NULL, "no table", false},
+        {"write-example", CLI_STR, &example, "DIR",
+         "write the generated design (--n, --d, --ntest, --seed) as DIR/X.npy, DIR/theta.csv, DIR/Xt.npy for --x/--theta/--xtest, and stop",
+         false},
     };
     enum { NOPTS = sizeof opts / sizeof opts[0] };
     int rc = cli_parse(&cmd, argc, argv, opts, NOPTS);
@@ -375,6 +393,7 @@ int cmd_biasvar(int argc, char **argv) {
         return cli_error(CMD, "--lambda: --model poly takes one ridge penalty (it sweeps --degree), got %d", lambda.n);
     if (!ridge && SEEN("d")) return cli_error(CMD, "--d applies to --model ridge only (poly and mlp have one input)");
     bool user = SEEN("x") || SEEN("theta") || SEEN("xtest");
+    if (example && (!ridge || user)) return cli_error(CMD, "--write-example writes a generated ridge design: give --n/--d/--ntest, not --model or --x");
     if (user && !ridge) return cli_error(CMD, "--x, --theta and --xtest apply to --model ridge only");
     if (user && (SEEN("n") || SEEN("d") || SEEN("ntest")))
         return cli_error(CMD, "give either --x/--theta/--xtest or --n/--d/--ntest, not both");
@@ -434,6 +453,11 @@ int cmd_biasvar(int argc, char **argv) {
         memcpy(r.param, width.v, sizeof(double) * (size_t)width.n);
     }
     rc = user ? bv_load(&r, xp, tp, xtp) : ridge ? bv_generate(&r) : 0;
+    if (!rc && example) {
+        rc = bv_write_example(&r, example);
+        bv_free(&r);
+        return rc;
+    }
     // the lab's products are small next to its random draws: below ~5e7 multiply-adds
     // per penalty a second thread only spins at the GEMM's barriers, so run on one
     if (!rc && (double)(r.n + r.K) * (double)r.d * (double)r.trials < 5e7) nb_set_threads(1);
