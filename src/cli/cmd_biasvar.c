@@ -332,11 +332,13 @@ int cmd_biasvar(int argc, char **argv) {
         "               --noise SIGMA --lambda L1,L2,... --trials T --seed S [--csv FILE] [--svg FILE]\n"
         "               [--model ridge|poly|mlp] [--degree P1,P2,...] [--width W1,W2,...]",
         "The bias-variance lab. Each trial draws fresh noise y = X theta + sigma eps, refits and\n"
-        "predicts at the test inputs; bias^2, variance (ddof 0), noise (from fresh test targets)\n"
-        "and MSE are estimated (MSE = bias^2 + variance + noise holds exactly) and, for ridge/OLS\n"
-        "(lambda = 0), printed beside their exact values. --model poly sweeps the degree and\n"
-        "--model mlp the width of a 1-W-1 tanh network on y = sin(2 pi x) + noise, x in [0,1],\n"
-        "with a new training set per trial (Monte Carlo only; the exact columns are empty).\n"
+        "predicts at the test inputs; bias^2, variance, noise (from fresh test targets) and MSE\n"
+        "are estimated, each unbiased (MSE = bias^2 + variance + noise holds exactly), with their\n"
+        "standard errors (the CSV's _se columns) and, for ridge/OLS (lambda = 0), beside their\n"
+        "exact values; a lambda with no fit (X^T X singular) is a row marked undefined. Memory\n"
+        "does not grow with --trials. --model poly sweeps the degree and --model mlp the width\n"
+        "of a 1-W-1 tanh network on y = sin(2 pi x) + noise, x in [0,1], with a new training set\n"
+        "per trial (Monte Carlo only; the exact columns are empty).\n"
         "The table goes to stdout, or to stderr when --csv or --svg is given (--quiet: none), as\n"
         "for nabla optim."};
     const char *xp = NULL, *tp = NULL, *xtp = NULL, *csv = NULL, *svg = NULL, *model = "ridge", *example = NULL;
@@ -381,6 +383,8 @@ int cmd_biasvar(int argc, char **argv) {
     bool ridge = r.model == MODEL_RIDGE;
     if (!(noise >= 0)) return cli_error(CMD, "--noise: must be >= 0, got %g", noise);
     if (trials < 1) return cli_error(CMD, "--trials: must be >= 1, got %ld", trials);
+    // memory does not grow with the trials, but time does: 1e9 is minutes to hours
+    if (trials > 1000000000L) return cli_error(CMD, "--trials: at most 1e9, got %ld", trials);
     if (seed < 0) return cli_error(CMD, "--seed: must be >= 0, got %ld", seed);
     for (int i = 0; i < lambda.n; i++)
         if (lambda.v[i] < 0) return cli_error(CMD, "--lambda: must be >= 0, got %g", lambda.v[i]);

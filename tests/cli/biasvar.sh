@@ -31,7 +31,9 @@ check csv_identity awk -F, 'NR > 1 { if (($5 - $2 - $3 - $4) ^ 2 > 1e-20 * $5 ^ 
 check csv_ols awk -F, 'NR == 2 { exit !($6 == 0 && $3 > 0.85 * $7 && $3 < 1.15 * $7) }' "$D/bv.csv"
 check svg_written grep -q '<svg' "$D/bv.svg"
 check svg_has_curves grep -q 'Monte Carlo' "$D/bv.svg"
-check svg_has_ols_mark grep -q 'OLS' "$D/bv.svg"
+check svg_has_ols_mark grep -q '>0 (OLS)</text>' "$D/bv.svg"
+check svg_error_bars grep -q 'bars ±2 standard errors' "$D/bv.svg"
+check svg_says_what_is_exact grep -q 'lines (crosses at λ = 0): exact values' "$D/bv.svg"
 
 expect_ok same_seed_same_csv -- biasvar --n 50 --d 10 --ntest 40 --noise 0.5 --lambda 0,0.1,1,10 --trials 300 --seed 3 --csv "$D/bv2.csv"
 check reproducible cmp -s "$D/bv.csv" "$D/bv2.csv"
@@ -39,7 +41,8 @@ check reproducible cmp -s "$D/bv.csv" "$D/bv2.csv"
 expect_ok user_npy_csv -- biasvar --x "$D/X.csv" --theta "$FX/v1_f4_be_1d.npy" --xtest "$FX/v2_f8_be_F.npy" --lambda 0,1 --trials 100 --noise 0.3 --csv "$D/user.csv"
 check user_rows [ "$(grep -c '' "$D/user.csv")" -eq 3 ]
 expect_ok user_theta_column -- biasvar --x "$D/X.csv" --theta "$D/theta_col.csv" --xtest "$FX/v3_i8_le_C.npy" --lambda 0.5 --trials 50
-expect_ok poly -- biasvar --model poly --degree 1,3,5 --trials 100 --noise 0.3 --csv "$D/poly.csv"
+expect_ok poly -- biasvar --model poly --degree 1,3,5 --trials 100 --noise 0.3 --csv "$D/poly.csv" --svg "$D/poly.svg"
+check poly_svg_caption grep -q 'bars ±2 standard errors; exact: noise σ² = 0.09' "$D/poly.svg"
 check poly_header [ "$(head -n 1 "$D/poly.csv")" = "degree,bias2,variance,noise,mse,bias2_exact,variance_exact,mse_exact,bias2_se,variance_se,noise_se,mse_se,note" ]
 check poly_empty_exact awk -F, 'NR > 1 { if (NF != 13 || $6 != "" || $7 != "" || $8 != "" || !($10 > 0)) bad = 1 } END { exit bad }' "$D/poly.csv"
 expect_ok mlp -- biasvar --model mlp --width 2,8 --trials 20 --steps 100 --n 20 --ntest 10 --csv "$D/mlp.csv" --svg "$D/mlp.svg"
