@@ -274,7 +274,9 @@ TEST(biasvar_poly_degree_sweep_shows_the_tradeoff) {
 TEST(biasvar_mc_is_the_same_bits_for_any_block_size_thread_count_and_kernel) {
     problem p;
     make_problem(&p, 31);
-    // 3001 trials: 47 nodes of 64, a partial leaf at the end; K = 12 pads to 16
+    // 3001 trials: 47 nodes of 64, a partial leaf at the end; K = 12 pads to 16.
+    // (Without threads, the two-thread runs are one-thread runs: the block sizes
+    // and kernels are still compared.)
     double lam[3] = {0, 0.3, 10};
     nb_biasvar ref[3], rse[3];
     nb_rng r;
@@ -298,7 +300,11 @@ TEST(biasvar_mc_is_the_same_bits_for_any_block_size_thread_count_and_kernel) {
             }
     }
     nb__mc_set_isa(-1);
-    // the polynomial sweep, on one and two threads
+}
+
+TEST(biasvar_poly_is_the_same_bits_on_one_and_two_threads) {
+    SKIP_UNLESS_THREADS(2);
+    nb_rng r;
     nb_biasvar a, as, b2, bs;
     nb_mc_config one = {0, 1}, two = {0, 2};
     nb_rng_seed(&r, 3);

@@ -5,7 +5,7 @@
 
 #include "nabla/rng.h"
 #include "core/ziggurat_tables.h"
-#include "kernels/kernels.h"
+#include "kernels/cpu.h"
 #include "kernels/rng_kernels.h"
 
 static uint64_t splitmix64(uint64_t *x) {
@@ -59,7 +59,7 @@ double nb__zig_finish(nb_rng *rng, uint64_t b) {
     }
 }
 
-/* The vector kernels, chosen once (src/kernels/rng_*.c). */
+/* The vector kernels (src/kernels/rng_*.c), chosen by nb__cpu(). */
 static _Atomic int isa = -1;
 
 void nb__rng_set_isa(int v) { atomic_store_explicit(&isa, v, memory_order_relaxed); }
@@ -67,7 +67,8 @@ void nb__rng_set_isa(int v) { atomic_store_explicit(&isa, v, memory_order_relaxe
 static int rng_isa(void) {
     int v = atomic_load_explicit(&isa, memory_order_relaxed);
     if (v < 0) {
-        v = nb_gemm_supported("avx512") ? 2 : nb_gemm_supported("avx2") ? 1 : 0;
+        nb_cpu_features cpu = nb__cpu();
+        v = cpu.avx512 ? 2 : cpu.avx2 ? 1 : 0;
         atomic_store_explicit(&isa, v, memory_order_relaxed);
     }
     return v;
@@ -76,7 +77,7 @@ static int rng_isa(void) {
 void nb_rng_normals(nb_rng *rng, int64_t n, double *out) {
     int isa = rng_isa();
     (void)isa; // unused where there are no vector kernels
-#if defined(__x86_64__)
+#if NB_X86_64
     if (isa == 2) nb__normals_avx512(rng, n, out);
     else if (isa == 1) nb__normals_avx2(rng, n, out);
     else
@@ -87,7 +88,7 @@ void nb_rng_normals(nb_rng *rng, int64_t n, double *out) {
 void nb_rng_normals8(nb_rng g[8], int64_t n, double *out) {
     int isa = rng_isa();
     (void)isa; // unused where there are no vector kernels
-#if defined(__x86_64__)
+#if NB_X86_64
     if (isa == 2) nb__normals8_avx512(g, n, out);
     else if (isa == 1) nb__normals8_avx2(g, n, out);
     else

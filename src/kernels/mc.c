@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdatomic.h>
 
-#include "kernels/kernels.h"
+#include "kernels/cpu.h"
 #include "kernels/mc_kernels.h"
 
 static inline double ld(const double *p) { return *p; }
@@ -33,10 +33,12 @@ void nb__mc_set_isa(int isa) { atomic_store_explicit(&forced, isa, memory_order_
 const nb_mc_kernels *nb__mc_kernels(void) {
     int f = atomic_load_explicit(&forced, memory_order_relaxed);
     if (f == 0) return nb__mc_kernels_portable();
-#if defined(__x86_64__)
+#if NB_X86_64
     if (f == 1) return nb__mc_kernels_avx2();
-    if (nb_gemm_supported("avx512")) return nb__mc_kernels_avx512();
-    if (nb_gemm_supported("avx2")) return nb__mc_kernels_avx2();
+    if (f == 2) return nb__mc_kernels_avx512();
+    nb_cpu_features cpu = nb__cpu();
+    if (cpu.avx512) return nb__mc_kernels_avx512();
+    if (cpu.avx2) return nb__mc_kernels_avx2();
 #endif
     return nb__mc_kernels_portable();
 }

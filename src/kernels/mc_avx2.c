@@ -1,5 +1,8 @@
 /* The Monte Carlo kernels with AVX2 and FMA (mc_tmpl.h); compiled with
  * -mavx2 -mfma, called after a cpuid check. */
+#include "kernels/cpu.h"
+
+#if NB_X86_64
 #include <immintrin.h>
 
 #include "kernels/mc_kernels.h"
@@ -17,3 +20,4 @@
 #define PRED_T 4
 #define PRED_VECS 2
 #include "kernels/mc_tmpl.h"
+#endif

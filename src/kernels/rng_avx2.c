@@ -1,6 +1,9 @@
 /* The normal samplers with AVX2: as rng_avx512.c, four lanes to a vector
  * (compiled with -mavx2 -mfma; called after a cpuid check). The bits are
  * the scalar code's. */
+#include "kernels/cpu.h"
+
+#if NB_X86_64
 #include <immintrin.h>
 
 #include "core/ziggurat_tables.h"
@@ -88,3 +91,4 @@ void nb__normals8_avx2(nb_rng g[8], int64_t n, double *out) {
             for (int k = 0; k < 4; k++) g[4 * h + l].s[k] = st[k][l];
     }
 }
+#endif

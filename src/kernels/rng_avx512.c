@@ -3,6 +3,9 @@
  * cpuid check). The bits are the scalar code's (src/core/rng.c): the same
  * words, the same two products, the same comparison; a lane outside its
  * layer's core is finished by the scalar nb__zig_finish. */
+#include "kernels/cpu.h"
+
+#if NB_X86_64
 #include <immintrin.h>
 
 #include "core/ziggurat_tables.h"
@@ -78,3 +81,4 @@ void nb__normals8_avx512(nb_rng g[8], int64_t n, double *out) {
     for (int l = 0; l < 8; l++)
         for (int k = 0; k < 4; k++) g[l].s[k] = st[k][l];
 }
+#endif
