@@ -1,26 +1,12 @@
 /* Internal: the vector normal samplers (src/kernels/rng_avx512.c, rng_avx2.c)
- * behind nb_rng_normals and nb_rng_normals8 (src/core/rng.c). Each gives the
+ * behind nb_rng_normals and nb_rng_normals8 (src/kernels/normals.c). Each gives the
  * scalar stream's bits: a candidate outside its layer's core goes to
  * nb__zig_finish with the generator in the state the scalar code would have. */
 #ifndef NABLA_RNG_KERNELS_H
 #define NABLA_RNG_KERNELS_H
 
 #include "nabla/rng.h"
-
-/* One step of xoshiro256**: the word it gives, the state advanced. */
-static inline uint64_t nb__xoshiro(uint64_t *s) {
-    uint64_t r = ((s[1] * 5) << 7 | (s[1] * 5) >> 57) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = s[3] << 45 | s[3] >> 19;
-    return r;
-}
-
-/* Finishes the draw whose first word b missed its layer's core. */
-double nb__zig_finish(nb_rng *rng, uint64_t b);
+#include "core/rng.h"
 
 /* For tests: 2 AVX-512, 1 AVX2, 0 portable, -1 the CPU's best (the caller
  * checks the CPU can run it). */
