@@ -78,8 +78,9 @@ static int bv_check_sizes(const bv_run *r, const char *xp, const char *xtp) {
     if (r->d > r->n)
         return cli_error(CMD, "--x %s is %lldx%lld: more features than rows (d > n) is not supported", xp,
                          (long long)r->n, (long long)r->d);
+    // the trials stream (memory does not grow with them), but their work does
     if ((double)r->trials * (double)(r->n + r->K + r->d) > 4e8)
-        return cli_error(CMD, "--trials %lld: %lld trials x %lld values each is too much memory for this lab",
+        return cli_error(CMD, "--trials %lld: %lld trials x %lld values each is too much work for this lab",
                          (long long)r->trials, (long long)r->trials, (long long)(r->n + r->K + r->d));
     return 0;
 }
@@ -89,6 +90,7 @@ static int bv_check_sizes(const bv_run *r, const char *xp, const char *xtp) {
 static int bv_check_finite(const bv_run *r) {
     static const char *const cols[] = {"bias2", "variance", "noise", "mse", "bias2_exact", "variance_exact", "mse_exact"};
     for (int i = 0; i < r->npts; i++) {
+        if (r->why[i][0]) continue; // undefined, and said so
         const nb_biasvar *m = &r->mc[i], *e = &r->ex[i];
         double v[7] = {m->bias2, m->variance, m->noise, m->mse, e->bias2, e->variance, e->mse};
         for (int c = 0; c < (r->model == MODEL_RIDGE ? 7 : 4); c++)
