@@ -201,21 +201,21 @@ static void bv_write_csv(const bv_run *r, FILE *fp) {
     }
 }
 
-/* The table under the CSV's column names. */
+/* The table under the CSV's column names (the exact ones for ridge only). */
 static void bv_print_table(const bv_run *r, FILE *fp) {
     bool ex = r->model == MODEL_RIDGE;
     fprintf(fp, "%-10s %14s %14s %14s %14s", param_name(r), "bias2", "variance", "noise", "mse");
     if (ex) fprintf(fp, " %14s %14s %14s", "bias2_exact", "variance_exact", "mse_exact");
-    fprintf(fp, "\n");
+    fprintf(fp, " %14s %14s %14s %14s note\n", "bias2_se", "variance_se", "noise_se", "mse_se");
     for (int i = 0; i < r->npts; i++) {
-        const nb_biasvar *m = &r->mc[i], *e = &r->ex[i];
+        const nb_biasvar *m = &r->mc[i], *e = &r->ex[i], *se = &r->se[i];
         if (r->why[i][0]) {
             fprintf(fp, "%-10g undefined: %s\n", r->param[i], r->why[i]);
             continue;
         }
         fprintf(fp, "%-10g %14.6g %14.6g %14.6g %14.6g", r->param[i], m->bias2, m->variance, m->noise, m->mse);
         if (ex) fprintf(fp, " %14.6g %14.6g %14.6g", e->bias2, e->variance, e->mse);
-        fprintf(fp, "\n");
+        fprintf(fp, " %14.2g %14.2g %14.2g %14.2g\n", se->bias2, se->variance, se->noise, se->mse);
     }
 }
 
