@@ -35,6 +35,7 @@
 
 #include "nabla/base.h"
 #include "nabla/tensor.h"
+#include "nabla/rng.h"
 #include "nabla/ops.h"
 #include "nabla/autodiff.h"
 #include "nabla/gemm.h"

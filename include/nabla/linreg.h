@@ -65,11 +65,14 @@ nb_status nb_lstsq_qr(int64_t n, int64_t d, const double *A, const double *y, do
 
 /* ---- the bias-variance lab ------------------------------------------------- */
 
-/* Averages over the test inputs. For Monte Carlo: bias = mean over trials of
- * (prediction - fresh target) (the handout's E[f(x) - Y]), variance = ddof-0
- * variance of the predictions, noise = ddof-0 variance of the fresh targets,
- * mse = mean over every (trial, fresh target) pair of the squared error, so
- * that mse = bias2 + variance + noise holds exactly at every test input. */
+/* Averages over the test inputs. For Monte Carlo, per test input, from T
+ * trials' predictions p_t and T fresh targets y_s: variance = the ddof-1
+ * variance of the predictions, noise = the ddof-1 variance of the fresh
+ * targets, bias2 = (mean p - mean y)^2 less its own sampling variance
+ * (variance + noise)/T, so that all three are unbiased; mse = the mean over
+ * every (trial, fresh target) pair of (y_s - p_t)^2 (the handout's E[f(x) -
+ * Y], squared). mse = bias2 + variance + noise holds exactly at every input.
+ * A single trial (T = 1) has no variance: variance = noise = 0, bias2 = mse. */
 typedef struct nb_biasvar {
     double bias2, variance, noise, mse;
 } nb_biasvar;
@@ -84,10 +87,14 @@ nb_status nb_biasvar_exact(int64_t n, int64_t d, const double *X, const double *
                            double *bias2_k, double *var_k);
 
 /* Monte Carlo with `trials` trials: y = X theta + sigma eps, refit, predict at
- * Xtest, and `trials` fresh targets x^T theta + sigma eps' per test input. All
- * trials are one product: Theta = M Y with Y n x trials. The fresh targets
- * enter only through their mean and variance, which are drawn directly from
- * their exact joint law (normal and scaled chi-square, independent). */
+ * Xtest, and `trials` fresh targets x^T theta + sigma eps' per test input. The
+ * trials stream through the cache in blocks (memory does not grow with
+ * `trials`); trial t's noise is stream t of a key drawn from rng
+ * (nb_rng_stream), and the per-input statistics are merged in a fixed tree
+ * over the trial index, so the results are the same bits for any block size
+ * and thread count. The fresh targets enter only through their mean and
+ * variance, which are drawn (from rng, after the key) from their exact joint
+ * law (normal and scaled chi-square, independent). */
 nb_status nb_biasvar_mc(int64_t n, int64_t d, const double *X, const double *theta, double sigma,
                         int64_t K, const double *Xtest, double lambda, int64_t trials, nb_rng *rng,
                         nb_biasvar *out);
@@ -98,6 +105,24 @@ nb_status nb_biasvar_mc(int64_t n, int64_t d, const double *X, const double *the
 nb_status nb_biasvar_mc_sweep(int64_t n, int64_t d, const double *X, const double *theta, double sigma,
                               int64_t K, const double *Xtest, int nl, const double *lambdas, int64_t trials,
                               nb_rng *rng, nb_biasvar *out);
+
+/* How a Monte Carlo run is cut: neither changes a bit of the results. */
+typedef struct nb_mc_config {
+    int64_t block; /* trials per streaming block (0: 256) */
+    int threads;   /* 0: nb_get_threads() */
+} nb_mc_config;
+
+/* The sweep with a say in the cut (cfg may be NULL), the standard errors of
+ * the estimates (se: nl results, or NULL; from batch means over fixed runs of
+ * trials, bias2 linearised in the mean predictions; NaN below 32 trials), and
+ * rows that cannot be computed: with row_status (nl entries) given, a penalty
+ * whose X^T X + lambda I is singular gets its error code there and NaN
+ * results, and the others are computed (the call fails only when none can
+ * be); with row_status NULL, such a penalty fails the call. */
+nb_status nb_biasvar_mc_sweep_ex(int64_t n, int64_t d, const double *X, const double *theta, double sigma,
+                                 int64_t K, const double *Xtest, int nl, const double *lambdas, int64_t trials,
+                                 nb_rng *rng, const nb_mc_config *cfg, nb_biasvar *out, nb_biasvar *se,
+                                 nb_status *row_status);
 
 /* The Monte Carlo estimator itself, from samples: P and Yt are K x T
  * (row k: the T predictions, the T fresh targets at test input k). */
@@ -110,15 +135,23 @@ nb_status nb_biasvar_from_samples(int64_t K, int64_t T, const double *P, const d
 
 /* Polynomial of degree p, in the Legendre basis of 2x - 1 (the same
  * polynomials as the monomials, far better conditioned), by QR least squares
- * with ridge penalty lambda (>= 0). Needs p + 1 <= n. */
+ * with ridge penalty lambda (>= 0). Needs p + 1 <= n. Streamed as the ridge
+ * sweep (trial t's training set is stream t of a key drawn from rng). */
 nb_status nb_biasvar_poly(int degree, int64_t n, double sigma, int64_t K, double lambda,
                           int64_t trials, nb_rng *rng, nb_biasvar *out);
+/* The same with a say in the cut (cfg may be NULL) and standard errors (se
+ * may be NULL), as nb_biasvar_mc_sweep_ex. */
+nb_status nb_biasvar_poly_ex(int degree, int64_t n, double sigma, int64_t K, double lambda, int64_t trials,
+                             nb_rng *rng, const nb_mc_config *cfg, nb_biasvar *out, nb_biasvar *se);
 
 /* A 1-W-1 tanh network y = w2^T tanh(w1 x + b1) + b2, every trial's network
  * trained at once (full batch, Adam at lr for `steps` steps) with the autodiff
  * library; the trials do not interact because Adam is elementwise. */
 nb_status nb_biasvar_mlp(int width, int64_t n, double sigma, int64_t K, int64_t steps, double lr,
                          int64_t trials, nb_rng *rng, nb_biasvar *out);
+/* The same with standard errors (se may be NULL). */
+nb_status nb_biasvar_mlp_ex(int width, int64_t n, double sigma, int64_t K, int64_t steps, double lr,
+                            int64_t trials, nb_rng *rng, nb_biasvar *out, nb_biasvar *se);
 
 #ifdef __cplusplus
 }

@@ -85,6 +85,11 @@ nb_status nb_panel_ylim(nb_panel *p, double lo, double hi);
  * lim (may be NULL) receives the new xlo, xhi, ylo, yhi. */
 nb_status nb_panel_equal_scale(nb_panel *p, double lim[4]);
 nb_status nb_panel_legend(nb_panel *p, nb_legend_pos pos);
+/* A broken x axis: points at x == at (such as lambda = 0, which a log axis
+ * cannot show) are drawn in a slot left of the axis, behind a break mark,
+ * under their own tick label; the axis fits the other points. A line is not
+ * drawn across the break: plot such a point on its own. */
+nb_status nb_panel_xbreak(nb_panel *p, double at, const char *label);
 
 /* ---- series -------------------------------------------------------------- */
 /* A polyline through n points (markers too if style->marker is set). */

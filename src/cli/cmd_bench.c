@@ -3,6 +3,7 @@
  *   nabla bench gemm --m M --n N --k K [--threads T] [--dtype f32|f64] [--ta] [--tb]
  *                    [--reps R] [--kernel auto|avx512|avx2|portable] [--min-time S]
  *   nabla bench peak [--threads T]
+ *   nabla bench normals [--n N] [--threads T] [--check]
  *
  * Each GEMM sample repeats the call until it has run --min-time seconds, so
  * tiny products are timed over many calls; the last line is the best sample. */
@@ -20,6 +21,8 @@
 
 #include "cli/cli.h"
 #include "kernels/kernels.h"
+#include "kernels/peak.h"
+#include "nabla/rng.h"
 
 /* Wall time; NABLA_BENCH_CPUTIME=1 (a tuning aid for 1-thread runs on a busy
  * machine) counts this process's CPU time instead. */
@@ -166,8 +169,8 @@ static int bench_gemm(int argc, char **argv) {
     return 0;
 }
 
-/* Best of 3 runs of `iters` rounds of 16 FMA chains on `nt` threads. */
-static double peak_run(double (*f)(bool, long), bool f64, int lanes, int nt, long iters) {
+/* Best of 3 runs of `iters` rounds of `chains` FMA chains on `nt` threads. */
+static double peak_run(double (*f)(bool, long), bool f64, int lanes, int chains, int nt, long iters) {
     double best = 0;
     volatile double sink = 0;
     for (int r = 0; r < 3; r++) {
@@ -182,7 +185,7 @@ static double peak_run(double (*f)(bool, long), bool f64, int lanes, int nt, lon
 #endif
             sink = sink + v;
         }
-        double gf = (double)nt * (double)iters * 16.0 * lanes * 2.0 / (now() - t0) / 1e9;
+        double gf = (double)nt * (double)iters * chains * lanes * 2.0 / (now() - t0) / 1e9;
         if (gf > best) best = gf;
     }
     (void)sink;
@@ -191,12 +194,13 @@ static double peak_run(double (*f)(bool, long), bool f64, int lanes, int nt, lon
 
 static int bench_peak(int argc, char **argv) {
     static const cli_cmd cmd = {"bench peak", "[--threads T] [--iters N]",
-                                "Measures the FMA peak: 16 independent FMA chains per thread, AVX-512 and\n"
-                                "AVX2, fp32 and fp64, best of 3; 1 thread and T (default: all cores)."};
+                                "Measures the FMA peak: independent FMA chains in registers per thread (24\n"
+                                "with AVX-512, 12 with AVX2: more than latency x pipes on any core), fp32\n"
+                                "and fp64, best of 3; 1 thread and T (default: all cores)."};
     long threads = 0, iters = 50000000;
     cli_opt opts[] = {
         {"threads", CLI_INT, &threads, "T", "threads besides 1 (default: all cores)", false},
-        {"iters", CLI_INT, &iters, "N", "rounds of 16 FMAs per thread (default 5e7)", false},
+        {"iters", CLI_INT, &iters, "N", "rounds of one FMA per chain, per thread (default 5e7)", false},
     };
     int rc = cli_parse(&cmd, argc, argv, opts, 2);
     if (rc == CLI_HELP) return 0;
@@ -211,19 +215,19 @@ static int bench_peak(int argc, char **argv) {
         const char *name, *kernel;
         double (*f)(bool, long);
         bool f64;
-        int lanes;
+        int lanes, chains;
     } ks[] = {
-        {"avx2 fp64", "avx2", nb_peak_fma_avx2, true, 4},
-        {"avx2 fp32", "avx2", nb_peak_fma_avx2, false, 8},
-        {"avx512 fp64", "avx512", nb_peak_fma_avx512, true, 8},
-        {"avx512 fp32", "avx512", nb_peak_fma_avx512, false, 16},
+        {"avx2 fp64", "avx2", nb_peak_chains_avx2, true, 4, NB_PEAK_CHAINS_AVX2},
+        {"avx2 fp32", "avx2", nb_peak_chains_avx2, false, 8, NB_PEAK_CHAINS_AVX2},
+        {"avx512 fp64", "avx512", nb_peak_chains_avx512, true, 8, NB_PEAK_CHAINS_AVX512},
+        {"avx512 fp32", "avx512", nb_peak_chains_avx512, false, 16, NB_PEAK_CHAINS_AVX512},
     };
     int printed = 0;
     for (int i = 0; i < 4; i++) {
         if (!nb_gemm_supported(ks[i].kernel)) continue;
         int counts[2] = {1, maxt};
         for (int c = 0; c < (maxt > 1 ? 2 : 1); c++) {
-            double g = peak_run(ks[i].f, ks[i].f64, ks[i].lanes, counts[c], iters);
+            double g = peak_run(ks[i].f, ks[i].f64, ks[i].lanes, ks[i].chains, counts[c], iters);
             printf("%-12s threads=%d %8.1f GFLOP/s\n", ks[i].name, counts[c], g);
             fflush(stdout);
             printed++;
@@ -233,17 +237,149 @@ static int bench_peak(int argc, char **argv) {
     return 0;
 }
 
+/* ---- normals: the samplers' rates, and a large-sample check ---- */
+
+/* The Kolmogorov-Smirnov distance at the edges of `bins` bins over [-7, 7]
+ * (a bin moves the normal CDF by < 3e-6 at 2^21 bins: far below the 0.1%
+ * critical value 1.95/sqrt(n) = 2e-4 at n = 10^8), and the first four
+ * moments' deviations in standard errors. Returns whether all pass. */
+static bool normals_check(const char *what, const uint32_t *hist, int bins, const double mom[4], double n) {
+    double d = 0, cum = 0, w = 14.0 / bins;
+    for (int b = 0; b < bins; b++) {
+        cum += hist[b];
+        double F = 0.5 * erfc(-(-7 + (b + 1) * w) / sqrt(2.0));
+        d = fmax(d, fabs(cum / n - F));
+    }
+    static const double want[4] = {0, 1, 0, 3}, var[4] = {1, 2, 15, 96};
+    double z[4], worst = 0;
+    for (int k = 0; k < 4; k++) z[k] = (mom[k] / n - want[k]) / sqrt(var[k] / n), worst = fmax(worst, fabs(z[k]));
+    double crit = 1.95 / sqrt(n);
+    bool ok = d < crit && worst < 5;
+    printf("%s: %.0f draws: KS distance %.2e (0.1%% critical value %.2e); moments 1-4 off by %.2f %.2f %.2f %.2f "
+           "standard errors (limit 5): %s\n",
+           what, n, d, crit, z[0], z[1], z[2], z[3], ok ? "pass" : "FAIL");
+    return ok;
+}
+
+static void normals_tally(const double *v, int64_t m, uint32_t *hist, int bins, double mom[4]) {
+    double s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+    for (int64_t i = 0; i < m; i++) {
+        double x = v[i], x2 = x * x;
+        s1 += x, s2 += x2, s3 += x2 * x, s4 += x2 * x2;
+        int b = (int)floor((x + 7) / 14 * bins);
+        hist[b < 0 ? 0 : b >= bins ? bins - 1 : b]++;
+    }
+    mom[0] += s1, mom[1] += s2, mom[2] += s3, mom[3] += s4;
+}
+
+static int bench_normals(int argc, char **argv) {
+    static const cli_cmd cmd = {"bench normals", "[--n N] [--threads T] [--check]",
+                                "Draws per second of the normal samplers: nb_rng_normal one at a time,\n"
+                                "nb_rng_normals (one stream, the same bits), nb_rng_normals8 (eight streams\n"
+                                "side by side) on 1 and T threads. --check: KS and moments of n draws of both\n"
+                                "bulk samplers (bench/normals.sh runs it at 10^8); exit 2 when one fails."};
+    long n = 20000000, threads = 0;
+    bool check = false;
+    cli_opt opts[] = {
+        {"n", CLI_INT, &n, "N", "draws per measurement (default 2e7)", false},
+        {"threads", CLI_INT, &threads, "T", "threads besides 1 (default: all cores)", false},
+        {"check", CLI_FLAG, &check, NULL, "test the distribution of n draws", false},
+    };
+    int rc = cli_parse(&cmd, argc, argv, opts, 3);
+    if (rc == CLI_HELP) return 0;
+    if (rc != CLI_OK) return rc;
+    if (n < 8 || n > 10000000000L) return cli_error(cmd.name, "--n must be in 8..1e10, got %ld", n);
+    if (threads < 0 || threads > 1024) return cli_error(cmd.name, "--threads must be in 0..1024, got %ld", threads);
+    int maxt = 1;
+#ifdef _OPENMP
+    maxt = threads > 0 ? (int)threads : omp_get_num_procs();
+#endif
+    enum { CHUNK = 1 << 16 }; /* draws per call: in cache, as the lab uses them */
+    double *buf = malloc((size_t)CHUNK * (size_t)(maxt > 1 ? maxt : 1) * sizeof *buf);
+    if (!buf) return cli_error(cmd.name, "out of memory");
+    nb_rng g;
+    nb_rng_seed(&g, 1);
+    double t0 = now(), sink = 0;
+    for (long i = 0; i < n; i++) sink += nb_rng_normal(&g);
+    double ts = now() - t0;
+    t0 = now();
+    for (long i = 0; i < n; i += CHUNK) nb_rng_normals(&g, CHUNK, buf), sink += buf[0];
+    double tb = now() - t0;
+    printf("nb_rng_normal (scalar)      threads=1 %8.1f M draws/s\n", (double)n / ts / 1e6);
+    printf("nb_rng_normals (one stream) threads=1 %8.1f M draws/s\n", (double)((n + CHUNK - 1) / CHUNK * CHUNK) / tb / 1e6);
+    int counts[2] = {1, maxt};
+    for (int c = 0; c < (maxt > 1 ? 2 : 1); c++) {
+        int nt = counts[c];
+        long per = (n / nt + CHUNK - 1) / CHUNK * CHUNK;
+        double best = 0;
+        for (int r = 0; r < 3; r++) {
+            t0 = now();
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+            {
+                int tid = 0;
+#ifdef _OPENMP
+                tid = omp_get_thread_num();
+#endif
+                nb_rng s8[8];
+                for (int l = 0; l < 8; l++) nb_rng_stream(&s8[l], 7, (uint64_t)(8 * tid + l));
+                for (long i = 0; i < per; i += CHUNK) nb_rng_normals8(s8, CHUNK / 8, buf + (size_t)tid * CHUNK);
+            }
+            double rate = (double)per * nt / (now() - t0);
+            if (rate > best) best = rate;
+        }
+        printf("nb_rng_normals8 (8 streams) threads=%d %8.1f M draws/s\n", nt, best / 1e6);
+        fflush(stdout);
+    }
+    int status = 0;
+    if (check) {
+        enum { BINS = 1 << 21 };
+        uint32_t *hist = calloc(BINS, sizeof *hist);
+        if (!hist) {
+            free(buf);
+            return cli_error(cmd.name, "out of memory");
+        }
+        for (int path = 0; path < 2 && !status; path++) {
+            double mom[4] = {0, 0, 0, 0};
+            memset(hist, 0, BINS * sizeof *hist);
+            nb_rng s8[8];
+            for (int l = 0; l < 8; l++) nb_rng_stream(&s8[l], 2026, (uint64_t)l);
+            nb_rng_seed(&g, 2026);
+            long done = 0;
+            while (done < n) {
+                long m = n - done < CHUNK ? (n - done) / 8 * 8 : CHUNK;
+                if (m == 0) break;
+                if (path == 0) nb_rng_normals8(s8, m / 8, buf);
+                else nb_rng_normals(&g, m, buf);
+                normals_tally(buf, m, hist, BINS, mom);
+                done += m;
+            }
+            if (!normals_check(path == 0 ? "nb_rng_normals8" : "nb_rng_normals", hist, BINS, mom, (double)done))
+                status = cli_error(cmd.name, "%s failed its distribution check (see above)",
+                                   path == 0 ? "nb_rng_normals8" : "nb_rng_normals");
+        }
+        free(hist);
+    }
+    free(buf);
+    if (sink == 1.2345) puts(""); /* keeps the scalar loop */
+    return status;
+}
+
 int cmd_bench(int argc, char **argv) {
-    static const char *usage = "usage: nabla bench gemm|peak [options]   (nabla bench gemm --help)\n";
+    static const char *usage = "usage: nabla bench gemm|peak|normals [options]   (nabla bench gemm --help)\n";
     if (argc < 2) {
         fputs(usage, stderr);
         return CLI_ERR;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        printf("%s\n  gemm   GFLOP/s of nb_gemm on one shape\n  peak   the machine's FMA peak\n", usage);
+        printf("%s\n  gemm     GFLOP/s of nb_gemm on one shape\n  peak     the machine's FMA peak\n"
+               "  normals  draws/s of the normal samplers (and --check: their distribution)\n",
+               usage);
         return 0;
     }
     if (strcmp(argv[1], "gemm") == 0) return bench_gemm(argc - 1, argv + 1);
     if (strcmp(argv[1], "peak") == 0) return bench_peak(argc - 1, argv + 1);
-    return cli_error("bench", "unknown benchmark '%s' (gemm or peak)", argv[1]);
+    if (strcmp(argv[1], "normals") == 0) return bench_normals(argc - 1, argv + 1);
+    return cli_error("bench", "unknown benchmark '%s' (gemm, peak or normals)", argv[1]);
 }

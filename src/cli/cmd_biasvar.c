@@ -27,7 +27,8 @@ typedef struct bv_run {
     bool user_data;
     int npts;
     double param[CLI_LIST_MAX]; /* lambda, degree or width */
-    nb_biasvar mc[CLI_LIST_MAX], ex[CLI_LIST_MAX];
+    nb_biasvar mc[CLI_LIST_MAX], ex[CLI_LIST_MAX], se[CLI_LIST_MAX];
+    char why[CLI_LIST_MAX][240]; /* non-empty: the row is undefined, and why */
 } bv_run;
 
 static void bv_free(bv_run *r) {
@@ -77,8 +78,9 @@ static int bv_check_sizes(const bv_run *r, const char *xp, const char *xtp) {
     if (r->d > r->n)
         return cli_error(CMD, "--x %s is %lldx%lld: more features than rows (d > n) is not supported", xp,
                          (long long)r->n, (long long)r->d);
+    // the trials stream (memory does not grow with them), but their work does
     if ((double)r->trials * (double)(r->n + r->K + r->d) > 4e8)
-        return cli_error(CMD, "--trials %lld: %lld trials x %lld values each is too much memory for this lab",
+        return cli_error(CMD, "--trials %lld: %lld trials x %lld values each is too much work for this lab",
                          (long long)r->trials, (long long)r->trials, (long long)(r->n + r->K + r->d));
     return 0;
 }
@@ -88,6 +90,7 @@ static int bv_check_sizes(const bv_run *r, const char *xp, const char *xtp) {
 static int bv_check_finite(const bv_run *r) {
     static const char *const cols[] = {"bias2", "variance", "noise", "mse", "bias2_exact", "variance_exact", "mse_exact"};
     for (int i = 0; i < r->npts; i++) {
+        if (r->why[i][0]) continue; // undefined, and said so
         const nb_biasvar *m = &r->mc[i], *e = &r->ex[i];
         double v[7] = {m->bias2, m->variance, m->noise, m->mse, e->bias2, e->variance, e->mse};
         for (int c = 0; c < (r->model == MODEL_RIDGE ? 7 : 4); c++)
@@ -121,51 +124,98 @@ static int bv_load(bv_run *r, const char *xp, const char *tp, const char *xtp) {
     return bv_check_sizes(r, xp, xtp);
 }
 
+/* The generated design as files: the README's user-data example runs on them
+ * (and gives the generated run's numbers, the same design and seed). */
+static int bv_write_example(const bv_run *r, const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/X.npy", dir);
+    if (nb_npy_write(path, r->X, r->n, r->d)) return cli_error(CMD, "--write-example: %s", nb_errmsg());
+    snprintf(path, sizeof path, "%s/theta.csv", dir);
+    if (nb_csv_write(path, r->theta, r->d, 1, NULL)) return cli_error(CMD, "--write-example: %s", nb_errmsg());
+    snprintf(path, sizeof path, "%s/Xt.npy", dir);
+    if (nb_npy_write(path, r->Xt, r->K, r->d)) return cli_error(CMD, "--write-example: %s", nb_errmsg());
+    printf("wrote %s/X.npy (%lldx%lld), %s/theta.csv (%lld), %s/Xt.npy (%lldx%lld)\n", dir, (long long)r->n,
+           (long long)r->d, dir, (long long)r->d, dir, (long long)r->K, (long long)r->d);
+    return 0;
+}
+
 static int bv_compute(bv_run *r) {
     nb_rng g;
     nb_rng_seed(&g, r->seed + 1);
     if (r->model == MODEL_RIDGE) {
-        for (int i = 0; i < r->npts; i++)
-            if (nb_biasvar_exact(r->n, r->d, r->X, r->theta, r->sigma, r->K, r->Xt, r->param[i], &r->ex[i], NULL, NULL))
-                return cli_lib_error(CMD);
+        // a penalty with no fit (lambda = 0 with X^T X singular) leaves its row
+        // undefined, with the reason; the others are computed
+        int ok = 0;
+        for (int i = 0; i < r->npts; i++) {
+            if (!nb_biasvar_exact(r->n, r->d, r->X, r->theta, r->sigma, r->K, r->Xt, r->param[i], &r->ex[i], NULL, NULL)) {
+                ok++;
+                continue;
+            }
+            if (nb_errcode() != NB_ENUM) return cli_lib_error(CMD);
+            snprintf(r->why[i], sizeof r->why[i], "%s", nb_errmsg());
+            r->ex[i] = (nb_biasvar){NAN, NAN, NAN, NAN};
+        }
+        if (!ok) return cli_lib_error(CMD);
         // one noise draw for the whole sweep (common random numbers): the curves then
         // differ by the penalty only, not by the draw
-        if (nb_biasvar_mc_sweep(r->n, r->d, r->X, r->theta, r->sigma, r->K, r->Xt, r->npts, r->param, r->trials, &g,
-                                r->mc))
+        nb_status st[CLI_LIST_MAX];
+        if (nb_biasvar_mc_sweep_ex(r->n, r->d, r->X, r->theta, r->sigma, r->K, r->Xt, r->npts, r->param, r->trials, &g,
+                                   NULL, r->mc, r->se, st))
             return cli_lib_error(CMD);
+        for (int i = 0; i < r->npts; i++)
+            if (r->why[i][0]) fprintf(stderr, "nabla %s: lambda=%g is undefined: %s\n", CMD, r->param[i], r->why[i]);
         return 0;
     }
     for (int i = 0; i < r->npts; i++) {
         nb_rng_seed(&g, r->seed + 1); // the same training sets for every degree/width
         nb_status s = r->model == MODEL_POLY
-                          ? nb_biasvar_poly((int)r->param[i], r->n, r->sigma, r->K, r->poly_lambda, r->trials, &g, &r->mc[i])
-                          : nb_biasvar_mlp((int)r->param[i], r->n, r->sigma, r->K, r->steps, r->lr, r->trials, &g, &r->mc[i]);
+                          ? nb_biasvar_poly_ex((int)r->param[i], r->n, r->sigma, r->K, r->poly_lambda, r->trials, &g, NULL,
+                                               &r->mc[i], &r->se[i])
+                          : nb_biasvar_mlp_ex((int)r->param[i], r->n, r->sigma, r->K, r->steps, r->lr, r->trials, &g,
+                                              &r->mc[i], &r->se[i]);
         if (s) return cli_lib_error(CMD);
     }
     return 0;
 }
 
+/* The columns of old, then each Monte Carlo column's standard error, then a
+ * note: empty, or why the row is undefined (its numbers are nan). */
 static void bv_write_csv(const bv_run *r, FILE *fp) {
-    fprintf(fp, "%s,bias2,variance,noise,mse,bias2_exact,variance_exact,mse_exact\n", param_name(r));
+    fprintf(fp, "%s,bias2,variance,noise,mse,bias2_exact,variance_exact,mse_exact,bias2_se,variance_se,noise_se,mse_se,note\n",
+            param_name(r));
     for (int i = 0; i < r->npts; i++) {
-        const nb_biasvar *m = &r->mc[i], *e = &r->ex[i];
+        const nb_biasvar *m = &r->mc[i], *e = &r->ex[i], *se = &r->se[i];
         fprintf(fp, "%.17g,%.17g,%.17g,%.17g,%.17g", r->param[i], m->bias2, m->variance, m->noise, m->mse);
-        if (r->model == MODEL_RIDGE) fprintf(fp, ",%.17g,%.17g,%.17g\n", e->bias2, e->variance, e->mse);
-        else fprintf(fp, ",,,\n");
+        if (r->model == MODEL_RIDGE) fprintf(fp, ",%.17g,%.17g,%.17g", e->bias2, e->variance, e->mse);
+        else fprintf(fp, ",,,");
+        fprintf(fp, ",%.17g,%.17g,%.17g,%.17g,", se->bias2, se->variance, se->noise, se->mse);
+        if (r->why[i][0]) {
+            fputs("\"undefined: ", fp);
+            for (const char *c = r->why[i]; *c; c++) {
+                if (*c == '"') fputc('"', fp); // CSV doubles a quote inside quotes
+                fputc(*c, fp);
+            }
+            fputc('"', fp);
+        }
+        fputc('\n', fp);
     }
 }
 
-/* The table under the CSV's column names. */
+/* The table under the CSV's column names (the exact ones for ridge only). */
 static void bv_print_table(const bv_run *r, FILE *fp) {
     bool ex = r->model == MODEL_RIDGE;
     fprintf(fp, "%-10s %14s %14s %14s %14s", param_name(r), "bias2", "variance", "noise", "mse");
     if (ex) fprintf(fp, " %14s %14s %14s", "bias2_exact", "variance_exact", "mse_exact");
-    fprintf(fp, "\n");
+    fprintf(fp, " %14s %14s %14s %14s note\n", "bias2_se", "variance_se", "noise_se", "mse_se");
     for (int i = 0; i < r->npts; i++) {
-        const nb_biasvar *m = &r->mc[i], *e = &r->ex[i];
+        const nb_biasvar *m = &r->mc[i], *e = &r->ex[i], *se = &r->se[i];
+        if (r->why[i][0]) {
+            fprintf(fp, "%-10g undefined: %s\n", r->param[i], r->why[i]);
+            continue;
+        }
         fprintf(fp, "%-10g %14.6g %14.6g %14.6g %14.6g", r->param[i], m->bias2, m->variance, m->noise, m->mse);
         if (ex) fprintf(fp, " %14.6g %14.6g %14.6g", e->bias2, e->variance, e->mse);
-        fprintf(fp, "\n");
+        fprintf(fp, " %14.2g %14.2g %14.2g %14.2g\n", se->bias2, se->variance, se->noise, se->mse);
     }
 }
 
@@ -179,70 +229,78 @@ static void bv_describe(const bv_run *r, char *buf, size_t len) {
                  r->sigma, (long long)r->n, (long long)r->K, (long long)r->trials, (unsigned long long)r->seed);
 }
 
-/* The curves: exact as lines, Monte Carlo as markers, one color per quantity.
- * lambda = 0 cannot sit on a log axis: it is drawn one decade left of the
- * smallest positive lambda and labelled. */
+/* The curves: exact as lines, Monte Carlo as markers with +-2 standard-error
+ * bars, one color per quantity. lambda = 0 cannot sit on a log axis: OLS is
+ * drawn in a slot left of a broken axis, labelled, exact values as crosses. */
 static nb_fig *bv_figure(const bv_run *r) {
     nb_fig *fig = nb_fig_new(720, 440, 1, 1);
     if (!fig) return NULL;
     nb_panel *p = nb_fig_panel(fig, 0);
-    double x[CLI_LIST_MAX];
-    double minpos = INFINITY, maxpos = 0;
-    for (int i = 0; i < r->npts; i++)
-        if (r->param[i] > 0) minpos = fmin(minpos, r->param[i]), maxpos = fmax(maxpos, r->param[i]);
-    bool logx = r->model == MODEL_RIDGE && maxpos > 0;
-    double zero_at = isfinite(minpos) ? minpos / 10 : 1;
-    for (int i = 0; i < r->npts; i++) x[i] = logx && r->param[i] == 0 ? zero_at : r->param[i];
+    bool ridge = r->model == MODEL_RIDGE, has_zero = false, has_pos = false;
+    for (int i = 0; i < r->npts; i++) has_zero |= r->param[i] == 0 && !r->why[i][0], has_pos |= r->param[i] > 0;
+    bool logx = ridge && has_pos;
     char title[160];
-    const char *what = r->model == MODEL_RIDGE ? (r->user_data ? "ridge regression" : "ridge regression")
-                       : r->model == MODEL_POLY ? "polynomial regression"
-                                                : "1-W-1 tanh network";
-    snprintf(title, sizeof title, "Bias–variance tradeoff: %s", what);
-    nb_panel_labels(p, title,
-                    r->model == MODEL_RIDGE ? "λ (ridge penalty)" : r->model == MODEL_POLY ? "polynomial degree" : "hidden width",
+    snprintf(title, sizeof title, "Bias–variance tradeoff: %s",
+             ridge ? "ridge regression" : r->model == MODEL_POLY ? "polynomial regression" : "1-W-1 tanh network");
+    nb_panel_labels(p, title, ridge ? "λ (ridge penalty)" : r->model == MODEL_POLY ? "polynomial degree" : "hidden width",
                     "error at a test input (average)");
     // polynomial and network variance spans orders of magnitude across the sweep
-    nb_panel_scale(p, logx, r->model != MODEL_RIDGE);
-    nb_panel_legend(p, r->model == MODEL_RIDGE ? NB_LEGEND_NW : NB_LEGEND_SW);
+    nb_panel_scale(p, logx, !ridge);
+    if (logx && has_zero) nb_panel_xbreak(p, 0, "0 (OLS)");
+    nb_panel_legend(p, ridge ? NB_LEGEND_NW : NB_LEGEND_SW);
     const char *names[4] = {"bias²", "variance", "noise σ²", "MSE"};
-    double ys[4][CLI_LIST_MAX], ye[4][CLI_LIST_MAX];
+    double x[CLI_LIST_MAX], ys[4][CLI_LIST_MAX], ye[4][CLI_LIST_MAX], err[4][CLI_LIST_MAX];
+    double xz[CLI_LIST_MAX], yz[4][CLI_LIST_MAX]; /* the exact values at lambda > 0, for the lines */
+    int nz = 0;
     for (int i = 0; i < r->npts; i++) {
-        ys[0][i] = r->mc[i].bias2, ys[1][i] = r->mc[i].variance, ys[2][i] = r->mc[i].noise, ys[3][i] = r->mc[i].mse;
-        ye[0][i] = r->ex[i].bias2, ye[1][i] = r->ex[i].variance, ye[2][i] = r->ex[i].noise, ye[3][i] = r->ex[i].mse;
+        const nb_biasvar *m = &r->mc[i], *e = &r->ex[i], *se = &r->se[i];
+        x[i] = r->param[i];
+        ys[0][i] = m->bias2, ys[1][i] = m->variance, ys[2][i] = m->noise, ys[3][i] = m->mse;
+        ye[0][i] = e->bias2, ye[1][i] = e->variance, ye[2][i] = e->noise, ye[3][i] = e->mse;
+        err[0][i] = 2 * se->bias2, err[1][i] = 2 * se->variance, err[2][i] = 2 * se->noise, err[3][i] = 2 * se->mse;
+        if (!logx || r->param[i] > 0) {
+            xz[nz] = x[i];
+            for (int q = 0; q < 4; q++) yz[q][nz] = ye[q][i];
+            nz++;
+        }
     }
     static const nb_marker marks[4] = {NB_MARKER_CIRCLE, NB_MARKER_SQUARE, NB_MARKER_TRIANGLE, NB_MARKER_DIAMOND};
     for (int q = 0; q < 4; q++) {
-        char lab[64];
-        nb_style line = {.color = q + 1, .width = 2};
         nb_style mark = {.color = q + 1, .width = -1, .marker = marks[q], .marker_size = 3.5};
-        if (r->model == MODEL_RIDGE) {
+        if (ridge) {
             // one legend entry per quantity; the caption says lines are exact, markers Monte Carlo
-            snprintf(lab, sizeof lab, "%s", names[q]);
-            nb_plot_line(p, r->npts, x, ye[q], lab, &line);
-            nb_plot_points(p, r->npts, x, ys[q], NULL, NULL, &mark);
+            nb_style line = {.color = q + 1, .width = 2};
+            nb_plot_line(p, nz, xz, yz[q], names[q], &line);
+            nb_plot_points(p, r->npts, x, ys[q], err[q], NULL, &mark);
+            if (logx && has_zero)
+                for (int i = 0; i < r->npts; i++)
+                    if (r->param[i] == 0) {
+                        nb_style cross = {.color = q + 1, .width = -1, .marker = NB_MARKER_CROSS, .marker_size = 5};
+                        nb_plot_points(p, 1, &x[i], &ye[q][i], NULL, NULL, &cross);
+                    }
         } else {
             // no closed form: the Monte Carlo estimates, joined by a thin line to guide the eye
-            nb_style thin = {.color = q + 1, .width = 1, .marker = marks[q], .marker_size = 3.5};
-            nb_plot_line(p, r->npts, x, ys[q], names[q], &thin);
+            nb_style thin = {.color = q + 1, .width = 1};
+            nb_plot_line(p, r->npts, x, ys[q], NULL, &thin);
+            nb_plot_points(p, r->npts, x, ys[q], err[q], names[q], &mark);
         }
     }
-    if (logx && r->param[0] == 0) {
-        nb_style gray = {.rgb = "#888888", .width = 1, .dash = 2};
-        bool has_zero = false;
-        for (int i = 0; i < r->npts; i++) has_zero |= r->param[i] == 0;
-        if (has_zero) {
-            nb_plot_refline(p, true, zero_at, NULL, &gray);
-            double top = 0;
-            for (int i = 0; i < r->npts; i++) top = fmax(top, fmax(ys[3][i], ye[3][i]));
-            // below the legend, which sits in the top-left corner
-            nb_plot_text(p, zero_at * 1.15, 0.6 * top, "λ = 0 (OLS)", 0, &gray);
-        }
+    if (!ridge) {
+        nb_style gray = {.rgb = "#888888", .width = 1, .dash = 1};
+        nb_plot_refline(p, false, r->sigma * r->sigma, NULL, &gray);
     }
     char cap[256];
     bv_describe(r, cap, sizeof cap);
     nb_fig_caption(fig, cap);
-    nb_fig_caption(fig, r->model == MODEL_RIDGE ? "lines: exact values; markers: Monte Carlo estimates"
-                                                : "Monte Carlo estimates (no closed form: each trial draws a new training set)");
+    if (ridge)
+        nb_fig_caption(fig, has_zero && logx ? "lines (crosses at λ = 0): exact values; markers: Monte Carlo estimates, bars ±2 standard errors"
+                                             : "lines: exact values; markers: Monte Carlo estimates, bars ±2 standard errors");
+    else {
+        snprintf(cap, sizeof cap, "markers: Monte Carlo (a new training set per trial), bars ±2 standard errors; "
+                 "exact: noise σ² = %g (dashed)", r->sigma * r->sigma);
+        nb_fig_caption(fig, cap);
+        nb_fig_caption(fig, "bias² unbiased (the variance of the mean subtracted): a missing point is ≤ 0, within its noise");
+    }
     return fig;
 }
 
@@ -276,14 +334,16 @@ int cmd_biasvar(int argc, char **argv) {
         "               --noise SIGMA --lambda L1,L2,... --trials T --seed S [--csv FILE] [--svg FILE]\n"
         "               [--model ridge|poly|mlp] [--degree P1,P2,...] [--width W1,W2,...]",
         "The bias-variance lab. Each trial draws fresh noise y = X theta + sigma eps, refits and\n"
-        "predicts at the test inputs; bias^2, variance (ddof 0), noise (from fresh test targets)\n"
-        "and MSE are estimated (MSE = bias^2 + variance + noise holds exactly) and, for ridge/OLS\n"
-        "(lambda = 0), printed beside their exact values. --model poly sweeps the degree and\n"
-        "--model mlp the width of a 1-W-1 tanh network on y = sin(2 pi x) + noise, x in [0,1],\n"
-        "with a new training set per trial (Monte Carlo only; the exact columns are empty).\n"
+        "predicts at the test inputs; bias^2, variance, noise (from fresh test targets) and MSE\n"
+        "are estimated, each unbiased (MSE = bias^2 + variance + noise holds exactly), with their\n"
+        "standard errors (the CSV's _se columns) and, for ridge/OLS (lambda = 0), beside their\n"
+        "exact values; a lambda with no fit (X^T X singular) is a row marked undefined. Memory\n"
+        "does not grow with --trials. --model poly sweeps the degree and --model mlp the width\n"
+        "of a 1-W-1 tanh network on y = sin(2 pi x) + noise, x in [0,1], with a new training set\n"
+        "per trial (Monte Carlo only; the exact columns are empty).\n"
         "The table goes to stdout, or to stderr when --csv or --svg is given (--quiet: none), as\n"
         "for nabla optim."};
-    const char *xp = NULL, *tp = NULL, *xtp = NULL, *csv = NULL, *svg = NULL, *model = "ridge";
+    const char *xp = NULL, *tp = NULL, *xtp = NULL, *csv = NULL, *svg = NULL, *model = "ridge", *example = NULL;
     long n = 0, d = 20, K = 0, trials = 1000, seed = 0, steps = 1000;
     double noise = 1, lr = 0.02;
     bool quiet = false;
@@ -307,6 +367,9 @@ int cmd_biasvar(int argc, char **argv) {
         {"csv", CLI_STR, &csv, "FILE", "write the table as CSV", false},
         {"svg", CLI_STR, &svg, "FILE", "write the curves as SVG", false},
         {"quiet", CLI_FLAG, &quiet, NULL, "no table", false},
+        {"write-example", CLI_STR, &example, "DIR",
+         "write the generated design (--n, --d, --ntest, --seed) as DIR/X.npy, DIR/theta.csv, DIR/Xt.npy for --x/--theta/--xtest, and stop",
+         false},
     };
     enum { NOPTS = sizeof opts / sizeof opts[0] };
     int rc = cli_parse(&cmd, argc, argv, opts, NOPTS);
@@ -322,6 +385,8 @@ int cmd_biasvar(int argc, char **argv) {
     bool ridge = r.model == MODEL_RIDGE;
     if (!(noise >= 0)) return cli_error(CMD, "--noise: must be >= 0, got %g", noise);
     if (trials < 1) return cli_error(CMD, "--trials: must be >= 1, got %ld", trials);
+    // memory does not grow with the trials, but time does: 1e9 is minutes to hours
+    if (trials > 1000000000L) return cli_error(CMD, "--trials: at most 1e9, got %ld", trials);
     if (seed < 0) return cli_error(CMD, "--seed: must be >= 0, got %ld", seed);
     for (int i = 0; i < lambda.n; i++)
         if (lambda.v[i] < 0) return cli_error(CMD, "--lambda: must be >= 0, got %g", lambda.v[i]);
@@ -334,6 +399,7 @@ int cmd_biasvar(int argc, char **argv) {
         return cli_error(CMD, "--lambda: --model poly takes one ridge penalty (it sweeps --degree), got %d", lambda.n);
     if (!ridge && SEEN("d")) return cli_error(CMD, "--d applies to --model ridge only (poly and mlp have one input)");
     bool user = SEEN("x") || SEEN("theta") || SEEN("xtest");
+    if (example && (!ridge || user)) return cli_error(CMD, "--write-example writes a generated ridge design: give --n/--d/--ntest, not --model or --x");
     if (user && !ridge) return cli_error(CMD, "--x, --theta and --xtest apply to --model ridge only");
     if (user && (SEEN("n") || SEEN("d") || SEEN("ntest")))
         return cli_error(CMD, "give either --x/--theta/--xtest or --n/--d/--ntest, not both");
@@ -353,7 +419,8 @@ int cmd_biasvar(int argc, char **argv) {
     if (ridge && !user && (double)(n + K) * (double)d > 5e7) /* the generated design's bytes */
         return cli_error(CMD, "--n %ld, --ntest %ld, --d %ld: (n + K) x d = %.3g values, more than this lab's 5e7", n, K,
                          d, (double)(n + K) * (double)d);
-    if ((double)trials * (double)(n + K + d) > 4e8)
+    // ridge and poly stream their trials in constant memory; the network keeps every trial's weights
+    if (r.model == MODEL_MLP && (double)trials * (double)(n + K + d) > 4e8)
         return cli_error(CMD, "--trials %ld: %ld trials x %ld values each is too much memory for this lab", trials,
                          trials, n + K + d);
 
@@ -392,6 +459,11 @@ int cmd_biasvar(int argc, char **argv) {
         memcpy(r.param, width.v, sizeof(double) * (size_t)width.n);
     }
     rc = user ? bv_load(&r, xp, tp, xtp) : ridge ? bv_generate(&r) : 0;
+    if (!rc && example) {
+        rc = bv_write_example(&r, example);
+        bv_free(&r);
+        return rc;
+    }
     // the lab's products are small next to its random draws: below ~5e7 multiply-adds
     // per penalty a second thread only spins at the GEMM's barriers, so run on one
     if (!rc && (double)(r.n + r.K) * (double)r.d * (double)r.trials < 5e7) nb_set_threads(1);

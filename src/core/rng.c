@@ -1,8 +1,9 @@
 /* The library's RNG: xoshiro256** seeded through splitmix64. Integer-only
- * state, so a seed gives the same stream on every machine. */
+ * state, so a seed gives the same stream on every machine. The bulk
+ * samplers and the streams are in src/kernels/normals.c. */
 #include <math.h>
 
-#include "nabla/tensor.h"
+#include "core/rng.h"
 #include "core/ziggurat_tables.h"
 
 static uint64_t splitmix64(uint64_t *x) {
@@ -17,19 +18,7 @@ void nb_rng_seed(nb_rng *rng, uint64_t seed) {
     for (int i = 0; i < 4; i++) rng->s[i] = splitmix64(&seed);
 }
 
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t nb_rng_u64(nb_rng *rng) {
-    uint64_t *s = rng->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
+uint64_t nb_rng_u64(nb_rng *rng) { return nb__xoshiro(rng->s); }
 
 double nb_rng_uniform(nb_rng *rng) { return (double)(nb_rng_u64(rng) >> 11) * 0x1.0p-53; }
 
@@ -37,8 +26,18 @@ double nb_rng_uniform(nb_rng *rng) { return (double)(nb_rng_u64(rng) >> 11) * 0x
  * time (a point inside layer i's core), the curve or the tail otherwise.
  * From the draw: bits 0-7 pick the layer, bit 8 the sign, bits 11-63 u. */
 double nb_rng_normal(nb_rng *rng) {
+    uint64_t b = nb_rng_u64(rng);
+    int i = (int)(b & 255);
+    double x = (double)(b >> 11) * 0x1.0p-53 * zig_x[i];
+    if (x < zig_x[i + 1]) return (b & 256) ? -x : x;
+    return nb__zig_finish(rng, b);
+}
+
+/* The rest of a draw whose first word b fell outside its layer's core: the
+ * tail, the wedge, or (the wedge rejected) a fresh draw. The bulk samplers
+ * call it too, so every path gives the scalar stream's bits. */
+double nb__zig_finish(nb_rng *rng, uint64_t b) {
     for (;;) {
-        uint64_t b = nb_rng_u64(rng);
         int i = (int)(b & 255);
         double sign = (b & 256) ? -1.0 : 1.0;
         double x = (double)(b >> 11) * 0x1.0p-53 * zig_x[i];
@@ -54,11 +53,8 @@ double nb_rng_normal(nb_rng *rng) {
         /* the wedge between the core and the curve */
         double y = zig_f[i] + nb_rng_uniform(rng) * (zig_f[i + 1] - zig_f[i]);
         if (y < exp(-0.5 * x * x)) return sign * x;
+        b = nb_rng_u64(rng);
     }
-}
-
-void nb_rng_normals(nb_rng *rng, int64_t n, double *out) {
-    for (int64_t i = 0; i < n; i++) out[i] = nb_rng_normal(rng);
 }
 
 uint64_t nb_rng_below(nb_rng *rng, uint64_t n) {

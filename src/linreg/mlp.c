@@ -25,6 +25,11 @@ static nb_tensor *mlp_forward(nb_ctx *ctx, nb_tensor *u, nb_tensor *W1, nb_tenso
 
 nb_status nb_biasvar_mlp(int width, int64_t n, double sigma, int64_t K, int64_t steps, double lr, int64_t trials,
                          nb_rng *rng, nb_biasvar *out) {
+    return nb_biasvar_mlp_ex(width, n, sigma, K, steps, lr, trials, rng, out, NULL);
+}
+
+nb_status nb_biasvar_mlp_ex(int width, int64_t n, double sigma, int64_t K, int64_t steps, double lr, int64_t trials,
+                            nb_rng *rng, nb_biasvar *out, nb_biasvar *se) {
     static const char fn[] = "nb_biasvar_mlp";
     if (width < 1) return nb_fail(NB_EINVAL, "%s: width must be >= 1, got %d", fn, width);
     if (n < 1 || K < 1 || trials < 1 || steps < 1)
@@ -109,7 +114,7 @@ nb_status nb_biasvar_mlp(int width, int64_t n, double sigma, int64_t K, int64_t 
         s = nb_fail(NB_ENUM, "%s: training diverged (NaN/Inf predictions); lower the learning rate %g", fn, lr);
         goto done;
     }
-    lr_sine_stats(rng, K, T, sigma, P, out);
+    s = lr_sine_estimate(rng, K, T, sigma, P, out, se);
 done:
     nb_optim_free(opt);
     nb_ctx_free(ctx);

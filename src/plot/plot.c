@@ -32,6 +32,9 @@ struct nb_panel {
     double xlo, xhi, ylo, yhi;
     nb_legend_pos legend;
     double fw, fh;   /* the plot area in px (panel_frame) */
+    bool xbreak;           /* x == xbreak_at drawn left of a break (nb_panel_xbreak) */
+    double xbreak_at;
+    char *xbreak_label;
     item *items;
     int nitems, cap, next_color;
 };
@@ -115,6 +118,7 @@ void nb_fig_free(nb_fig *fig) {
         for (int j = 0; j < p->nitems; j++) item_free(&p->items[j]);
         free(p->items);
         free(p->title);
+        free(p->xbreak_label);
         free(p->xlabel);
         free(p->ylabel);
     }
@@ -201,6 +205,14 @@ nb_status nb_panel_legend(nb_panel *p, nb_legend_pos pos) {
     if (!p || pos < NB_LEGEND_NE || pos > NB_LEGEND_NONE)
         return nb_fail(NB_EINVAL, "nb_panel_legend: bad panel or position");
     p->legend = pos;
+    return NB_OK;
+}
+
+nb_status nb_panel_xbreak(nb_panel *p, double at, const char *label) {
+    if (!p || !isfinite(at)) return nb_fail(NB_EINVAL, "nb_panel_xbreak: bad panel or position");
+    nb_status s = replace_str(&p->xbreak_label, label ? label : "", "nb_panel_xbreak");
+    if (s) return s;
+    p->xbreak = true, p->xbreak_at = at;
     return NB_OK;
 }
 
@@ -423,11 +435,15 @@ typedef struct frame {
     double x0, y0, w, h;      /* plot area in px (y0 is the top) */
     double ulo, uhi, vlo, vhi; /* limits in axis space */
     bool xlog, ylog;
+    double mx0, mw;            /* where ulo..uhi is drawn: x0, w unless the x axis is broken */
+    bool brk;                  /* x == brk_at is drawn at brk_px, left of the break */
+    double brk_at, brk_px;
 } frame;
 
 static bool to_px(const frame *fr, double x, double y, double *px, double *py) {
-    if (!isfinite(x) || !isfinite(y) || (fr->xlog && x <= 0) || (fr->ylog && y <= 0)) return false;
-    *px = fr->x0 + (to_u(fr->xlog, x) - fr->ulo) / (fr->uhi - fr->ulo) * fr->w;
+    bool brk = fr->brk && x == fr->brk_at;
+    if (!isfinite(x) || !isfinite(y) || (fr->xlog && x <= 0 && !brk) || (fr->ylog && y <= 0)) return false;
+    *px = brk ? fr->brk_px : fr->mx0 + (to_u(fr->xlog, x) - fr->ulo) / (fr->uhi - fr->ulo) * fr->mw;
     *py = fr->y0 + fr->h - (to_u(fr->ylog, y) - fr->vlo) / (fr->vhi - fr->vlo) * fr->h;
     return isfinite(*px) && isfinite(*py);
 }
@@ -705,7 +721,7 @@ static void fit_axis(const nb_panel *p, bool y, double *lo, double *hi) {
                         TAKE(it->y[k] - fabs(it->yerr[k]));
                         TAKE(it->y[k] + fabs(it->yerr[k]));
                     }
-                } else TAKE(it->x[k]);
+                } else if (!(p->xbreak && it->x[k] == p->xbreak_at)) TAKE(it->x[k]);
             }
         } else if (it->kind == ITEM_REFLINE && it->vertical != y) TAKE(it->at);
     }
@@ -719,12 +735,38 @@ static void fit_axis(const nb_panel *p, bool y, double *lo, double *hi) {
     *lo = mn - pad, *hi = mx + pad;
 }
 
+/* A broken x axis: a slot at the left of the plot area for x == xbreak_at,
+ * the axis proper to its right. */
+static void frame_break(const nb_panel *p, frame *fr) {
+    fr->mx0 = fr->x0, fr->mw = fr->w, fr->brk = p->xbreak, fr->brk_at = p->xbreak_at;
+    if (!p->xbreak) return;
+    double slot = fmin(64, 0.16 * fr->w);
+    fr->brk_px = fr->x0 + slot / 2;
+    fr->mx0 = fr->x0 + slot, fr->mw = fr->w - slot;
+}
+
+/* The break's marks: a faint separator, a gap in the x axis crossed by two
+ * slanted strokes, and the slot's own tick and label. */
+static void draw_break(FILE *fp, const nb_panel *p, const frame *fr) {
+    if (!fr->brk) return;
+    double xb = fr->mx0, yb = fr->y0 + fr->h;
+    fprintf(fp, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#999\" stroke-dasharray=\"3 3\"/>\n", xb,
+            fr->y0, xb, yb);
+    fprintf(fp, "<rect x=\"%.2f\" y=\"%.2f\" width=\"8\" height=\"6\" fill=\"white\"/>\n", xb - 4, yb - 3);
+    fprintf(fp, "<path stroke=\"#444\" d=\"M%.2f %.2fl4 -8M%.2f %.2fl4 -8\"/>\n", xb - 7, yb + 4, xb + 1, yb + 4);
+    fprintf(fp, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#444\"/>", fr->brk_px, yb, fr->brk_px, yb + 5);
+    fprintf(fp, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\" font-size=\"11\">", fr->brk_px, yb + 17);
+    put_esc(fp, p->xbreak_label);
+    fputs("</text>\n", fp);
+}
+
 static void render_panel(FILE *fp, const nb_panel *p, int idx, double cx, double cy, double cw, double ch) {
     frame fr;
     double dx, dy;
     panel_frame(cw, ch, &dx, &dy, &fr.w, &fr.h);
     fr.x0 = cx + dx, fr.y0 = cy + dy;
     fr.xlog = p->xlog, fr.ylog = p->ylog;
+    frame_break(p, &fr);
     fit_axis(p, false, &fr.ulo, &fr.uhi);
     fit_axis(p, true, &fr.vlo, &fr.vhi);
     fprintf(fp, "<g>\n<clipPath id=\"clip%d\"><rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"/></clipPath>\n",
@@ -739,7 +781,7 @@ static void render_panel(FILE *fp, const nb_panel *p, int idx, double cx, double
         for (int i = 0; i < nt; i++) {
             double f = (tk[i].u - lo) / (hi - lo);
             if (ax == 0) {
-                double x = fr.x0 + f * fr.w, yb = fr.y0 + fr.h;
+                double x = fr.mx0 + f * fr.mw, yb = fr.y0 + fr.h;
                 if (!tk[i].minor)
                     fprintf(fp, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#e6e6e6\"/>", x, fr.y0, x, yb);
                 fprintf(fp, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#444\"/>", x, yb, x,
@@ -855,6 +897,7 @@ static void render_panel(FILE *fp, const nb_panel *p, int idx, double cx, double
     fputs("</g>\n", fp);
     fprintf(fp, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" stroke=\"#444\"/>\n", fr.x0, fr.y0,
             fr.w, fr.h);
+    draw_break(fp, p, &fr);
     /* labels */
     if (p->title) {
         fprintf(fp, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">",

@@ -20,7 +20,9 @@ check table_rows [ "$(grep -c '' "$T_DIR/stdout")" -eq 15 ]
 check table_header grep -q '^lambda *bias2 *variance *noise *mse *bias2_exact' "$T_DIR/stdout"
 
 expect_ok csv -- biasvar --n 50 --d 10 --ntest 40 --noise 0.5 --lambda 0,0.1,1,10 --trials 300 --seed 3 --csv "$D/bv.csv" --svg "$D/bv.svg"
-check csv_header [ "$(head -n 1 "$D/bv.csv")" = "lambda,bias2,variance,noise,mse,bias2_exact,variance_exact,mse_exact" ]
+check csv_header [ "$(head -n 1 "$D/bv.csv")" = "lambda,bias2,variance,noise,mse,bias2_exact,variance_exact,mse_exact,bias2_se,variance_se,noise_se,mse_se,note" ]
+# every Monte Carlo number has a positive standard error, and lies within 4 of them of the exact one
+check csv_se awk -F, 'NR > 1 { if (!($9 > 0 && $10 > 0 && $11 > 0 && $12 > 0) || ($2 - $6) ^ 2 > 16 * $9 ^ 2 || ($3 - $7) ^ 2 > 16 * $10 ^ 2) bad = 1 } END { exit bad }' "$D/bv.csv"
 check csv_rows [ "$(grep -c '' "$D/bv.csv")" -eq 5 ]
 check csv_quiet_stdout [ ! -s "$T_DIR/stdout" ]
 # mse = bias2 + variance + noise, for the estimates and for the exact values
@@ -29,7 +31,9 @@ check csv_identity awk -F, 'NR > 1 { if (($5 - $2 - $3 - $4) ^ 2 > 1e-20 * $5 ^ 
 check csv_ols awk -F, 'NR == 2 { exit !($6 == 0 && $3 > 0.85 * $7 && $3 < 1.15 * $7) }' "$D/bv.csv"
 check svg_written grep -q '<svg' "$D/bv.svg"
 check svg_has_curves grep -q 'Monte Carlo' "$D/bv.svg"
-check svg_has_ols_mark grep -q 'OLS' "$D/bv.svg"
+check svg_has_ols_mark grep -q '>0 (OLS)</text>' "$D/bv.svg"
+check svg_error_bars grep -q 'bars ±2 standard errors' "$D/bv.svg"
+check svg_says_what_is_exact grep -q 'lines (crosses at λ = 0): exact values' "$D/bv.svg"
 
 expect_ok same_seed_same_csv -- biasvar --n 50 --d 10 --ntest 40 --noise 0.5 --lambda 0,0.1,1,10 --trials 300 --seed 3 --csv "$D/bv2.csv"
 check reproducible cmp -s "$D/bv.csv" "$D/bv2.csv"
@@ -37,12 +41,31 @@ check reproducible cmp -s "$D/bv.csv" "$D/bv2.csv"
 expect_ok user_npy_csv -- biasvar --x "$D/X.csv" --theta "$FX/v1_f4_be_1d.npy" --xtest "$FX/v2_f8_be_F.npy" --lambda 0,1 --trials 100 --noise 0.3 --csv "$D/user.csv"
 check user_rows [ "$(grep -c '' "$D/user.csv")" -eq 3 ]
 expect_ok user_theta_column -- biasvar --x "$D/X.csv" --theta "$D/theta_col.csv" --xtest "$FX/v3_i8_le_C.npy" --lambda 0.5 --trials 50
-expect_ok poly -- biasvar --model poly --degree 1,3,5 --trials 100 --noise 0.3 --csv "$D/poly.csv"
-check poly_header [ "$(head -n 1 "$D/poly.csv")" = "degree,bias2,variance,noise,mse,bias2_exact,variance_exact,mse_exact" ]
-check poly_empty_exact awk -F, 'NR > 1 { if (NF != 8 || $6 != "" || $7 != "" || $8 != "") bad = 1 } END { exit bad }' "$D/poly.csv"
+expect_ok poly -- biasvar --model poly --degree 1,3,5 --trials 100 --noise 0.3 --csv "$D/poly.csv" --svg "$D/poly.svg"
+check poly_svg_caption grep -q 'bars ±2 standard errors; exact: noise σ² = 0.09' "$D/poly.svg"
+check poly_header [ "$(head -n 1 "$D/poly.csv")" = "degree,bias2,variance,noise,mse,bias2_exact,variance_exact,mse_exact,bias2_se,variance_se,noise_se,mse_se,note" ]
+check poly_empty_exact awk -F, 'NR > 1 { if (NF != 13 || $6 != "" || $7 != "" || $8 != "" || !($10 > 0)) bad = 1 } END { exit bad }' "$D/poly.csv"
 expect_ok mlp -- biasvar --model mlp --width 2,8 --trials 20 --steps 100 --n 20 --ntest 10 --csv "$D/mlp.csv" --svg "$D/mlp.svg"
 check mlp_header [ "$(head -n 1 "$D/mlp.csv" | cut -d, -f1)" = "width" ]
 expect_ok help -- biasvar --help
+
+# lambda = 0 with X^T X singular (n < d): that row undefined, with the reason; the others computed
+expect_ok ols_singular_row -- biasvar --n 5 --d 10 --lambda 0,1 --trials 100 --csv "$D/sing.csv"
+check ols_singular_note awk -F, 'NR == 2 { exit !($2 == "nan" && $0 ~ /"undefined: .*singular.*lambda > 0/) }' "$D/sing.csv"
+check ols_singular_rest awk -F, 'NR == 3 { exit !($1 == 1 && $3 > 0 && $7 > 0 && $13 == "") }' "$D/sing.csv"
+check ols_singular_stderr grep -q 'lambda=0 is undefined: .*singular' "$T_DIR/stderr"
+expect_ok ols_singular_table -- biasvar --n 5 --d 10 --lambda 0,1 --trials 100
+check ols_singular_table_row grep -q '^0  *undefined: .*singular' "$T_DIR/stdout"
+
+# the README's file-based example runs on the files --write-example writes, and
+# gives the generated design's numbers (the same design, the same seed)
+mkdir -p "$D/ex"
+expect_ok write_example -- biasvar --write-example "$D/ex" --n 40 --d 6 --ntest 30 --seed 4
+check example_files [ -s "$D/ex/X.npy" -a -s "$D/ex/theta.csv" -a -s "$D/ex/Xt.npy" ]
+expect_ok example_run -- biasvar --x "$D/ex/X.npy" --theta "$D/ex/theta.csv" --xtest "$D/ex/Xt.npy" --lambda 0,1 --trials 200 --seed 4 --csv "$D/ex_user.csv"
+expect_ok example_generated -- biasvar --n 40 --d 6 --ntest 30 --lambda 0,1 --trials 200 --seed 4 --csv "$D/ex_gen.csv"
+check example_same_numbers cmp -s "$D/ex_user.csv" "$D/ex_gen.csv"
+expect_error example_with_poly '--write-example writes a generated ridge design' - -- biasvar --model poly --write-example "$D/ex"
 
 # --- bad inputs: one line on stderr naming the flag or file, status 2, no file --------
 O=$D/out.csv
@@ -53,7 +76,7 @@ expect_error trials_zero '--trials: must be >= 1' "$O" -- biasvar --trials 0 --c
 expect_error noise_negative '--noise: must be >= 0' "$O" -- biasvar --noise -1 --csv "$O"
 expect_error n_zero '--n: must be >= 1' "$O" -- biasvar --n 0 --csv "$O"
 expect_error ntest_zero '--ntest: must be >= 1' "$O" -- biasvar --ntest 0 --csv "$O"
-expect_error ols_singular 'singular.*lambda > 0' "$O" -- biasvar --n 5 --d 10 --lambda 0,1 --trials 10 --csv "$O"
+expect_error ols_singular 'singular.*lambda > 0' "$O" -- biasvar --n 5 --d 10 --lambda 0 --trials 10 --csv "$O"
 expect_error missing_file '--x: .*nope.csv: cannot open' "$O" -- biasvar --x "$D/nope.csv" --theta "$D/theta_col.csv" --xtest "$D/X.csv" --csv "$O"
 expect_error bad_magic "--theta: .*bad_magic.npy: not a .npy file" "$O" -- biasvar --x "$D/X.csv" --theta "$FX/bad_magic.npy" --xtest "$D/X.csv" --csv "$O"
 expect_error truncated "--xtest: .*bad_truncated_data.npy: truncated" "$O" -- biasvar --x "$D/X.csv" --theta "$D/theta_col.csv" --xtest "$FX/bad_truncated_data.npy" --csv "$O"

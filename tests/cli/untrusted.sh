@@ -179,7 +179,7 @@ fast biasvar_d_over_n "--x .*dn.npy is 10x200: more features than rows" "$OC" --
 printf '1,2,3\n4,5,6\n' > "$D/dn.csv"; printf '1,2,3\n' > "$D/t3.csv"
 fast biasvar_d_over_n_csv "--x .*dn.csv is 2x3: more features than rows" "$OC" -- biasvar --x "$D/dn.csv" --theta "$D/t3.csv" --xtest "$D/t3.csv" --csv "$OC"
 npy "$D/n5000.npy" 5000 10; npy "$D/t10.npy" 1 10
-fast biasvar_trials_x_rows "--trials 100000: .* too much memory" "$OC" -- biasvar --x "$D/n5000.npy" --theta "$D/t10.npy" --xtest "$D/t10.npy" --trials 100000 --csv "$OC"
+fast biasvar_trials_x_rows "--trials 100000: .* too much work" "$OC" -- biasvar --x "$D/n5000.npy" --theta "$D/t10.npy" --xtest "$D/t10.npy" --trials 100000 --csv "$OC"
 
 # ---- 6. CSV: a UTF-8 byte order mark, line endings, ragged rows ---------------------------
 printf '\357\273\2771,0\n0,1\n1,1\n' > "$D/bom.csv"; printf '\357\273\277x1,x2\r\n1,0\r\n0,1\r\n1,1\r\n' > "$D/bomh.csv"
