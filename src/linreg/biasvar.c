@@ -47,12 +47,16 @@ nb_status nb_biasvar_exact(int64_t n, int64_t d, const double *X, const double *
     // theta_bar - theta = (A^-1 X^T X - I) theta = -lambda A^-1 theta: exactly 0 for OLS
     for (int64_t j = 0; j < d; j++) beta[j] = -lambda * theta[j];
     nb_cholesky_solve(d, A, 1, beta);
-    nb_gemm(NB_F64, false, false, K, 1, d, 1.0, Xtest, d, beta, 1, 0.0, f, 1);
+    s = nb_gemm(NB_F64, false, false, K, 1, d, 1.0, Xtest, d, beta, 1, 0.0, f, 1);
     // x^T Cov x = sigma^2 ||X A^-1 x||^2, for every x at once: W = A^-1 Xtest^T, Z = X W
     for (int64_t k = 0; k < K; k++)
         for (int64_t j = 0; j < d; j++) W[j * K + k] = Xtest[k * d + j];
     nb_cholesky_solve(d, A, K, W);
-    nb_gemm(NB_F64, false, false, n, K, d, 1.0, X, d, W, K, 0.0, Z, K);
+    if (!s) s = nb_gemm(NB_F64, false, false, n, K, d, 1.0, X, d, W, K, 0.0, Z, K);
+    if (s) {
+        free(buf);
+        return s;
+    }
     double b2 = 0, var = 0;
     for (int64_t k = 0; k < K; k++) {
         double v = 0;
@@ -225,7 +229,10 @@ nb_status nb_biasvar_mc_sweep_ex(int64_t n, int64_t d, const double *X, const do
     mc.ns = ns;
     for (int64_t k = 0; k < K; k++)
         for (int64_t j = 0; j < d; j++) XtT[j * kp + k] = Xtest[k * d + j];
-    nb_gemm(NB_F64, false, false, n, 1, d, 1.0, X, d, theta, 1, 0.0, Xth, 1);
+    if ((s = nb_gemm(NB_F64, false, false, n, 1, d, 1.0, X, d, theta, 1, 0.0, Xth, 1))) {
+        free(buf), free(row);
+        return s;
+    }
     // the trials' noise comes from their own streams under one key; the fresh
     // targets from rng after it. One draw serves every lambda (common random numbers).
     uint64_t key = nb_rng_u64(rng);

@@ -26,7 +26,8 @@ nb_status lr_check_design(const char *fn, int64_t n, int64_t d, const double *X,
 
 nb_status lr_factor(const char *fn, int64_t n, int64_t d, const double *X, double lambda, double *A) {
     // A = X^T X + lambda I, then A = L L^T in place
-    nb_gemm(NB_F64, true, false, d, d, n, 1.0, X, d, X, d, 0.0, A, d);
+    nb_status s = nb_gemm(NB_F64, true, false, d, d, n, 1.0, X, d, X, d, 0.0, A, d);
+    if (s) return s;
     for (int64_t i = 0; i < d; i++) A[i * d + i] += lambda;
     double tol = NB_CHOL_PIVOT_ULPS * (double)(n + d) * DBL_EPSILON;
     if (nb_cholesky(d, A, tol) == NB_OK) return NB_OK;
@@ -73,8 +74,8 @@ nb_status nb_ridge_fit(int64_t n, int64_t d, const double *X, const double *y, d
     s = lr_factor("nb_ridge_fit", n, d, X, lambda, A);
     if (!s) {
         // theta = (X^T X + lambda I)^-1 X^T y
-        nb_gemm(NB_F64, true, false, d, 1, n, 1.0, X, d, y, 1, 0.0, theta, 1);
-        nb_cholesky_solve(d, A, 1, theta);
+        s = nb_gemm(NB_F64, true, false, d, 1, n, 1.0, X, d, y, 1, 0.0, theta, 1);
+        if (!s) nb_cholesky_solve(d, A, 1, theta);
     }
     free(A);
     return s;
@@ -167,9 +168,9 @@ nb_status nb_ridge_fit_gd(int64_t n, int64_t d, const double *X, const double *y
     for (int64_t t = 0; t < steps && !s; t++) {
         // r = X theta - y; g = (2/n) (X^T r + lambda theta)
         memcpy(r, y, (size_t)n * sizeof *r);
-        nb_gemm(NB_F64, false, false, n, 1, d, 1.0, X, d, theta, 1, -1.0, r, 1);
+        if ((s = nb_gemm(NB_F64, false, false, n, 1, d, 1.0, X, d, theta, 1, -1.0, r, 1))) break;
         for (int64_t j = 0; j < d; j++) g[j] = lambda * theta[j];
-        nb_gemm(NB_F64, true, false, d, 1, n, 1.0, X, d, r, 1, 1.0, g, 1);
+        if ((s = nb_gemm(NB_F64, true, false, d, 1, n, 1.0, X, d, r, 1, 1.0, g, 1))) break;
         for (int64_t j = 0; j < d; j++) g[j] *= 2.0 / (double)n;
         s = nb_optim_step(o, theta, g);
     }
