@@ -355,12 +355,12 @@ int nbw_poly_curves(int degree, int n, double sigma, double lambda, int ncurves,
 /* Seconds are the page's to measure; this only runs reps products of
  * C (m x n) = A (m x k) B (k x n) in f32. */
 int nbw_sgemm(int m, int n, int k, const float *A, const float *B, float *C, int reps) {
-    nb_clear_error();
-    for (int r = 0; r < reps; r++) {
-        nb_gemm(NB_F32, false, false, m, n, k, 1.0, A, k, B, n, 0.0, C, n);
-        if (nb_errcode()) return nb_errcode();
-    }
-    return NB_OK;
+    nb_ctx *ctx = nb_ctx_new(); /* the packing buffers, kept across the products */
+    if (!ctx) return nb_errcode();
+    nb_status s = NB_OK;
+    for (int r = 0; r < reps && !s; r++) s = nb_gemm_ex(ctx, NB_F32, false, false, m, n, k, 1.0, A, k, B, n, 0.0, C, n, NULL);
+    nb_ctx_free(ctx);
+    return s;
 }
 
 const char *nbw_gemm_kernel(void) { return nb_gemm_kernel(); }
