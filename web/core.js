@@ -97,8 +97,15 @@ NB.Core = class {
     }
     bvMc(block, lams, trials, seed) {
         return this.with([block, lams, 4 * lams.length], (p, l, o) => {
-            this.check(this.e.nbw_bv_mc(p, lams.length, l, trials, seed, o));
+            this.check(this.e.nbw_bv_mc(p, lams.length, l, trials, seed, o, 0));
             return this.read(o, 4 * lams.length);
+        });
+    }
+    // the estimates and their standard errors (the CLI's _se columns)
+    bvMcSe(block, lams, trials, seed) {
+        return this.with([block, lams, 4 * lams.length, 4 * lams.length], (p, l, o, e) => {
+            this.check(this.e.nbw_bv_mc(p, lams.length, l, trials, seed, o, e));
+            return { est: this.read(o, 4 * lams.length), se: this.read(e, 4 * lams.length) };
         });
     }
     bvPoly(degree, n, sigma, K, lambda, trials, seed) {

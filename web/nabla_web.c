@@ -276,8 +276,9 @@ int nbw_bv_exact(const double *p, int nl, const double *lam, double *out) {
 }
 
 /* Monte Carlo over the sweep with one noise draw (the CLI's common random
- * numbers), the noise seeded with noise_seed (the CLI uses seed + 1). */
-int nbw_bv_mc(const double *p, int nl, const double *lam, double trials, double noise_seed, double *out) {
+ * numbers), the noise seeded with noise_seed (the CLI uses seed + 1); with se
+ * (may be NULL) the estimates' standard errors, the CLI's _se columns. */
+int nbw_bv_mc(const double *p, int nl, const double *lam, double trials, double noise_seed, double *out, double *se) {
     nb_status s = check_lambdas(nl, lam);
     if (s) return s;
     if (!(trials >= 1 && trials <= 1e6 && trials == floor(trials)))
@@ -286,12 +287,15 @@ int nbw_bv_mc(const double *p, int nl, const double *lam, double trials, double 
         return nb_fail(NB_EINVAL, "biasvar: noise seed must be an integer >= 0, got %g", noise_seed);
     bv_design g;
     if ((s = design_make(&g, p))) return s;
-    nb_biasvar mc[NBW_BV_MAXL];
+    nb_biasvar mc[NBW_BV_MAXL], e[NBW_BV_MAXL];
     nb_rng r;
     nb_rng_seed(&r, (uint64_t)noise_seed);
-    s = nb_biasvar_mc_sweep(g.n, g.d, g.X, g.theta, p[NBW_BV_SIGMA], g.K, g.Xt, nl, lam, (int64_t)trials, &r, mc);
-    for (int i = 0; i < nl && !s; i++)
+    s = nb_biasvar_mc_sweep_ex(g.n, g.d, g.X, g.theta, p[NBW_BV_SIGMA], g.K, g.Xt, nl, lam, (int64_t)trials, &r, NULL,
+                               mc, se ? e : NULL, NULL);
+    for (int i = 0; i < nl && !s; i++) {
         out[4 * i] = mc[i].bias2, out[4 * i + 1] = mc[i].variance, out[4 * i + 2] = mc[i].noise, out[4 * i + 3] = mc[i].mse;
+        if (se) se[4 * i] = e[i].bias2, se[4 * i + 1] = e[i].variance, se[4 * i + 2] = e[i].noise, se[4 * i + 3] = e[i].mse;
+    }
     design_free(&g);
     return s;
 }

@@ -52,7 +52,8 @@ NBW_EXPORT(nbw_jac) int nbw_jac(int which, int d, int n, const double *A, const 
 NBW_EXPORT(nbw_jac_result) const double *nbw_jac_result(int which); /* 0 handout J, 1 PyTorch J, 2 closed form, 3 info */
 
 NBW_EXPORT(nbw_bv_exact) int nbw_bv_exact(const double *p, int nl, const double *lam, double *out);
-NBW_EXPORT(nbw_bv_mc) int nbw_bv_mc(const double *p, int nl, const double *lam, double trials, double noise_seed, double *out);
+NBW_EXPORT(nbw_bv_mc) int nbw_bv_mc(const double *p, int nl, const double *lam, double trials, double noise_seed, double *out,
+                                     double *se);
 NBW_EXPORT(nbw_bv_poly) int nbw_bv_poly(int degree, double n, double sigma, double K, double lambda, double trials,
                                         double seed, double *out);
 NBW_EXPORT(nbw_poly_curves) int nbw_poly_curves(int degree, int n, double sigma, double lambda, int ncurves, double seed,

@@ -536,11 +536,13 @@ Bv.build = () => {
 };
 // The CLI's columns (nabla biasvar --csv), the MC ones once the worker is done.
 Bv.csv = () => {
-    const ex = Bv.exact, mc = Bv.mc?.est;
-    let s = 'lambda,bias2,variance,noise,mse,bias2_exact,variance_exact,mse_exact\n';
+    const ex = Bv.exact, mc = Bv.mc?.est, se = Bv.mc?.se;
+    let s = 'lambda,bias2,variance,noise,mse,bias2_exact,variance_exact,mse_exact,bias2_se,variance_se,noise_se,mse_se,note\n';
     BV_LAMS.forEach((l, i) => {
         const m = mc ? [0, 1, 2, 3].map((q) => Plot.g17(mc[4 * i + q])) : ['', '', '', ''];
-        s += `${Plot.g17(l)},${m.join(',')},${Plot.g17(ex[4 * i])},${Plot.g17(ex[4 * i + 1])},${Plot.g17(ex[4 * i + 3])}\n`;
+        const e = se ? [0, 1, 2, 3].map((q) => Plot.g17(se[4 * i + q])) : ['', '', '', ''];
+        s += `${Plot.g17(l)},${m.join(',')},${Plot.g17(ex[4 * i])},${Plot.g17(ex[4 * i + 1])},${Plot.g17(ex[4 * i + 3])},` +
+             `${e.join(',')},\n`;
     });
     return s;
 };

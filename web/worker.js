@@ -15,10 +15,10 @@ self.onmessage = async (ev) => {
             // the estimate itself (the CLI's noise seed, seed + 1) and `batches`
             // independent repeats whose spread gives its standard error
             const { block, lams, trials, seed, batches } = args;
-            const est = core.bvMc(block, lams, trials, seed + 1);
+            const { est, se } = core.bvMcSe(block, lams, trials, seed + 1);
             const reps = [];
             for (let b = 0; b < batches; b++) reps.push(core.bvMc(block, lams, trials, seed + 1000003 + b));
-            out = { est, reps };
+            out = { est, se, reps };
         } else if (job === 'poly') {
             const { degree, n, sigma, K, lambda, trials, seed } = args;
             out = core.bvPoly(degree, n, sigma, K, lambda, trials, seed);

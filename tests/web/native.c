@@ -40,7 +40,7 @@ static int bench_mc(void) {
     for (int r = 0; r < 15; r++) {
         struct timespec a, b;
         clock_gettime(CLOCK_MONOTONIC, &a);
-        if (nbw_bv_mc(p, 1, &lam, 1000, (double)(r + 1), out)) return fprintf(stderr, "web_native: %s\n", nbw_errmsg()), 1;
+        if (nbw_bv_mc(p, 1, &lam, 1000, (double)(r + 1), out, NULL)) return fprintf(stderr, "web_native: %s\n", nbw_errmsg()), 1;
         clock_gettime(CLOCK_MONOTONIC, &b);
         ms[r] = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) * 1e-6;
     }
