@@ -6,7 +6,7 @@
 #   make web        build/web/nabla-lab.html: the handout's labs in the browser (WebAssembly)
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS=N each)
 #   make install PREFIX=/usr/local   (then `ldconfig`; see the README for other prefixes)
-#   options: CC=clang, SAN=1, DEBUG=1, BLAS=openblas, OPENMP=0, B=DIR (the build directory),
+#   options: CC=clang, SAN=1, DEBUG=1, BLAS=openblas, OPENMP=0, MPI=1, B=DIR (the build directory),
 #            V=1 (print every command; quiet otherwise)
 CC      ?= cc
 PREFIX  ?= /usr/local
@@ -14,6 +14,7 @@ SAN     ?= 0
 BLAS    ?= own
 OPENMP  ?= 1
 DEBUG   ?= 0
+MPI     ?= 0
 VERSION := 0.1.0
 # the shared library's ABI version: libnabla.so.0 is what programs record
 SOMAJOR := 0
@@ -42,6 +43,12 @@ endif
 ifeq ($(DEBUG),1)
   B      := build/debug
   CFLAGS_OPT += -DNB_DEBUG
+endif
+# MPI=1: built with mpicc, `mpirun -np P nabla train` trains data-parallel (src/dist/).
+ifeq ($(MPI),1)
+  CC     := mpicc
+  B      := $(B)/mpi
+  CFLAGS_OPT += -DNB_MPI
 endif
 ifeq ($(BLAS),openblas)
   CFLAGS_BASE += -DNB_USE_CBLAS
