@@ -6,15 +6,6 @@
 # mid-epoch ends the job within 10 s, leaving the last checkpoint intact.
 . "$(dirname "$0")/lib.sh"
 
-M=${NABLA_MPI:-}
-if [ -z "$M" ] || [ ! -x "$M" ] || ! command -v mpirun > /dev/null 2>&1; then
-    skip mpi "skipped: no MPI (mpirun and a build with make MPI=1)"
-    finish; exit $?
-fi
-# as root (CI) OpenMPI wants to be told; 3 ranks on 2 cores need oversubscribing
-RUN="mpirun -q --oversubscribe"; [ "$(id -u)" = 0 ] && RUN="$RUN --allow-run-as-root"
-export OMP_NUM_THREADS=1 # one thread per rank on a shared machine
-
 D=$T_DIR/data; mkdir -p "$D"
 be32() { printf "\\$(printf %03o $(( ($1 >> 24) & 255 )))\\$(printf %03o $(( ($1 >> 16) & 255 )))\\$(printf %03o $(( ($1 >> 8) & 255 )))\\$(printf %03o $(( $1 & 255 )))"; }
 images() { { printf '\000\000\010\003'; be32 "$2"; be32 28; be32 28; head -c $(($2 * 784)) /dev/urandom; } > "$1"; }
@@ -24,6 +15,24 @@ labels() {
 }
 images "$D/train-images-idx3-ubyte" 400; labels "$D/train-labels-idx1-ubyte" 400
 images "$D/t10k-images-idx3-ubyte" 100; labels "$D/t10k-labels-idx1-ubyte" 100
+
+# ---- one process, any build: S shards give the same bits on 1 and 2 threads
+S3="--data $D --model cnn --batch 20 --seed 4 --limit 60 --epochs 1"
+expect_ok shards_one_thread -- train $S3 --shards 3 --threads 1 --save "$T_DIR/s1"
+expect_ok shards_two_threads -- train $S3 --shards 3 --threads 2 --save "$T_DIR/s2"
+if [ "$(threads_used)" = 2 ]; then check shards_threads_bit_identical cmp -s "$T_DIR/s1" "$T_DIR/s2"
+else skip shards_threads_bit_identical "ran $(threads_used) thread(s): no threads in this build"; fi
+expect_error shards_zero 'nabla train: --shards 0: must be a positive multiple' - -- train $S3 --shards 0
+expect_error shards_past_batch 'nabla train: .*shards 30: more than the batch of 20' "$T_DIR/s3" -- train $S3 --shards 30 --save "$T_DIR/s3"
+
+M=${NABLA_MPI:-}
+if [ -z "$M" ] || [ ! -x "$M" ] || ! command -v mpirun > /dev/null 2>&1; then
+    skip mpi "skipped: no MPI (mpirun and a build with make MPI=1)"
+    finish; exit $?
+fi
+# as root (CI) OpenMPI wants to be told; 3 ranks on 2 cores need oversubscribing
+RUN="mpirun -q --oversubscribe"; [ "$(id -u)" = 0 ] && RUN="$RUN --allow-run-as-root"
+export OMP_NUM_THREADS=1 # one thread per rank on a shared machine
 
 # mpi NAME NP -- ARGS...: status 0 from nabla on NP ranks
 mpi() {
@@ -75,13 +84,13 @@ else t_bad "exit $rc: $(head -c 300 "$T_DIR/stderr")"; fi
 
 # ---- a rank killed mid-epoch: the job ends within 10 s, the last checkpoint loads and resumes
 K=$T_DIR/kill.ckpt
-images "$D/train-images-idx3-ubyte" 6000; labels "$D/train-labels-idx1-ubyte" 6000
-mpirun --oversubscribe $( [ "$(id -u)" = 0 ] && echo --allow-run-as-root) -np 2 "$M" train --data "$D" --model mlp --batch 16 --shards 2 --epochs 1000 --save "$K" > "$T_DIR/kstdout" 2> "$T_DIR/kstderr" < /dev/null &
+images "$D/train-images-idx3-ubyte" 2000; labels "$D/train-labels-idx1-ubyte" 2000
+mpirun --oversubscribe $( [ "$(id -u)" = 0 ] && echo --allow-run-as-root) -np 2 "$M" train --data "$D" --model mlp --hidden 64 --batch 16 --shards 2 --epochs 1000 --save "$K" > "$T_DIR/kstdout" 2> "$T_DIR/kstderr" < /dev/null &
 job=$!
 i=0; while [ ! -s "$K" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 sleep 0.3 # mid-epoch
 victim=$(pgrep -P "$job" -f "$M train" | tail -1)
-[ -n "$victim" ] || victim=$(pgrep -f "$M train --data $D --model mlp --batch 16 --shards 2" | tail -1)
+[ -n "$victim" ] || victim=$(pgrep -f "$M train --data $D --model mlp --hidden 64" | tail -1)
 start=$(date +%s)
 kill -9 "$victim" 2> /dev/null
 i=0; while kill -0 "$job" 2> /dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
