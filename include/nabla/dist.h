@@ -24,6 +24,7 @@ void nb_dist_finalize(void);
 int nb_dist_rank(void); /* 0..size-1; 0 is the one that prints and writes */
 int nb_dist_size(void);
 bool nb_dist_mpi(void); /* built with MPI */
+void nb_dist_barrier(void); /* collective: every rank has come this far */
 /* Collective: every rank's status in, the same status out on every rank —
  * NB_OK if all were, else the lowest failing rank's code, with its message
  * in every rank's nb_errmsg(). After a failure is agreed, the ranks make no

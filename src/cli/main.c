@@ -1,4 +1,5 @@
 /* nabla: a verb per job. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,12 @@ static int run_ranks(int (*run)(int, char **), int argc, char **argv) {
         else if (rc) nb_fail(NB_EINVAL, "nabla %s: failed on rank %d", argv[0], nb_dist_rank());
         if (nb_dist_agree(rc ? NB_EINVAL : NB_OK)) {
             if (nb_dist_rank() == 0) fprintf(stderr, "%s\n", nb_dist_failure());
+            fflush(stderr);
             rc = 2;
+            /* mpirun ends the others (SIGTERM) once one rank exits with 2: not before
+             * rank 0 has said why, and then without a word of their own */
+            signal(SIGTERM, SIG_DFL);
+            nb_dist_barrier();
         }
     }
     fflush(stdout);

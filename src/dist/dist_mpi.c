@@ -32,6 +32,9 @@ void nb_dist_finalize(void) {
 int nb_dist_rank(void) { return g_rank; }
 int nb_dist_size(void) { return g_init ? g_size : 1; }
 bool nb_dist_mpi(void) { return true; }
+void nb_dist_barrier(void) {
+    if (nb_dist_size() > 1) MPI_Barrier(MPI_COMM_WORLD);
+}
 bool nb_dist_failed(void) { return g_failed; }
 const char *nb_dist_failure(void) { return g_failed ? g_msg : NULL; }
 

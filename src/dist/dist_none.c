@@ -12,6 +12,7 @@ void nb_dist_finalize(void) {}
 int nb_dist_rank(void) { return 0; }
 int nb_dist_size(void) { return 1; }
 bool nb_dist_mpi(void) { return false; }
+void nb_dist_barrier(void) {}
 nb_status nb_dist_agree(nb_status s) { return s; }
 bool nb_dist_failed(void) { return false; }
 const char *nb_dist_failure(void) { return NULL; }
