@@ -6,7 +6,7 @@
 #   make web        build/web/nabla-lab.html: the handout's labs in the browser (WebAssembly)
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS=N each)
 #   make install PREFIX=/usr/local   (then `ldconfig`; see the README for other prefixes)
-#   options: CC=clang, SAN=1, DEBUG=1, BLAS=openblas, OPENMP=0, B=DIR (the build directory),
+#   options: CC=clang, SAN=1, DEBUG=1, BLAS=openblas, OPENMP=0, MPI=1, B=DIR (the build directory),
 #            V=1 (print every command; quiet otherwise)
 CC      ?= cc
 PREFIX  ?= /usr/local
@@ -14,6 +14,7 @@ SAN     ?= 0
 BLAS    ?= own
 OPENMP  ?= 1
 DEBUG   ?= 0
+MPI     ?= 0
 VERSION := 0.1.0
 # the shared library's ABI version: libnabla.so.0 is what programs record
 SOMAJOR := 0
@@ -42,6 +43,19 @@ endif
 ifeq ($(DEBUG),1)
   B      := build/debug
   CFLAGS_OPT += -DNB_DEBUG
+endif
+# MPI=1: built with mpicc, `mpirun -np P nabla train` trains data-parallel (src/dist/).
+ifeq ($(MPI),1)
+  CC     := mpicc
+  override B := $(B)/mpi
+  CFLAGS_OPT += -DNB_MPI
+endif
+# tests/cli/mpi.sh runs nabla under mpirun: the MPI build itself, or, in the
+# plain build where mpicc exists, build/mpi next to it (skipped without MPI).
+ifeq ($(MPI),1)
+  NABLA_MPI := $(B)/nabla
+else ifeq ($(B)$(shell command -v mpicc > /dev/null 2>&1 && echo +),build+)
+  NABLA_MPI := build/mpi/nabla
 endif
 ifeq ($(BLAS),openblas)
   CFLAGS_BASE += -DNB_USE_CBLAS
@@ -102,9 +116,9 @@ $(B)/nabla.pc: Makefile
 
 # tests/cli/install.sh installs this very build (the same command-line
 # variables) into a temporary PREFIX and links a program against it
-test: all $(B)/nabla_tests
+test: all $(B)/nabla_tests $(if $(filter build/mpi/nabla,$(NABLA_MPI)),mpi-cli)
 	@NABLA=$(B)/nabla NABLA_TESTS=$(B)/nabla_tests NB_MAKEVARS='$(MAKEOVERRIDES)' NB_CC='$(CC)' \
-	    NB_LDSAN='$(LDSAN)' sh tests/run.sh
+	    NB_LDSAN='$(LDSAN)' NABLA_MPI=$(NABLA_MPI) sh tests/run.sh
 	@$(MAKE) --no-print-directory web-test B=$(B)
 
 # ---- the browser page: the core as WebAssembly, inlined into one HTML file ----
@@ -135,6 +149,10 @@ $(B)/web_native: tests/web/native.c web/nabla_web.c $(B)/libnabla.a
 WEB_TEST ?= 1
 web-test: $(B)/nabla $(B)/web_native
 	@if [ "$(WEB_TEST)" = 1 ]; then sh tests/web/run.sh $(B); else echo "web: skipped (WEB_TEST=0)"; fi
+
+.PHONY: mpi-cli
+mpi-cli:
+	@$(MAKE) --no-print-directory MPI=1 build/mpi/nabla
 
 demo: all
 	@sh tools/demo.sh $(B)/nabla

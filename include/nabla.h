@@ -46,6 +46,7 @@
 #include "nabla/matrix_io.h"
 #include "nabla/nn.h"
 #include "nabla/checkpoint.h"
+#include "nabla/dist.h"
 #include "nabla/io.h"
 #include "nabla/plot.h"
 

@@ -107,7 +107,15 @@ typedef struct nb_train_config {
     nb_lr_schedule schedule;  /* per step */
     int64_t warmup;           /* epochs of linear warm-up from lr/steps to lr, 0..NB_MAX_EPOCHS */
     nb_norm norm;             /* inputs are (p/255 - mean)/std; {0, 1} by default */
+    /* 0: one process splits a step its own way (see train.c), and under
+     * mpirun -np P the default below. S >= 1: each batch is cut into S fixed
+     * shards whose gradients are summed in one fixed tree over the shard
+     * index, so that any P dividing S gives the same bits as one process. */
+    int shards;
 } nb_train_config;
+/* The shards a config with shards = 0 takes on P processes: for the MLP 1,
+ * for the CNN 2, rounded up to a multiple of P. */
+int nb_train_default_shards(nb_model_kind kind, int P);
 
 nb_train_config nb_train_defaults(void); /* batch 128, 5 epochs, seed 0, Adam (torch), constant */
 nb_status nb_lr_schedule_parse(const char *name, nb_lr_schedule *s); /* "constant", "cosine" */
@@ -125,6 +133,7 @@ typedef struct nb_trainer {
     /* private: the shards of a step (shard 0 is model itself, in ctx) */
     nb_model *replica;
     nb_ctx *shard_ctx;
+    struct nb_shards *shards; /* private: --shards S and the ranks' exchange (nn/shards.c) */
     /* private: the epoch's order and the batch buffers */
     int64_t *perm, perm_n;
     nb_tensor *xb[2]; /* heap tensors: a full batch and the last, shorter one */

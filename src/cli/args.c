@@ -23,6 +23,9 @@ static void put_escaped(FILE *f, const char *s) {
     }
 }
 
+char cli_kept[512];
+bool cli_keep;
+
 int cli_error(const char *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -34,9 +37,14 @@ int cli_error(const char *cmd, const char *fmt, ...) {
         vsnprintf(msg, (size_t)n + 1, fmt, ap);
         va_end(ap);
     }
-    fprintf(stderr, "nabla %s: ", cmd);
-    put_escaped(stderr, msg ? msg : small);
-    fputc('\n', stderr);
+    /* under mpirun the first line is kept: main prints the one the ranks agree on */
+    FILE *out = !cli_keep ? stderr : !*cli_kept ? fmemopen(cli_kept, sizeof cli_kept, "w") : NULL;
+    if (out) {
+        fprintf(out, "nabla %s: ", cmd);
+        put_escaped(out, msg ? msg : small);
+        if (out == stderr) fputc('\n', out);
+        else fclose(out);
+    }
     if (msg != small) free(msg);
     return CLI_ERR;
 }

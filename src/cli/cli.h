@@ -53,6 +53,10 @@ int cli_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* Under mpirun (cli_keep set by main), cli_error keeps its first line in
+ * cli_kept instead of printing it: the ranks agree on one line, printed once. */
+extern char cli_kept[512];
+extern bool cli_keep;
 /* Reports the library's last error (nb_errmsg) for cmd; returns CLI_ERR. */
 int cli_lib_error(const char *cmd);
 /* Finds an option by name in a table (NULL if none). */

@@ -17,7 +17,7 @@
 static const cli_cmd train_cmd = {
     "train",
     "--data fashion-mnist|DIR --model mlp|cnn [--hidden 256,256] [--opt NAME] [--lr A] [--batch B]\n"
-    "       [--epochs E] [--seed S] [--threads T] [--save CKPT] [--resume CKPT] [--log CSV] [--svg FILE]",
+    "       [--epochs E] [--seed S] [--threads T] [--shards S] [--save CKPT] [--resume CKPT] [--log CSV] [--svg FILE]",
     "Trains a classifier with softmax cross-entropy. One line per epoch on stdout; a progress bar on\n"
     "stderr when it is a terminal. --save writes a safetensors checkpoint after every epoch,\n"
     "atomically. --resume CKPT --epochs N continues to a total of N epochs, ending bit-identical to\n"
@@ -31,14 +31,16 @@ static const cli_cmd train_cmd = {
     "SIGINT (Ctrl-C) or SIGTERM stops training: a checkpoint being written is finished, no\n"
     "temporary file is left, the last good checkpoint stays, and nabla exits with one line and\n"
     "status 130 (SIGINT) or 143 (SIGTERM); a second SIGINT stops at once. Limits: --batch\n"
-    "1..1048576, --epochs and --warmup 0..1000000, --hidden sizes 1..1048576.",
+    "1..1048576, --epochs and --warmup 0..1000000, --hidden sizes 1..1048576. Under mpirun -np P (a\n"
+    "build with MPI=1) the ranks train one model data-parallel, rank 0 alone printing and writing;\n"
+    "with the same --shards S, any P dividing S gives the same bits (README, \"Many processes\").",
 };
 
 typedef struct train_args {
     const char *data, *model, *opt, *convention, *save, *resume, *log, *svg, *schedule;
     cli_list hidden;
     double lr, momentum, beta, beta1, beta2, eps, weight_decay;
-    long batch, epochs, seed, threads, limit, warmup;
+    long batch, epochs, seed, threads, limit, warmup, shards;
     bool normalize;
 } train_args;
 
@@ -424,6 +426,9 @@ int cmd_train(int argc, char **argv) {
         {"threads", CLI_INT, &a.threads, "T", "threads (default: all cores); results do not depend on it", false},
         {"schedule", CLI_STR, &a.schedule, "S", "learning rate per step: constant or cosine (to 0)", false},
         {"warmup", CLI_INT, &a.warmup, "E", "epochs of linear warm-up (default 0)", false},
+        {"shards", CLI_INT, &a.shards, "S", "cut each batch into S shards summed in a fixed tree: the same bits on any "
+         "number of processes dividing S (default: mlp 1, cnn 2, rounded up to a multiple of the processes; without "
+         "it one process keeps its own split)", false},
         {"normalize", CLI_FLAG, &a.normalize, NULL, "standardise pixels by the training set's mean and std", false},
         {"limit", CLI_INT, &a.limit, "N", "use only the first N training and N test samples", false},
         {"save", CLI_STR, &a.save, "CKPT", "write a checkpoint after every epoch (atomic)", false},
@@ -447,6 +452,10 @@ int cmd_train(int argc, char **argv) {
         return cli_error("train", "--warmup %ld: must be in 0..%lld", a.warmup, (long long)NB_MAX_EPOCHS);
     if (cli_find(opts, nopts, "limit")->seen && (a.limit < 1 || a.limit > (1L << 40)))
         return cli_error("train", "--limit %ld: must be in 1..%ld", a.limit, 1L << 40);
+    if (cli_find(opts, nopts, "shards")->seen && (a.shards < 1 || a.shards > 4096 || a.shards % nb_dist_size()))
+        return cli_error("train", "--shards %ld: must be a multiple of the %d processes in 1..4096", a.shards,
+                         nb_dist_size());
+    if (nb_dist_rank() > 0) a.save = a.log = a.svg = NULL; /* rank 0 writes */
     nb_lr_schedule sched;
     if (nb_lr_schedule_parse(a.schedule, &sched)) return cli_error("train", "--schedule: %s", nb_errmsg());
     if (check_files(&a) || check_output("save", a.save) || check_output("log", a.log) || check_output("svg", a.svg))
@@ -499,6 +508,7 @@ int cmd_train(int argc, char **argv) {
         }
         t->data = id;
     }
+    t->cfg.shards = (int)a.shards;
     char dstr[128];
     nb_model_desc_str(&t->model->desc, dstr, sizeof dstr);
     const nb_optim_config *oc = nb_optim_get_config(t->opt);
@@ -523,6 +533,10 @@ int cmd_train(int argc, char **argv) {
         goto done;
     }
     if (a.resume && a.log) nrows = read_log(a.log, rows, (int)t->epoch);
+    if (nb_dist_agree(NB_OK)) { /* another rank could not start: it says why */
+        rc = CLI_ERR;
+        goto free_rows;
+    }
     /* the optimizer as the user named it (sgd and gd are one kind) */
     nb_optim_kind named;
     const char *oname = a.opt && !nb_optim_kind_parse(a.opt, &named) && named == oc->kind ? a.opt

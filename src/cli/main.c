@@ -1,4 +1,5 @@
 /* nabla: a verb per job. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,37 @@ static void usage(FILE *out) {
     fprintf(out, "usage: nabla COMMAND [options]   (nabla COMMAND --help for each)\n\ncommands:\n");
     for (int i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nThe labs in a browser: `make web` writes build/web/nabla-lab.html (one file, offline).\n");
+}
+
+/* Under mpirun -np P (a build with MPI=1) every rank runs the command; rank
+ * 0 alone prints. An error on any rank stops them all at their next
+ * agreement (nb_dist_agree: before training, each epoch, each evaluation,
+ * and here), and its one line is printed once, by rank 0. */
+static int run_ranks(int (*run)(int, char **), int argc, char **argv) {
+    if (nb_dist_init(&argc, &argv)) {
+        fprintf(stderr, "nabla: %s\n", nb_errmsg());
+        return 2;
+    }
+    bool many = nb_dist_size() > 1;
+    if (many && nb_dist_rank() > 0 && !freopen("/dev/null", "w", stdout)) fclose(stdout);
+    cli_keep = many;
+    int rc = run(argc, argv);
+    if (many) {
+        if (rc && *cli_kept) nb_fail(NB_EINVAL, "%s", cli_kept);
+        else if (rc) nb_fail(NB_EINVAL, "nabla %s: failed on rank %d", argv[0], nb_dist_rank());
+        if (nb_dist_agree(rc ? NB_EINVAL : NB_OK)) {
+            if (nb_dist_rank() == 0) fprintf(stderr, "%s\n", nb_dist_failure());
+            fflush(stderr);
+            rc = 2;
+            /* mpirun ends the others (SIGTERM) once one rank exits with 2: not before
+             * rank 0 has said why, and then without a word of their own */
+            signal(SIGTERM, SIG_DFL);
+            nb_dist_barrier();
+        }
+    }
+    fflush(stdout);
+    nb_dist_finalize();
+    return rc;
 }
 
 int main(int argc, char **argv) {
@@ -57,7 +89,7 @@ int main(int argc, char **argv) {
         }
     }
     for (int i = 0; i < NCOMMANDS; i++)
-        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) == 0) return run_ranks(commands[i].run, argc - 1, argv + 1);
     fprintf(stderr, "nabla: unknown command '%s' (see nabla --help)\n", argv[1]);
     return 2;
 }

@@ -17,6 +17,8 @@
 #include "nabla/nn.h"
 
 #include "core/team.h"
+#include "dist/dist.h"
+#include "nn/train_internal.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -85,6 +87,7 @@ double nb_train_lr(const nb_train_config *cfg, int64_t s, int64_t steps_per_epoc
 
 void nb_trainer_free(nb_trainer *t) {
     if (!t) return;
+    nb__shards_free(t->shards);
     nb_model_free(t->replica);
     nb_model_free(t->model);
     nb_optim_free(t->opt);
@@ -126,7 +129,7 @@ nb_trainer *nb_trainer_new(const nb_model_desc *d, const nb_train_config *cfg) {
 
 /* A heap input tensor for b samples, reused while the size stays; shaped as
  * the model's first layer takes it, so the forward pass copies nothing. */
-static nb_tensor *batch_tensor(nb_tensor **slot, const nb_model_desc *d, int64_t b) {
+nb_tensor *nb__batch_tensor(nb_tensor **slot, const nb_model_desc *d, int64_t b) {
     if (*slot && (*slot)->shape[0] == b) return *slot;
     nb_tensor_free(*slot);
     if (d->kind == NB_MODEL_CNN) *slot = nb_tensor_new(NB_F32, NB_SHAPE(b, d->channels, d->height, d->width));
@@ -134,7 +137,7 @@ static nb_tensor *batch_tensor(nb_tensor **slot, const nb_model_desc *d, int64_t
     return *slot;
 }
 
-static nb_status check_data(const nb_model_desc *d, const nb_dataset *ds, const char *what) {
+nb_status nb__check_data(const nb_model_desc *d, const nb_dataset *ds, const char *what) {
     if (!ds || ds->n < 1) return nb_fail(NB_EINVAL, "%s set is empty", what);
     if (ds->rows != d->height || ds->cols != d->width || d->channels != 1) {
         char buf[96];
@@ -165,15 +168,15 @@ static int64_t count_correct(const nb_tensor *logits, const int32_t *y) {
  * 1.2e-38 (f32) then count as zero. */
 #if defined(__SSE__) || defined(__x86_64__)
 #include <xmmintrin.h>
-static unsigned flush_subnormals(void) {
+unsigned nb__flush_subnormals(void) {
     unsigned old = _mm_getcsr();
     _mm_setcsr(old | 0x8040); /* FTZ | DAZ */
     return old;
 }
-static void restore_fp(unsigned csr) { _mm_setcsr(csr); }
+void nb__restore_fp(unsigned csr) { _mm_setcsr(csr); }
 #else
-static unsigned flush_subnormals(void) { return 0; }
-static void restore_fp(unsigned csr) { (void)csr; }
+unsigned nb__flush_subnormals(void) { return 0; }
+void nb__restore_fp(unsigned csr) { (void)csr; }
 #endif
 
 /* Two threads share a step in one of two ways, chosen by the model.
@@ -197,12 +200,6 @@ static void restore_fp(unsigned csr) { (void)csr; }
  * the bits are the same whatever the thread count. The whole epoch is one
  * parallel region: a thread asleep between steps would cost a wake-up (tens
  * of microseconds in a VM) each time. */
-typedef struct shard_result {
-    double loss; /* the shard's mean loss */
-    int64_t correct;
-    nb_status st;
-    char msg[256]; /* a failing shard's message, raised again on the caller's thread */
-} shard_result;
 
 /* One epoch's loop, shared by its threads. */
 typedef struct epoch_run {
@@ -252,7 +249,7 @@ static void gather(epoch_run *r, nb_tensor *x, int64_t k, int64_t r0, int64_t r1
 
 /* ---- shards ---- */
 
-static void run_shard(nb_model *m, nb_ctx *ctx, const nb_tensor *x, const int32_t *y, int64_t r0, int64_t r1,
+void nb__run_shard(nb_model *m, nb_ctx *ctx, const nb_tensor *x, const int32_t *y, int64_t r0, int64_t r1,
                       int64_t b, shard_result *out) {
     /* rows r0..r1 of x, as a view */
     nb_tensor xs = *x;
@@ -302,7 +299,7 @@ static void shards_loop(epoch_run *r, int tid, int nth) {
             memset(&r->res[sh], 0, sizeof r->res[sh]);
             if (rows[sh + 1] == rows[sh]) continue;
             gather(r, x, k, rows[sh], rows[sh + 1]);
-            run_shard(models[sh], ctxs[sh], x, t->yb, rows[sh], rows[sh + 1], b, &r->res[sh]);
+            nb__run_shard(models[sh], ctxs[sh], x, t->yb, rows[sh], rows[sh + 1], b, &r->res[sh]);
         }
         nb__barrier_wait(&r->bar, nth);
         /* every thread reads the same results and takes the same turn */
@@ -365,7 +362,7 @@ static void team_loop(epoch_run *r) {
         if ((r->st = begin_step(r))) break;
         for (int i = 0; i < nb_params_count(p); i++) atomic_store_explicit(&r->ready[i], 0, memory_order_relaxed);
         shard_result *res = &r->res[0];
-        run_shard(t->model, t->ctx, x, t->yb, 0, b, b, res);
+        nb__run_shard(t->model, t->ctx, x, t->yb, 0, b, b, res);
         r->b = b, r->loss = res->loss;
         if (res->st || !isfinite(res->loss)) break;
         /* a parameter the graph did not reach still takes its step */
@@ -385,7 +382,8 @@ static void team_loop(epoch_run *r) {
 nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats *st, nb_progress_fn fn,
                          void *user) {
     if (!t) return nb_fail(NB_EINVAL, "nb_train_epoch: no trainer");
-    nb_status s = check_data(&t->model->desc, train, "training");
+    if (t->cfg.shards > 0 || nb_dist_size() > 1) return nb__train_epoch_shards(t, train, st, fn, user);
+    nb_status s = nb__check_data(&t->model->desc, train, "training");
     if (s) return s;
     int64_t n = train->n, B = t->cfg.batch;
     if (t->perm_n != n) {
@@ -395,8 +393,8 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
         t->perm_n = n;
     }
     /* both batch tensors before the threads start: a full one and the last */
-    if ((n >= B && !batch_tensor(&t->xb[0], &t->model->desc, B)) ||
-        (n % B && !batch_tensor(&t->xb[1], &t->model->desc, n % B)))
+    if ((n >= B && !nb__batch_tensor(&t->xb[0], &t->model->desc, B)) ||
+        (n % B && !nb__batch_tensor(&t->xb[1], &t->model->desc, n % B)))
         return nb_errcode();
     epoch_run *r = calloc(1, sizeof *r);
     _Atomic int64_t *ready = calloc((size_t)nb_params_count(t->model->params) + 1, sizeof *ready);
@@ -426,7 +424,7 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
         tid = omp_get_thread_num();
         nth = omp_get_num_threads();
 #endif
-        unsigned fp = flush_subnormals();
+        unsigned fp = nb__flush_subnormals();
         if (!team) shards_loop(r, tid, nth);
         else if (tid > 0) nb__team_serve(&r->team, tid);
         else {
@@ -435,7 +433,7 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
             team_loop(r);
             nb__team_end(&r->team);
         }
-        restore_fp(fp);
+        nb__restore_fp(fp);
     }
     double seconds = now_s() - r->t0;
     if (r->done < r->steps) { /* a step failed: nothing of it is kept */
@@ -472,18 +470,20 @@ nb_status nb_evaluate(nb_model *m, nb_ctx *ctx, const nb_dataset *ds, const nb_n
                       double *loss, double *acc) {
     if (!m || !ctx) return nb_fail(NB_EINVAL, "nb_evaluate: no model or ctx");
     if (batch < 1) return nb_fail(NB_EINVAL, "nb_evaluate: batch %lld must be at least 1", (long long)batch);
-    nb_status s = check_data(&m->desc, ds, "test");
+    nb_status s = nb__check_data(&m->desc, ds, "test");
     if (s) return s;
     if (batch > ds->n) batch = ds->n; /* the buffers need no more */
+    /* Under mpirun each rank takes a run of whole batches; the batches'
+     * sums are gathered and added in batch order, as one process adds them. */
+    int64_t nbat = (ds->n + batch - 1) / batch, P = nb_dist_size(), R = nb_dist_rank();
     int32_t *y = malloc((size_t)batch * sizeof *y);
+    double *part = calloc((size_t)nbat * 2, sizeof *part); /* per batch: loss * size, correct */
     nb_tensor *xb[2] = {NULL, NULL};
-    if (!y) return nb_fail(NB_ENOMEM, "nb_evaluate: out of memory");
+    if (!y || !part) s = nb_fail(NB_ENOMEM, "nb_evaluate: out of memory");
     bool was = nb_ctx_set_grad(ctx, false);
-    double loss_sum = 0;
-    int64_t correct = 0;
-    for (int64_t at = 0; at < ds->n; at += batch) {
-        int64_t b = ds->n - at < batch ? ds->n - at : batch;
-        nb_tensor *x = batch_tensor(&xb[b == batch ? 0 : 1], &m->desc, b);
+    for (int64_t k = nbat * R / P; k < nbat * (R + 1) / P && !s; k++) {
+        int64_t at = k * batch, b = ds->n - at < batch ? ds->n - at : batch;
+        nb_tensor *x = nb__batch_tensor(&xb[b == batch ? 0 : 1], &m->desc, b);
         if (!x) {
             s = nb_errcode();
             break;
@@ -496,12 +496,17 @@ nb_status nb_evaluate(nb_model *m, nb_ctx *ctx, const nb_dataset *ds, const nb_n
             nb_ctx_reset(ctx);
             break;
         }
-        loss_sum += nb_tensor_get(l, 0) * (double)b;
-        correct += count_correct(logits, y);
+        part[2 * k] = nb_tensor_get(l, 0) * (double)b;
+        part[2 * k + 1] = (double)count_correct(logits, y);
         nb_ctx_reset(ctx);
     }
     nb_ctx_set_grad(ctx, was);
+    if (P > 1 && !(s = nb_dist_agree(s))) nb__allgather_blocks(part, nbat, 2 * sizeof *part);
+    double loss_sum = 0;
+    int64_t correct = 0;
+    for (int64_t k = 0; k < nbat && !s; k++) loss_sum += part[2 * k], correct += (int64_t)part[2 * k + 1];
     free(y);
+    free(part);
     nb_tensor_free(xb[0]);
     nb_tensor_free(xb[1]);
     if (s) return s;
