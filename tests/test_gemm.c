@@ -366,16 +366,15 @@ TEST(team_runs_every_member_once_per_job) {
 
 #ifdef _OPENMP
 /* A member whose core is taken (here: its shares sleep) makes the leader run
- * every share itself for a while; each share still runs once per job. */
+ * each job alone for a while; each share is still done once per job. */
 typedef struct late_job {
     _Atomic int hits[2];
     bool slow;
 } late_job;
 
 static void late_part(void *arg, int t, int n) {
-    (void)n;
     late_job *j = arg;
-    atomic_fetch_add(&j->hits[t], 1);
+    for (int s = t; s < 2; s += n) atomic_fetch_add(&j->hits[s], 1); /* n == 1: the whole job here */
     if (t == 1 && j->slow && nb__thread_index() == 1) {
         struct timespec ts = {0, 200000}; /* 0.2 ms: a descheduled thread */
         nanosleep(&ts, NULL);

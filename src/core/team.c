@@ -12,12 +12,8 @@ void nb__relax(unsigned *round) {
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #endif
-    } else if (*round < 4096 + 256)
+    } else
         sched_yield();
-    else { /* a long wait (the leader runs solo): sleep, leave the core to others */
-        struct timespec ts = {0, 50000};
-        nanosleep(&ts, NULL);
-    }
 }
 
 static double mono_s(void) {
@@ -28,7 +24,7 @@ static double mono_s(void) {
 
 /* Jobs per window, and how long a late member's team stays solo (s). */
 enum { TEAM_WINDOW = 32 };
-#define TEAM_SOLO_S 0.25
+#define TEAM_SOLO_S 1.0
 
 void nb__barrier_wait(nb_barrier *b, int n) {
     if (n < 2) return;
@@ -64,17 +60,19 @@ static void post(nb_team *tm, nb_team_fn fn, void *arg) {
     atomic_fetch_add_explicit(&tm->job, 1, memory_order_release);
 }
 
-/* An adaptive team's solo run, when it is in one: every share on the leader. */
-static bool run_solo(nb_team *tm, nb_team_fn fn, void *arg, double now) {
+/* Whether an adaptive team runs solo now (its time out, it tries the team
+ * again). */
+static bool solo_now(nb_team *tm, double now) {
     if (tm->solo_until == 0) return false;
-    if (now >= tm->solo_until) { /* try the team again */
-        tm->solo_until = 0;
-        tm->own = tm->wait = 0, tm->jobs = 0;
-        return false;
-    }
-    for (int t = 0; t < tm->n; t++) fn(arg, t, tm->n);
-    tm->solo_jobs++;
-    return true;
+    if (now < tm->solo_until) return true;
+    tm->solo_until = 0;
+    tm->own = tm->wait = 0, tm->jobs = 0;
+    return false;
+}
+
+int nb__team_size(nb_team *tm) {
+    if (!tm) return 1;
+    return tm->n > 1 && tm->adaptive && solo_now(tm, mono_s()) ? 1 : tm->n;
 }
 
 void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg) {
@@ -83,19 +81,23 @@ void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg) {
         return;
     }
     const double t0 = tm->adaptive ? mono_s() : 0;
-    if (tm->adaptive && run_solo(tm, fn, arg, t0)) return;
+    if (tm->adaptive && solo_now(tm, t0)) { /* the whole job here, as one member */
+        fn(arg, 0, 1);
+        tm->solo_jobs++;
+        return;
+    }
     post(tm, fn, arg);
     fn(arg, 0, tm->n);
     const double t1 = tm->adaptive ? mono_s() : 0;
     unsigned round = 0;
     while (atomic_load_explicit(&tm->busy, memory_order_acquire) > 0) nb__relax(&round);
     if (!tm->adaptive) return;
-    /* Waiting longer than the leader's own shares took (and more than a
-     * wake-up) means the members were slower than the leader doing their
-     * shares too. */
+    /* Waiting twice as long as the leader's own shares took (and far more
+     * than a wake-up) means the members ran at under a third of its speed:
+     * slower than the leader doing their shares too. */
     tm->own += t1 - t0, tm->wait += mono_s() - t1;
     if (++tm->jobs == TEAM_WINDOW) {
-        if (tm->wait > tm->own && tm->wait > TEAM_WINDOW * 20e-6) tm->solo_until = mono_s() + TEAM_SOLO_S;
+        if (tm->wait > 2 * tm->own && tm->wait > TEAM_WINDOW * 50e-6) tm->solo_until = mono_s() + TEAM_SOLO_S;
         tm->own = tm->wait = 0, tm->jobs = 0;
     }
 }

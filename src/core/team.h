@@ -29,10 +29,10 @@ typedef struct nb_team {
     nb_team_fn fn;        /* the job; NULL tells the members to leave */
     void *arg;
     /* adaptive: a member whose core another process keeps busy comes late;
-     * the leader then runs every share itself for a while (solo), so two
-     * threads are never slower than one. The shares are the same either
-     * way, and so are the bits; a caller that sets it promises that no
-     * share of a job waits for another. */
+     * the leader then runs each job alone for a while (solo: fn(arg, 0, 1)),
+     * so two threads are never much slower than one. A caller that sets it
+     * promises that its jobs give the same result for any member count, or
+     * that it asked nb__team_size first (as the GEMM's K cut does). */
     bool adaptive;
     double own, wait;     /* this window's seconds: the leader's shares, and waiting for members */
     int jobs;             /* jobs in this window */
@@ -54,9 +54,11 @@ void nb__barrier_wait(nb_barrier *b, int n);
 /* The leader (member 0): starts leading tm, of n members. tm is zeroed
  * before any member serves it. */
 void nb__team_lead(nb_team *tm, int n);
-/* fn(arg, t, n) for every member t, on member t (or all on the leader while
- * it runs solo); returns when all have finished. */
+/* fn(arg, t, n) on every member t (or fn(arg, 0, 1) on the leader while it
+ * runs solo); returns when all have finished. */
 void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg);
+/* The members a job would have now: 1 while an adaptive team runs solo. */
+int nb__team_size(nb_team *tm);
 /* The leader: lets the members go, and stops leading. */
 void nb__team_end(nb_team *tm);
 /* Members 1..n-1: run the leader's jobs until nb__team_end. */

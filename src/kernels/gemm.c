@@ -364,11 +364,12 @@ static int kcut(nb_team *tm, const gemm_job *j, bool *good) {
     int64_t at = kcut_at(j);
     if (!at) return 0;
     bool halves = at < (j->dt == NB_F32 ? kc_of_f32(j->im, j->K) : kc_of_f64(j->im, j->K));
-    if (!halves && (!tm || tm->n != 2)) return 0; /* the uncut product gives the same bits */
+    if (tm && nb__team_size(tm) != 2) tm = NULL; /* its two roles need two members now */
+    if (!halves && !tm) return 0; /* the uncut product gives the same bits */
     nb__scratch *sc = my_scratch(j);
     kcut_job kj = {j, sc ? nb__scratch_get(sc, 2, (size_t)(j->M * j->N) * nb_dtype_size(j->dt)) : NULL, at, true};
     if (kj.S) {
-        if (tm && tm->n == 2) {
+        if (tm) {
             nb__team_run(tm, kcut_part, &kj);
             if (atomic_load(&kj.good)) nb__team_run(tm, ksum_part, &kj);
         } else {
