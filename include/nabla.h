@@ -48,5 +48,6 @@
 #include "nabla/checkpoint.h"
 #include "nabla/io.h"
 #include "nabla/plot.h"
+#include "nabla/curvature.h"
 
 #endif
