@@ -298,3 +298,107 @@ static void symmetric(const char *kind) {
 
 TEST(hvp_is_symmetric_on_an_mlp) { symmetric("mlp"); }
 TEST(hvp_is_symmetric_on_a_cnn) { symmetric("cnn"); }
+
+/* ---- the spectrum tools against the dense Hessian (163 parameters) ---- */
+
+typedef struct dense { nb_model *m; nb_tensor *x; fx f; nb_model_hessian h; nb_linop H; double *A; double *eig; int64_t n; } dense;
+
+static bool dense_open(dense *d) {
+    memset(d, 0, sizeof *d);
+    if (!fx_load("tests/fixtures/hvp/mlp.txt", &d->f) || !(d->m = fx_model(&d->f, &d->x))) return false;
+    if (nb_model_hessian_init(&d->h, d->m, d->x, d->f.labels, NB_LOSS_XENT, 0)) return false;
+    d->H = nb_model_hessian_op(&d->h);
+    int64_t n = d->n = d->H.n;
+    d->A = calloc((size_t)(n * n), sizeof *d->A);
+    d->eig = calloc((size_t)n, sizeof *d->eig);
+    double *e = calloc((size_t)n, sizeof *e), *a = calloc((size_t)(n * n), sizeof *a), *V = calloc((size_t)(n * n), sizeof *V);
+    bool ok = d->A && d->eig && e && a && V;
+    for (int64_t j = 0; ok && j < n; j++) { /* column j = H e_j */
+        e[j] = 1;
+        ok = nb_model_hvp(&d->h, e, d->A + j * n, NULL) == NB_OK; /* row j, the same by symmetry */
+        e[j] = 0;
+    }
+    for (int64_t i = 0; ok && i < n * n; i++) a[i] = d->A[i];
+    ok = ok && nb_sym_eig(n, a, d->eig, V) == NB_OK;
+    /* the eigen-solver itself: A v_j = lambda_j v_j */
+    double worst = 0;
+    for (int64_t j = 0; ok && j < n; j++)
+        for (int64_t i = 0; i < n; i++) {
+            double s = 0;
+            for (int64_t k = 0; k < n; k++) s += d->A[i * n + k] * V[k * n + j];
+            worst = fmax(worst, fabs(s - d->eig[j] * V[i * n + j]));
+        }
+    CHECK_MSG(worst < 1e-11 * fabs(d->eig[n - 1]), "Jacobi residual %g", worst);
+    free(e), free(a), free(V);
+    return ok;
+}
+
+static void dense_close(dense *d) {
+    nb_model_hessian_free(&d->h);
+    nb_model_free(d->m);
+    nb_tensor_free(d->x);
+    fx_free(&d->f);
+    free(d->A), free(d->eig);
+}
+
+TEST(lanczos_top_eigenvalues_match_the_dense_hessian) {
+    dense d;
+    CHECK(dense_open(&d));
+    double top[3], again[3];
+    CHECK_OK(nb_lanczos_topk(&d.H, 3, 0, 5, top));
+    for (int i = 0; i < 3; i++)
+        CHECK_MSG(fabs(top[i] - d.eig[d.n - 1 - i]) <= 1e-8 * fabs(d.eig[d.n - 1]), "eigenvalue %d: Lanczos %.15g, dense %.15g",
+                  i, top[i], d.eig[d.n - 1 - i]);
+    CHECK_OK(nb_lanczos_topk(&d.H, 3, 0, 5, again));
+    CHECK(memcmp(top, again, sizeof top) == 0); /* seeded: the same numbers */
+    /* power iteration finds the largest magnitude: here the top eigenvalue if it dominates */
+    double lam, big = fmax(fabs(d.eig[0]), fabs(d.eig[d.n - 1]));
+    int used;
+    CHECK_OK(nb_power_iteration(&d.H, 1000, 1e-12, 3, &lam, &used));
+    CHECK_MSG(fabs(fabs(lam) - big) <= 1e-6 * big, "power iteration %.12g after %d, dense %.12g", lam, used, big);
+    CHECK_ERR(nb_lanczos_topk(&d.H, 0, 0, 1, top), NB_EINVAL, "k = 0");
+    dense_close(&d);
+}
+
+TEST(hutchinson_trace_within_three_standard_errors) {
+    dense d;
+    CHECK(dense_open(&d));
+    double exact = 0;
+    for (int64_t i = 0; i < d.n; i++) exact += d.A[i * d.n + i];
+    /* the blocks are the layers: w0 b0 w1 b1 w2 b2 */
+    int64_t ends[6], off = 0;
+    double blocks[6], exact_block[6] = {0};
+    for (int i = 0; i < 6; i++) {
+        int64_t lo = off;
+        ends[i] = off += nb_params_tensor(d.m->params, i)->numel;
+        for (int64_t j = lo; j < off; j++) exact_block[i] += d.A[j * d.n + j];
+    }
+    double tr, se;
+    CHECK_OK(nb_hutchinson(&d.H, 200, 11, 6, ends, &tr, &se, blocks));
+    CHECK_MSG(fabs(tr - exact) <= 3 * se && se > 0, "Hutchinson %.6g +- %.3g, exact %.6g", tr, se, exact);
+    double sum = 0;
+    for (int i = 0; i < 6; i++) sum += blocks[i];
+    CHECK(test_close(sum, tr, 1e-12 * fabs(exact), 1e-12)); /* the same probes, split by layer */
+    CHECK(test_close(blocks[4], exact_block[4], 0.3 * fabs(exact_block[4]) + 3 * se, 0));
+    /* SLQ's first moment along each probe is Hutchinson's sample z'Hz / n, and its weights sum to 1 */
+    enum { RUNS = 4, IT = 30 };
+    double nodes[RUNS * IT], w[RUNS * IT], dens[1];
+    CHECK_OK(nb_slq(&d.H, RUNS, IT, 11, nodes, w));
+    double tr1, se1, m1 = 0;
+    CHECK_OK(nb_hutchinson(&d.H, RUNS, 11, 0, NULL, &tr1, &se1, NULL));
+    for (int r = 0; r < RUNS; r++) {
+        double ws = 0;
+        for (int j = 0; j < IT; j++) ws += w[r * IT + j], m1 += w[r * IT + j] * nodes[r * IT + j];
+        CHECK(test_close(ws, 1, 1e-12, 0));
+    }
+    CHECK(test_close(m1 / RUNS * (double)d.n, tr1, 1e-9 * fabs(exact), 0));
+    /* the density is a probability density: its integral over a wide grid is 1 */
+    double lo = d.eig[0] - 1, hi = d.eig[d.n - 1] + 1, integral = 0, sigma = (hi - lo) / 200;
+    for (int i = 0; i < 4000; i++) {
+        double t = lo + (hi - lo) * (i + 0.5) / 4000;
+        nb_slq_density(RUNS, IT, nodes, w, sigma, 1, &t, dens);
+        integral += dens[0] * (hi - lo) / 4000;
+    }
+    CHECK(test_close(integral, 1, 1e-3, 0));
+    dense_close(&d);
+}
