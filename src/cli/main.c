@@ -16,6 +16,7 @@ static const struct {
     {"train", cmd_train, "train an MLP or CNN on Fashion-MNIST (or any MNIST-format data)"},
     {"eval", cmd_eval, "evaluate a checkpoint on a test set"},
     {"gradcheck", cmd_gradcheck, "check every op's gradient against central differences"},
+    {"curvature", cmd_curvature, "the loss Hessian's top eigenvalues, trace and density of a checkpoint"},
     {"figures", cmd_figures, "write the handout's figures and more as SVG"},
     {"bench", cmd_bench, "measure GEMM throughput and the machine's FMA peak"},
 };
