@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "nabla/curvature.h"
+#include "nabla/io.h"
 
 enum { NLAYER = 3, MAXRUN = 4 };
 
@@ -20,7 +21,7 @@ typedef struct eos_net {
     nb_ctx *ctx;
 } eos_net;
 
-/* L = (1/2N) sum_i |f(x_i) - y_i|^2, f a tanh MLP (the inputs are the parameters). */
+/* L = (1/N) sum_i |f(x_i) - y_i|^2, f a tanh MLP (the inputs are the parameters). */
 static nb_tensor *eos_loss(nb_ctx *ctx, nb_tensor *const *p, void *user) {
     const eos_net *e = user;
     nb_tensor *h = e->x;
@@ -28,7 +29,7 @@ static nb_tensor *eos_loss(nb_ctx *ctx, nb_tensor *const *p, void *user) {
         h = nb_linear(ctx, h, p[2 * l], p[2 * l + 1]);
         if (l < NLAYER - 1) h = nb_tanh(ctx, h);
     }
-    return nb_scale(ctx, nb_mse(ctx, h, e->y), 0.5 * (double)e->y->shape[1]);
+    return nb_scale(ctx, nb_mse(ctx, h, e->y), (double)e->y->shape[1]);
 }
 
 static int64_t eos_n(const eos_net *e) {
@@ -63,20 +64,20 @@ static const cli_cmd eos_cmd = {
     "eos",
     "--data fashion-mnist|DIR [--lr 0.02,0.05] [--steps N] [--every K] [--samples N] [--svg FILE] [--csv FILE]",
     "The edge-of-stability lab: full-batch gradient descent (no momentum) on the first N training\n"
-    "images (downsampled to 14x14), a tanh MLP 196-200-200-10 and the square loss (1/2N) sum |f - y|^2,\n"
+    "images (downsampled to 14x14), a tanh MLP 196-200-200-10 and the square loss (1/N) sum |f - y|^2,\n"
     "for each learning rate; every K steps the sharpness (the top Hessian eigenvalue, Lanczos) next\n"
     "to 2/lr. Prints, per rate, whether the sharpness rose to 2/lr and then stayed within 15% of it.",
 };
 
 int cmd_eos(int argc, char **argv) {
     const char *data = NULL, *svg = NULL, *csv = NULL;
-    long steps = 1500, every = 25, samples = 1000, seed = 0, threads = 0;
+    long steps = 2000, every = 50, samples = 1000, seed = 0, threads = 0;
     cli_list lrs = {{0.02, 0.05}, 2};
     cli_opt opts[] = {
         {"data", CLI_STR, &data, "DIR", "fashion-mnist or an MNIST-format directory", false},
         {"lr", CLI_DOUBLES, &lrs, "A,B", "learning rates (default 0.02,0.05)", false},
-        {"steps", CLI_INT, &steps, "N", "gradient-descent steps per rate (default 1500)", false},
-        {"every", CLI_INT, &every, "K", "steps between sharpness measurements (default 25)", false},
+        {"steps", CLI_INT, &steps, "N", "gradient-descent steps per rate (default 2000)", false},
+        {"every", CLI_INT, &every, "K", "steps between sharpness measurements (default 50)", false},
         {"samples", CLI_INT, &samples, "N", "training images, the full batch (default 1000)", false},
         {"seed", CLI_INT, &seed, "S", "the initialisation's and the probes' seed (default 0)", false},
         {"threads", CLI_INT, &threads, "T", "threads (default: all cores)", false},
@@ -107,7 +108,8 @@ int cmd_eos(int argc, char **argv) {
     int64_t nm = (steps / every + 2);
     double *hist = malloc((size_t)(lrs.n * nm * 3) * sizeof *hist); /* per rate: step, sharpness, loss */
     int nmeas[MAXRUN] = {0};
-    FILE *cf = NULL;
+    nb_outfile out = {0};
+    FILE *cf = NULL; /* out's stream, when --csv: committed (renamed into place) only on success */
     rc = CLI_ERR;
     if (!e.x || !e.y || !e.ctx || !hist) goto lib_error;
     /* 2x2 means of p/255, centred by the subset's mean pixel */
@@ -125,9 +127,9 @@ int cmd_eos(int argc, char **argv) {
     }
     mean /= (double)(N * D);
     for (int64_t i = 0; i < N * D; i++) ((float *)e.x->data)[i] -= (float)mean;
-    if (csv && !(cf = fopen(csv, "w"))) {
-        rc = cli_error("eos", "--csv %s: cannot write", csv);
-        goto done;
+    if (csv) {
+        if (nb_outfile_open(&out, csv)) goto lib_error;
+        cf = out.fp;
     }
     if (cf) fprintf(cf, "lr,step,loss,sharpness,two_over_lr\n");
     const int64_t sizes[NLAYER + 1] = {D, 200, 200, NB_NUM_CLASSES};
@@ -229,12 +231,13 @@ int cmd_eos(int argc, char **argv) {
         nb_fig_free(fig);
         if (st) goto lib_error;
     }
-    rc = 0;
+    rc = cf && nb_outfile_commit(&out, false) ? cli_lib_error("eos") : 0;
+    cf = NULL;
     goto done;
 lib_error:
     rc = cli_lib_error("eos");
 done:
-    if (cf && fclose(cf) && !rc) rc = cli_error("eos", "--csv %s: write failed", csv);
+    if (cf) nb_outfile_abort(&out);
     for (int i = 0; i < 2 * NLAYER; i++) nb_tensor_free(e.p[i]);
     nb_tensor_free(e.x), nb_tensor_free(e.y);
     nb_ctx_free(e.ctx);
