@@ -54,12 +54,13 @@ static nb_status forward_tangents(nb_ctx *ctx, nb_fn f, void *user, int nin, nb_
     nb_status st = nb__ctx_check(ctx);
     if (st) return st;
     /* The tape must reach every input: inputs that do not require grad do while f runs. */
-    bool was_grad = nb_ctx_set_grad(ctx, true), was_req[16];
-    int nkeep = nin < 16 ? nin : 16;
-    for (int i = 0; i < nkeep; i++) was_req[i] = inputs[i]->requires_grad, inputs[i]->requires_grad = true;
+    bool *was_req = nb__alloc(ctx, (size_t)nin * sizeof *was_req, false);
+    if (!was_req) return nb__ctx_check(ctx);
+    bool was_grad = nb_ctx_set_grad(ctx, true);
+    for (int i = 0; i < nin; i++) was_req[i] = inputs[i]->requires_grad, inputs[i]->requires_grad = true;
     nb_node *mark = ctx->tape;
     nb_tensor *out = f(ctx, inputs, user);
-    for (int i = 0; i < nkeep; i++) inputs[i]->requires_grad = was_req[i];
+    for (int i = 0; i < nin; i++) inputs[i]->requires_grad = was_req[i];
     if (!out) {
         nb_ctx_set_grad(ctx, was_grad);
         return nb_errcode() ? nb_errcode() : nb_fail(NB_EINVAL, "%s: the function failed", fn);
