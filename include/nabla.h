@@ -49,5 +49,6 @@
 #include "nabla/dist.h"
 #include "nabla/io.h"
 #include "nabla/plot.h"
+#include "nabla/curvature.h"
 
 #endif

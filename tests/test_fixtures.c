@@ -143,6 +143,15 @@ static nb_tensor *r_linear_relu(nb_ctx *c, const fixture *f, nb_tensor **x, int 
  *   sums of k terms (reductions k <= 400, matmul/linear k <= 33, conv
  *     k = C*KH*KW <= 36, softmax k <= 10): k * eps;
  *   the softmax family at logits near 800: x - max carries ulp(800) = 1e-13. */
+static nb_tensor *r_gather(nb_ctx *c, const fixture *f, nb_tensor **x, int n) {
+    (void)n;
+    const fx_attr *a = attr_of(f, "idx"), *s = attr_of(f, "shape");
+    int64_t idx[NB_MAX_DIMS], shape[NB_MAX_DIMS];
+    for (int i = 0; a && i < a->n; i++) idx[i] = (int64_t)a->v[i];
+    for (int i = 0; s && i < s->n; i++) shape[i] = (int64_t)s->v[i];
+    return a && s ? nb__gather(c, x[0], s->n, shape, idx) : NULL;
+}
+
 static const fx_op OPS[] = {
     /* op                      run            f64     f32 */
     {"neg",                   r_neg,         0,      0},
@@ -170,6 +179,7 @@ static const fx_op OPS[] = {
     {"matmul",                r_matmul,      1e-13,  1e-5},
     {"linear",                r_linear,      1e-13,  1e-5},
     {"linear_relu",           r_linear_relu, 1e-13,  1e-5},
+    {"gather",                r_gather,      1e-13,  1e-6},
     {"conv2d",                r_conv2d,      1e-13,  1e-5},
     {"conv2d_relu_pool",      r_conv2d_relu_pool, 1e-13, 1e-5},
     {"softmax",               r_softmax,     1e-12,  1e-5},
@@ -490,6 +500,7 @@ FIXTURE_TEST(max_pool2d)
 FIXTURE_TEST(conv2d_relu_pool)
 FIXTURE_TEST(linear)
 FIXTURE_TEST(linear_relu)
+FIXTURE_TEST(gather)
 
 /* Every case names a known op, every op in the table has a test above (the
  * table and the list match one to one), and every op in the registry was

@@ -386,6 +386,14 @@ def gen():
                 fn = lambda t: torch.relu(t[0] @ t[1] + t[2])
             emit(c, fn, rng)
 
+    # gather (internal: forward mode picks a tangent at an argmax with it): flat picks with repeats
+    rng_g = np.random.default_rng(20261130)
+    for dt in ["f64", "f32"]:
+        idx = [0, 5, 11, 5, 2, 7]
+        c = case("gather_repeat_%s" % dt, "gather", dt).attr("idx", *idx).attr("shape", 2, 3)
+        c.input(normal(rng_g, (3, 4)))
+        emit(c, lambda t, idx=idx: t[0].reshape(-1)[torch.tensor(idx)].reshape(2, 3), rng_g)
+
 
 def main():
     gen()

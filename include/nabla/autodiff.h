@@ -40,6 +40,25 @@ nb_status nb_ctx_on_grad_ready(nb_ctx *ctx, nb_grad_ready_fn fn, void *user);
 
 typedef nb_tensor *(*nb_fn)(nb_ctx *ctx, nb_tensor *const *inputs, void *user);
 
+/* ---- second order: forward mode, and Hessian-vector products ----------------
+ * Every op has a forward-mode (JVP) rule written with the library's own ops,
+ * so a tangent is itself on the tape and a reverse pass over it gives second
+ * derivatives (reverse-over-forward). */
+
+/* Forward mode: *y = f(inputs) and *dy = J v, the directional derivative
+ * along tangents (one per input, same shape and dtype; NULL is zero), both
+ * made in ctx; *dy is zero where f does not depend on the inputs. */
+nb_status nb_jvp(nb_ctx *ctx, nb_fn f, void *user, int nin, nb_tensor *const *inputs, nb_tensor *const *tangents,
+                 nb_tensor **y, nb_tensor **dy);
+/* The Hessian-vector product of a scalar f, exact: every leaf x that
+ * requires grad gets x->grad += d(grad f . v)/dx, so with zeroed gradients
+ * and f a function of the inputs alone, input i's grad holds (H v)_i,
+ * H the Hessian over all inputs together. Inputs must require grad; v (one
+ * per input, NULL: zero) as in nb_jvp. *loss (may be NULL) gets f's value.
+ * It spends f's graph, as nb_backward does. */
+nb_status nb_hvp(nb_ctx *ctx, nb_fn f, void *user, int nin, nb_tensor *const *inputs, nb_tensor *const *v,
+                 nb_tensor **loss);
+
 typedef enum nb_jac_layout {
     NB_JAC_INPUT_FIRST = 0, /* the handout's: in.shape ++ out.shape */
     NB_JAC_OUTPUT_FIRST,    /* PyTorch's and JAX's: out.shape ++ in.shape */
@@ -64,10 +83,20 @@ typedef struct nb_gradcheck_result {
 nb_status nb_gradcheck(nb_fn f, void *user, int nin, nb_tensor *const *inputs,
                        const nb_gradcheck_opts *opts, nb_gradcheck_result *res);
 
+/* Second order, in f64 along a random direction v: the JVP (nb_jvp)
+ * against central differences of f, into *jvp; and the HVP (nb_hvp) of
+ * <u, f + f^2> for a random u against central differences of its analytic
+ * gradient, into *hvp. The same tolerances as nb_gradcheck. */
+nb_status nb_gradgradcheck(nb_fn f, void *user, int nin, nb_tensor *const *inputs, const nb_gradcheck_opts *opts,
+                           nb_gradcheck_result *jvp, nb_gradcheck_result *hvp);
+
 /* Gradchecks every op of the library on its built-in cases (broadcast and
  * size-1 dims, inputs away from kinks), one row per case to out (NULL:
  * silent). Returns the number of failing cases. */
 int nb_gradcheck_ops(FILE *out);
+/* nb_gradgradcheck on the same cases: every op's forward-mode rule and its
+ * second derivatives. Returns the number of failing cases. */
+int nb_gradgradcheck_ops(FILE *out);
 
 #ifdef __cplusplus
 }

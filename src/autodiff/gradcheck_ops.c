@@ -70,6 +70,13 @@ static nb_tensor *f_conv2d_relu_pool(nb_ctx *c, nb_tensor *const *x, void *u) {
 }
 static nb_tensor *f_max_pool2d(nb_ctx *c, nb_tensor *const *x, void *u) { return nb_max_pool2d(c, x[0], C(u)->iarg[0]); }
 
+/* picks with repeats (their gradients add) from a (3,4) input */
+static nb_tensor *f_gather(nb_ctx *c, nb_tensor *const *x, void *u) {
+    (void)u;
+    static const int64_t idx[] = {0, 5, 11, 5, 2, 7};
+    return nb__gather(c, x[0], NB_SHAPE(2, 3), idx);
+}
+
 #define S(...) {__VA_ARGS__}
 static const gc_case cases[] = {
     {"add", f_add, 2, {3, 2}, {S(3, 1, 4), S(2, 4)}, {ANY, ANY}, {0}, 0},
@@ -132,6 +139,7 @@ static const gc_case cases[] = {
     {"max_pool2d", f_max_pool2d, 1, {4}, {S(2, 3, 4, 6)}, {DISTINCT}, {2}, 0},
     {"max_pool2d", f_max_pool2d, 1, {4}, {S(2, 2, 7, 5)}, {DISTINCT}, {2}, 0},
     {"max_pool2d", f_max_pool2d, 1, {4}, {S(1, 2, 6, 9)}, {DISTINCT}, {3}, 0},
+    {"gather", f_gather, 1, {2}, {S(3, 4)}, {ANY}, {0}, 0},
 };
 #define NCASES (int)(sizeof cases / sizeof cases[0])
 
@@ -166,21 +174,27 @@ bool nb__gradcheck_covers(const char *op) {
     return false;
 }
 
+/* One case's inputs (heap) and their shapes as text. */
+static void case_inputs(const gc_case *c, int i, nb_tensor **in, char *shapes, size_t n) {
+    nb_rng rng;
+    nb_rng_seed(&rng, 1000 + (uint64_t)i);
+    size_t at = 0;
+    shapes[0] = 0;
+    for (int k = 0; k < c->nin; k++) {
+        in[k] = make_input(c, k, &rng);
+        char s[48];
+        if (in[k] && at < n) at += (size_t)snprintf(shapes + at, n - at, "%s%s", k ? " " : "", nb_shape_str(in[k], s, sizeof s));
+    }
+}
+
 int nb_gradcheck_ops(FILE *out) {
     int failures = 0;
     if (out) fprintf(out, "%-22s %-28s %12s %12s  %s\n", "op", "input shapes", "max abs err", "max rel err", "result");
     for (int i = 0; i < NCASES; i++) {
         const gc_case *c = &cases[i];
-        nb_rng rng;
-        nb_rng_seed(&rng, 1000 + (uint64_t)i);
         nb_tensor *in[4] = {0};
-        char shapes[96] = "";
-        size_t at = 0;
-        for (int k = 0; k < c->nin; k++) {
-            in[k] = make_input(c, k, &rng);
-            char s[48];
-            if (in[k]) at += (size_t)snprintf(shapes + at, sizeof shapes - at, "%s%s", k ? " " : "", nb_shape_str(in[k], s, sizeof s));
-        }
+        char shapes[96];
+        case_inputs(c, i, in, shapes, sizeof shapes);
         nb_gradcheck_result r = {0};
         nb_gradcheck_opts opts = {0, 0, 0, (uint64_t)i};
         nb_status st = nb_gradcheck(c->fn, (void *)c, c->nin, in, &opts, &r);
@@ -189,6 +203,31 @@ int nb_gradcheck_ops(FILE *out) {
         if (out) {
             if (st != NB_OK) fprintf(out, "%-22s %-28s %12s %12s  FAIL: %s\n", c->op, shapes, "-", "-", nb_errmsg());
             else fprintf(out, "%-22s %-28s %12.2e %12.2e  %s\n", c->op, shapes, r.max_abs_err, r.max_rel_err, pass ? "pass" : "FAIL");
+        }
+        for (int k = 0; k < c->nin; k++) nb_tensor_free(in[k]);
+    }
+    if (out) fprintf(out, "%d cases, %d failed\n", NCASES, failures);
+    return failures;
+}
+
+int nb_gradgradcheck_ops(FILE *out) {
+    int failures = 0;
+    if (out)
+        fprintf(out, "%-22s %-28s %12s %12s  %s\n", "op (second order)", "input shapes", "jvp abs err", "hvp abs err",
+                "result");
+    for (int i = 0; i < NCASES; i++) {
+        const gc_case *c = &cases[i];
+        nb_tensor *in[4] = {0};
+        char shapes[96];
+        case_inputs(c, i, in, shapes, sizeof shapes);
+        nb_gradcheck_result rj = {0}, rh = {0};
+        nb_gradcheck_opts opts = {0, 0, 0, (uint64_t)i};
+        nb_status st = nb_gradgradcheck(c->fn, (void *)c, c->nin, in, &opts, &rj, &rh);
+        bool pass = st == NB_OK && rj.passed && rh.passed;
+        failures += !pass;
+        if (out) {
+            if (st != NB_OK) fprintf(out, "%-22s %-28s %12s %12s  FAIL: %s\n", c->op, shapes, "-", "-", nb_errmsg());
+            else fprintf(out, "%-22s %-28s %12.2e %12.2e  %s\n", c->op, shapes, rj.max_abs_err, rh.max_abs_err, pass ? "pass" : "FAIL");
         }
         for (int k = 0; k < c->nin; k++) nb_tensor_free(in[k]);
     }

@@ -97,6 +97,8 @@ int cmd_biasvar(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_gradcheck(int argc, char **argv);
+int cmd_curvature(int argc, char **argv);
+int cmd_eos(int argc, char **argv);
 int cmd_figures(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 

@@ -8,8 +8,14 @@ int cmd_gradcheck(int argc, char **argv) {
         "pass when |analytic - numeric| <= 1e-5 + 1e-3 |numeric|), with a random\n"
         "non-uniform upstream gradient, broadcast and size-1 dimensions, and inputs away\n"
         "from kinks; also that a second backward agrees and a zero upstream gives zero.\n"
-        "Prints one row per case; exits 1 if any case fails."};
+        "Then the second order on the same cases, along a random direction v: the\n"
+        "forward-mode JVP against central differences of the op, and the Hessian-vector\n"
+        "product of <u, op> against central differences of its gradient.\n"
+        "Prints one row per case and order; exits 1 if any case fails."};
     int r = cli_parse(&cmd, argc, argv, NULL, 0);
     if (r != CLI_OK) return r == CLI_HELP ? 0 : r;
-    return nb_gradcheck_ops(stdout) == 0 ? 0 : 1;
+    int failed = nb_gradcheck_ops(stdout);
+    printf("\n");
+    failed += nb_gradgradcheck_ops(stdout);
+    return failed == 0 ? 0 : 1;
 }

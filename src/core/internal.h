@@ -24,9 +24,14 @@ enum {
     NB_TF_READY = 1u << 3, /* a leaf whose last op reports it to the ready hook */
 };
 
+/* jvp: the output's tangent from the inputs' tangents dt[i] (NULL: zero;
+ * never all NULL), written with the library's differentiable ops, so that
+ * the tangent is itself on the tape and a reverse pass over it gives
+ * second derivatives (nb_hvp). Only forward mode (autodiff/jvp.c) calls it. */
 typedef struct nb_op {
     const char *name;
     void (*backward)(nb_node *n);
+    nb_status (*jvp)(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out);
 } nb_op;
 
 struct nb_node {
@@ -37,6 +42,7 @@ struct nb_node {
     double f;                 /* a scalar attribute: pow's exponent, a scale */
     int64_t i[NB_MAX_DIMS];   /* integer attributes: axes, a permutation, a stride */
     void *saved;              /* arena memory the backward needs */
+    nb_tensor *tan;           /* forward mode: the output's tangent (NULL: zero) */
     nb_node *prev;            /* the tape, newest first */
     bool walked;              /* a backward without retain has run it: its graph is spent */
     bool reached;             /* scratch of the reverse pass */
@@ -169,5 +175,21 @@ const char *nb__shape_str(int ndim, const int64_t *shape, char *buf, size_t n);
  * gradcheck cases cover an op, by name. */
 extern const nb_op *const nb__all_ops[];
 bool nb__gradcheck_covers(const char *op);
+
+/* y (ndim, shape) with y[j] = src[idx[j]] (flat indices, copied): the
+ * forward-mode helper that picks a tangent at a max's or a pool's argmax.
+ * Its backward scatters. */
+nb_tensor *nb__gather(nb_ctx *ctx, nb_tensor *src, int ndim, const int64_t *shape, const int64_t *idx);
+/* Forward-mode helpers (autodiff/jvp.c): a + b where either may be NULL
+ * (zero); t broadcast up to a shape; a constant (no tape) of x's shape that
+ * is 1 where x > 0 (or sign x when sign is set), else 0. */
+nb_tensor *nb__tan_add(nb_ctx *ctx, nb_tensor *a, nb_tensor *b);
+nb_tensor *nb__tan_expand(nb_ctx *ctx, nb_tensor *t, int ndim, const int64_t *shape);
+nb_tensor *nb__mask_pos(nb_ctx *ctx, const nb_tensor *x, bool sign);
+/* A jvp rule's return: t into *out, and NB_OK, or the error that made t NULL. */
+static inline nb_status nb__tan_done(nb_tensor *t, nb_tensor **out) {
+    *out = t;
+    return t ? NB_OK : (nb_errcode() ? nb_errcode() : NB_EINVAL);
+}
 
 #endif

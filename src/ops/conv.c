@@ -17,6 +17,7 @@
 #endif
 
 #include "core/internal.h"
+#include "nabla/ops.h"
 #include "kernels/conv_kernels.h"
 #include "kernels/kernels.h"
 
@@ -76,7 +77,8 @@ static void *with_bias(nb_ctx *ctx, nb_dtype dt, const void *wv, const void *bv,
 
 /* ---- conv2d ---------------------------------------------------------------- */
 static void conv2d_backward(nb_node *n);
-const nb_op nb__op_conv2d = {"conv2d", conv2d_backward};
+static nb_status conv2d_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out);
+const nb_op nb__op_conv2d = {"conv2d", conv2d_backward, conv2d_jvp};
 
 /* x (N,C,H,W), w (F,C,KH,KW), b (F) or NULL -> y (N,F,OH,OW),
  * OH = (H + 2 pad - KH)/stride + 1 (floor), likewise OW. */
@@ -293,7 +295,8 @@ static void conv2d_backward(nb_node *n) { conv_backward(n, NULL); }
 
 /* ---- max_pool2d ------------------------------------------------------------ */
 static void max_pool2d_backward(nb_node *n);
-const nb_op nb__op_max_pool2d = {"max_pool2d", max_pool2d_backward};
+static nb_status max_pool2d_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out);
+const nb_op nb__op_max_pool2d = {"max_pool2d", max_pool2d_backward, max_pool2d_jvp};
 
 /* The windows' loops are in kernels/pool.c: the first maximum wins ties, a
  * NaN wins its window; no argmax is stored (the backward finds the winner
@@ -360,7 +363,8 @@ static void max_pool2d_backward(nb_node *n) {
  * ops apart would zero, fill and re-read full-batch gradients of z and of
  * the pooled z. ReLU after the pool equals ReLU before it (ReLU is monotone). */
 static void conv2d_relu_pool_backward(nb_node *n);
-const nb_op nb__op_conv2d_relu_pool = {"conv2d_relu_pool", conv2d_relu_pool_backward};
+static nb_status conv2d_relu_pool_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out);
+const nb_op nb__op_conv2d_relu_pool = {"conv2d_relu_pool", conv2d_relu_pool_backward, conv2d_relu_pool_jvp};
 
 nb_tensor *nb_conv2d_relu_pool(nb_ctx *ctx, nb_tensor *x, nb_tensor *w, nb_tensor *b, int stride, int pad) {
     nb_tensor *in[3] = {x, w, b};
@@ -411,3 +415,63 @@ static void relu_pool_back(nb_dtype dt, const conv_geom *g, const void *zi, cons
 }
 
 static void conv2d_relu_pool_backward(nb_node *n) { conv_backward(n, n->saved); }
+
+/* ---- forward mode ------------------------------------------------------------ */
+
+/* The tangent of conv2d(x, w, b): dy = conv(dx, w) + conv(x, dw, db), or db
+ * alone broadcast over (N,F,OH,OW). */
+static nb_tensor *conv_tangent(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, int ndim, const int64_t *shape) {
+    nb_tensor *x = n->in[0], *w = n->in[1];
+    int stride = (int)n->i[0], pad = (int)n->i[1];
+    nb_tensor *db = n->nin > 2 ? dt[2] : NULL, *t = dt[0] ? nb_conv2d(ctx, dt[0], w, NULL, stride, pad) : NULL;
+    if (dt[1]) t = nb__tan_add(ctx, t, nb_conv2d(ctx, x, dt[1], db, stride, pad));
+    else if (db) t = nb__tan_add(ctx, t, nb_reshape(ctx, db, NB_SHAPE(1, db->shape[0], 1, 1)));
+    return t ? nb__tan_expand(ctx, t, ndim, shape) : NULL;
+}
+
+static nb_status conv2d_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out) {
+    return nb__tan_done(conv_tangent(ctx, n, dt, n->out->ndim, n->out->shape), out);
+}
+
+/* The flat index in z (planes, H, W) of each k x k window's max (the first
+ * on ties; a NaN wins), as the pool kernels choose it. */
+static int64_t *pool_argmax(nb_ctx *ctx, const nb_tensor *z, int64_t k, int64_t OH, int64_t OW) {
+    int64_t planes = z->shape[0] * z->shape[1], H = z->shape[2], W = z->shape[3];
+    int64_t cnt = planes * OH * OW;
+    int64_t *idx = nb__alloc(ctx, (size_t)(cnt > 0 ? cnt : 1) * sizeof *idx, false);
+    if (idx)
+        NB_DISPATCH(z->dtype, T, {
+            const T *pz = z->data;
+            for (int64_t pl = 0; pl < planes; pl++)
+                for (int64_t i = 0; i < OH; i++)
+                    for (int64_t j = 0; j < OW; j++) {
+                        int64_t best = pl * H * W + i * k * W + j * k;
+                        for (int64_t a = 0; a < k; a++)
+                            for (int64_t b = 0; b < k; b++) {
+                                int64_t at = pl * H * W + (i * k + a) * W + j * k + b;
+                                if (pz[best] == pz[best] && (pz[at] > pz[best] || pz[at] != pz[at])) best = at;
+                            }
+                        idx[(pl * OH + i) * OW + j] = best;
+                    }
+        });
+    return idx;
+}
+
+/* y = max over each window: dy = dx at the window's argmax */
+static nb_status max_pool2d_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out) {
+    const nb_tensor *y = n->out;
+    int64_t *idx = pool_argmax(ctx, n->in[0], n->i[0], y->shape[2], y->shape[3]);
+    if (!idx) return nb__ctx_check(ctx);
+    return nb__tan_done(nb__gather(ctx, dt[0], y->ndim, y->shape, idx), out);
+}
+
+/* y = relu(pool(z)), z = conv2d(x, w, b) (saved): dy = [y > 0] dz at z's
+ * windows' argmax, dz the convolution's tangent; the mask and the argmax
+ * are constants, so the curvature comes from dz's dependence on x and w. */
+static nb_status conv2d_relu_pool_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out) {
+    const nb_tensor *z = n->saved, *y = n->out;
+    nb_tensor *dz = conv_tangent(ctx, n, dt, z->ndim, z->shape);
+    int64_t *idx = dz ? pool_argmax(ctx, z, 2, y->shape[2], y->shape[3]) : NULL;
+    if (!idx) return nb_errcode() ? nb_errcode() : nb__ctx_check(ctx);
+    return nb__tan_done(nb_mul(ctx, nb__gather(ctx, dz, y->ndim, y->shape, idx), nb__mask_pos(ctx, y, false)), out);
+}

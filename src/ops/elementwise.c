@@ -6,6 +6,7 @@
 
 #include "kernels/vmath.h"
 #include "ops/broadcast.h"
+#include "nabla/ops.h"
 
 /* ---- binary ---------------------------------------------------------------
  * z = a (op) b over the broadcast shape. The backward forms each input's term
@@ -14,8 +15,9 @@
 typedef enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV } bin_kind;
 
 static void binary_backward(nb_node *n);
-const nb_op nb__op_add = {"add", binary_backward}, nb__op_sub = {"sub", binary_backward},
-                   nb__op_mul = {"mul", binary_backward}, nb__op_div = {"div", binary_backward};
+static nb_status binary_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out);
+const nb_op nb__op_add = {"add", binary_backward, binary_jvp}, nb__op_sub = {"sub", binary_backward, binary_jvp},
+                   nb__op_mul = {"mul", binary_backward, binary_jvp}, nb__op_div = {"div", binary_backward, binary_jvp};
 static const nb_op *const bin_ops[] = {&nb__op_add, &nb__op_sub, &nb__op_mul, &nb__op_div};
 
 /* The loop over one row, unit-stride when neither operand is broadcast along it. */
@@ -105,10 +107,28 @@ static void binary_backward(nb_node *n) {
     }
 }
 
+/* z = a + b: dz = da + db     z = a - b: dz = da - db
+ * z = a b:   dz = da b + a db  z = a / b: dz = (da - z db) / b
+ * (over z's shape: a lone term is broadcast up to it) */
+static nb_status binary_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out) {
+    nb_tensor *a = n->in[0], *b = n->in[1], *z = n->out, *t = NULL;
+    switch ((bin_kind)n->i[0]) {
+    case BIN_ADD: t = nb__tan_add(ctx, dt[0], dt[1]); break;
+    case BIN_SUB: t = nb__tan_add(ctx, dt[0], dt[1] ? nb_neg(ctx, dt[1]) : NULL); break;
+    case BIN_MUL:
+        t = nb__tan_add(ctx, dt[0] ? nb_mul(ctx, dt[0], b) : NULL, dt[1] ? nb_mul(ctx, a, dt[1]) : NULL);
+        break;
+    case BIN_DIV:
+        t = nb_div(ctx, nb__tan_add(ctx, dt[0], dt[1] ? nb_neg(ctx, nb_mul(ctx, z, dt[1])) : NULL), b);
+        break;
+    }
+    return nb__tan_done(t ? nb__tan_expand(ctx, t, z->ndim, z->shape) : NULL, out);
+}
+
 /* ---- unary ----------------------------------------------------------------
  * y = f(x) elementwise; dx = g f'(x), written with x, y and the attribute p. */
 
-#define UNARY_OP(NAME, FWD, BWD, VF32)                                                       \
+#define UNARY_OP(NAME, FWD, BWD, VF32, JVP)                                                       \
     static void NAME##_backward(nb_node *n) {                                          \
         nb_tensor *xt = n->in[0], *yt = n->out;                                        \
         if (!xt->requires_grad) return;                                                \
@@ -127,7 +147,7 @@ static void binary_backward(nb_node *n) {
             }                                                                          \
         });                                                                            \
     }                                                                                  \
-    const nb_op nb__op_##NAME = {#NAME, NAME##_backward};                           \
+    const nb_op nb__op_##NAME = {#NAME, NAME##_backward, JVP};                         \
     static nb_tensor *NAME##_forward(nb_ctx *ctx, nb_tensor *xt, double p) {           \
         nb_tensor *yt = nb__op_out(ctx, &nb__op_##NAME, xt ? xt->dtype : NB_F32,           \
                                    xt ? xt->ndim : 0, xt ? xt->shape : NULL, 1, &xt);  \
@@ -150,17 +170,35 @@ static void binary_backward(nb_node *n) {
         return yt;                                                                     \
     }
 
-UNARY_OP(neg, -x, -g, NULL)                                             /* y = -x:      dx = -g */
-UNARY_OP(pow, pow(x, p), g * p * pow(x, p - 1), NULL)                   /* y = x^p:     dx = g p x^(p-1) */
-UNARY_OP(exp, exp(x), g * y, nb__vexp_f32)                              /* y = e^x:     dx = g y */
-UNARY_OP(log, log(x), g / x, NULL)                                      /* y = log x:   dx = g / x */
-UNARY_OP(sqrt, sqrt(x), g / (2 * y), NULL)                              /* y = sqrt x:  dx = g / 2y */
-UNARY_OP(tanh, tanh(x), g * (1 - y * y), nb__vtanh_f32)                 /* y = tanh x:  dx = g (1 - y^2) */
+/* The tangents, dy = f'(x) dx, with x and y as tensors on the tape. */
+#define UNARY_JVP(NAME, EXPR)                                                                           \
+    static nb_status NAME##_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out) { \
+        nb_tensor *x = n->in[0], *y = n->out, *d = dt[0];                                               \
+        (void)x, (void)y;                                                                               \
+        return nb__tan_done(EXPR, out);                                                                 \
+    }
+UNARY_JVP(neg, nb_neg(ctx, d))
+UNARY_JVP(pow, nb_mul(ctx, d, nb_scale(ctx, nb_pow(ctx, x, n->f - 1), n->f)))
+UNARY_JVP(exp, nb_mul(ctx, d, y))
+UNARY_JVP(log, nb_div(ctx, d, x))
+UNARY_JVP(sqrt, nb_div(ctx, nb_scale(ctx, d, 0.5), y))
+UNARY_JVP(tanh, nb_sub(ctx, d, nb_mul(ctx, nb_mul(ctx, d, y), y)))
+UNARY_JVP(sigmoid, nb_sub(ctx, nb_mul(ctx, d, y), nb_mul(ctx, nb_mul(ctx, d, y), y)))
+UNARY_JVP(relu, nb_mul(ctx, d, nb__mask_pos(ctx, x, false)))
+UNARY_JVP(abs, nb_mul(ctx, d, nb__mask_pos(ctx, x, true)))
+UNARY_JVP(scale, nb_scale(ctx, d, n->f))
+
+UNARY_OP(neg, -x, -g, NULL, neg_jvp)                                             /* y = -x:      dx = -g */
+UNARY_OP(pow, pow(x, p), g * p * pow(x, p - 1), NULL, pow_jvp)                   /* y = x^p:     dx = g p x^(p-1) */
+UNARY_OP(exp, exp(x), g * y, nb__vexp_f32, exp_jvp)                              /* y = e^x:     dx = g y */
+UNARY_OP(log, log(x), g / x, NULL, log_jvp)                                      /* y = log x:   dx = g / x */
+UNARY_OP(sqrt, sqrt(x), g / (2 * y), NULL, sqrt_jvp)                              /* y = sqrt x:  dx = g / 2y */
+UNARY_OP(tanh, tanh(x), g * (1 - y * y), nb__vtanh_f32, tanh_jvp)                 /* y = tanh x:  dx = g (1 - y^2) */
 UNARY_OP(sigmoid, x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)),
-         g * y * (1 - y), nb__vsigmoid_f32)                             /* y = s(x):    dx = g y (1 - y) */
-UNARY_OP(relu, x > 0 ? x : 0, x > 0 ? g : 0, NULL)                      /* y = max(x,0): dx = g [x > 0] */
-UNARY_OP(abs, x < 0 ? -x : x, x > 0 ? g : (x < 0 ? -g : 0), NULL)       /* y = |x|:     dx = g sign x */
-UNARY_OP(scale, p * x, p * g, NULL)                                     /* y = p x:     dx = p g */
+         g * y * (1 - y), nb__vsigmoid_f32, sigmoid_jvp)                             /* y = s(x):    dx = g y (1 - y) */
+UNARY_OP(relu, x > 0 ? x : 0, x > 0 ? g : 0, NULL, relu_jvp)                      /* y = max(x,0): dx = g [x > 0] */
+UNARY_OP(abs, x < 0 ? -x : x, x > 0 ? g : (x < 0 ? -g : 0), NULL, abs_jvp)       /* y = |x|:     dx = g sign x */
+UNARY_OP(scale, p * x, p * g, NULL, scale_jvp)                                     /* y = p x:     dx = p g */
 
 nb_tensor *nb_neg(nb_ctx *ctx, nb_tensor *x) { return neg_forward(ctx, x, 0); }
 nb_tensor *nb_pow(nb_ctx *ctx, nb_tensor *x, double p) {

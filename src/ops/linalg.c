@@ -3,9 +3,16 @@
 #include "core/team.h"
 #include "kernels/kernels.h"
 #include "ops/broadcast.h"
+#include "nabla/ops.h"
 
 static void matmul_backward(nb_node *n);
-const nb_op nb__op_matmul = {"matmul", matmul_backward};
+/* C = A B: dC = dA B + A dB */
+static nb_status matmul_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out) {
+    nb_tensor *t = nb__tan_add(ctx, dt[0] ? nb_matmul(ctx, dt[0], n->in[1]) : NULL,
+                               dt[1] ? nb_matmul(ctx, n->in[0], dt[1]) : NULL);
+    return nb__tan_done(t ? nb__tan_expand(ctx, t, n->out->ndim, n->out->shape) : NULL, out);
+}
+const nb_op nb__op_matmul = {"matmul", matmul_backward, matmul_jvp};
 
 /* a (..., m, k) and b (..., k, n) seen as 2-D matrices per batch element. */
 typedef struct mm_plan {
@@ -122,7 +129,19 @@ static void matmul_backward(nb_node *n) {
  * nn/train.c) keeps each weight in one core's cache. */
 
 static void linear_backward(nb_node *n);
-const nb_op nb__op_linear = {"linear", linear_backward}, nb__op_linear_relu = {"linear_relu", linear_backward};
+/* y = relu(z), z = x W + b: dz = dx W + x dW + db (x dW + db as one linear
+ * when both are there); dy = dz [y > 0], the mask a constant */
+static nb_status linear_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out) {
+    nb_tensor *x = n->in[0], *w = n->in[1], *y = n->out;
+    nb_tensor *t = dt[0] ? nb_matmul(ctx, dt[0], w) : NULL;
+    if (dt[1]) t = nb__tan_add(ctx, t, dt[2] ? nb_linear(ctx, x, dt[1], dt[2]) : nb_matmul(ctx, x, dt[1]));
+    else if (dt[2]) t = nb__tan_add(ctx, t, dt[2]);
+    if (t) t = nb__tan_expand(ctx, t, y->ndim, y->shape);
+    if (t && n->i[0]) t = nb_mul(ctx, t, nb__mask_pos(ctx, y, false));
+    return nb__tan_done(t, out);
+}
+const nb_op nb__op_linear = {"linear", linear_backward, linear_jvp},
+            nb__op_linear_relu = {"linear_relu", linear_backward, linear_jvp};
 
 static nb_tensor *linear(nb_ctx *ctx, const nb_op *op, nb_tensor *x, nb_tensor *w, nb_tensor *b, bool relu) {
     nb_tensor *in[3] = {x, w, b};

@@ -3,6 +3,7 @@
 
 #include "core/team.h"
 #include "ops/broadcast.h"
+#include "nabla/ops.h"
 
 typedef struct { int64_t outer, n, inner; } axis_view;
 
@@ -14,7 +15,18 @@ static axis_view view_around(const nb_tensor *x, int a) {
 }
 
 static void softmax_backward(nb_node *n);
-const nb_op nb__op_softmax = {"softmax", softmax_backward}, nb__op_log_softmax = {"log_softmax", softmax_backward};
+extern const nb_op nb__op_softmax;
+/* y = softmax(x):     dy = y (dx - sum_k y_k dx_k)
+ * y = log_softmax(x): dy = dx - sum_k e^{y_k} dx_k */
+static nb_status softmax_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out) {
+    nb_tensor *y = n->out, *d = dt[0];
+    int a = (int)n->i[0];
+    if (n->op == &nb__op_softmax)
+        return nb__tan_done(nb_mul(ctx, y, nb_sub(ctx, d, nb_sum(ctx, nb_mul(ctx, y, d), NB_AXES(a), true))), out);
+    return nb__tan_done(nb_sub(ctx, d, nb_sum(ctx, nb_mul(ctx, nb_exp(ctx, y), d), NB_AXES(a), true)), out);
+}
+const nb_op nb__op_softmax = {"softmax", softmax_backward, softmax_jvp},
+            nb__op_log_softmax = {"log_softmax", softmax_backward, softmax_jvp};
 
 static nb_tensor *softmax(nb_ctx *ctx, const nb_op *op, nb_tensor *x, int axis, bool logp) {
     if (!nb__check_inputs(ctx, op->name, 1, &x)) return NULL;
@@ -82,7 +94,20 @@ static void softmax_backward(nb_node *n) {
  * L = (1/N) sum_i -log softmax(x_i)[y_i]; the probabilities are saved. */
 
 static void xent_backward(nb_node *n);
-const nb_op nb__op_xent = {"softmax_cross_entropy", xent_backward};
+/* L = mean_i -log p_i[y_i]: dL = (1/N) sum_i (softmax(x_i) - onehot(y_i)) . dx_i,
+ * the softmax on the tape (its derivative is the loss's curvature) */
+static nb_status xent_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out) {
+    nb_tensor *x = n->in[0];
+    int64_t N = x->shape[0], C = x->shape[1];
+    const int32_t *lab = (const int32_t *)(intptr_t)n->i[0];
+    nb_tensor *hot = nb_zeros(ctx, x->dtype, x->ndim, x->shape);
+    if (!hot) return nb_errcode();
+    for (int64_t i = 0; i < N; i++) nb_tensor_set(hot, i * C + lab[i], 1.0);
+    nb_tensor *p = nb_softmax(ctx, x, 1);
+    return nb__tan_done(nb_scale(ctx, nb_sum(ctx, nb_mul(ctx, nb_sub(ctx, p, hot), dt[0]), NB_ALL_AXES, false),
+                                 1.0 / (double)N), out);
+}
+const nb_op nb__op_xent = {"softmax_cross_entropy", xent_backward, xent_jvp};
 
 /* Rows [lo, hi): each row's loss log sum exp(x - max) - (x_y - max) into rl,
  * and (for the backward) its softmax. Rows are independent, so a team may
@@ -181,7 +206,14 @@ static void xent_backward(nb_node *n) {
 /* ---- mean squared error ----------------------------------------------------- */
 
 static void mse_backward(nb_node *n);
-const nb_op nb__op_mse = {"mse", mse_backward};
+/* L = (1/n) sum (p - t)^2: dL = (2/n) sum (p - t)(dp - dt) */
+static nb_status mse_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out) {
+    nb_tensor *r = nb_sub(ctx, n->in[0], n->in[1]);
+    nb_tensor *d = nb__tan_add(ctx, dt[0], dt[1] ? nb_neg(ctx, dt[1]) : NULL);
+    return nb__tan_done(nb_scale(ctx, nb_sum(ctx, nb_mul(ctx, r, d), NB_ALL_AXES, false), 2.0 / (double)r->numel),
+                        out);
+}
+const nb_op nb__op_mse = {"mse", mse_backward, mse_jvp};
 
 nb_tensor *nb_mse(nb_ctx *ctx, nb_tensor *pred, nb_tensor *target) {
     nb_tensor *in[2] = {pred, target};

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "ops/broadcast.h"
+#include "nabla/ops.h"
 
 /* The reduced shape with keepdim (1 on every reduced axis); false on a bad axis. */
 static bool reduced_shape(const char *op, const nb_tensor *x, int naxes, const int *axes, int64_t *kshape,
@@ -47,7 +48,8 @@ static int out_shape(const nb_tensor *x, const int64_t *kshape, int naxes, const
 }
 
 static void sum_backward(nb_node *n);
-const nb_op nb__op_sum = {"sum", sum_backward}, nb__op_mean = {"mean", sum_backward};
+static nb_status sum_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out);
+const nb_op nb__op_sum = {"sum", sum_backward, sum_jvp}, nb__op_mean = {"mean", sum_backward, sum_jvp};
 
 static nb_tensor *reduce_sum(nb_ctx *ctx, const nb_op *op, nb_tensor *x, int naxes, const int *axes,
                              bool keepdim, bool mean) {
@@ -77,6 +79,17 @@ static void sum_backward(nb_node *n) {
     nb__broadcast_add(x->dtype, gx, x->ndim, x->shape, y->grad->data, x->ndim, kshape, n->f);
 }
 
+/* y = s sum_axes x: dy = s sum_axes dx (the same axes, kept as y kept them) */
+static nb_status sum_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out) {
+    const nb_tensor *x = n->in[0], *y = n->out;
+    int axes[NB_MAX_DIMS], na = 0;
+    for (int i = 0; i < x->ndim; i++)
+        if ((n->i[0] >> i) & 1) axes[na++] = i;
+    bool keep = y->ndim == x->ndim && x->ndim > 0;
+    nb_tensor *t = n->op == &nb__op_mean ? nb_mean(ctx, dt[0], na, axes, keep) : nb_sum(ctx, dt[0], na, axes, keep);
+    return nb__tan_done(t, out);
+}
+
 static nb_tensor *with_mask(nb_tensor *y, const nb_tensor *x, int naxes, const int *axes) {
     if (y && y->node) {
         int64_t mask = 0;
@@ -102,7 +115,8 @@ nb_tensor *nb_mean(nb_ctx *ctx, nb_tensor *x, int naxes, const int *axes, bool k
  * x viewed as (outer, n, inner); the index of each maximum is saved. */
 
 static void max_backward(nb_node *n);
-const nb_op nb__op_max = {"max", max_backward};
+static nb_status max_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out);
+const nb_op nb__op_max = {"max", max_backward, max_jvp};
 
 nb_tensor *nb_max(nb_ctx *ctx, nb_tensor *x, int axis, bool keepdim) {
     if (!nb__check_inputs(ctx, "max", 1, &x)) return NULL;
@@ -160,4 +174,17 @@ static void max_backward(nb_node *n) {
             d[(o * len + arg[j]) * inner + in] += g[j];
         }
     });
+}
+
+/* y = max_k x[.., k, ..]: dy = dx[.., k*, ..], picked by a gather */
+static nb_status max_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out) {
+    const nb_tensor *x = n->in[0], *y = n->out;
+    int a = (int)n->i[0];
+    int64_t inner = 1, len = x->shape[a];
+    for (int i = a + 1; i < x->ndim; i++) inner *= x->shape[i];
+    const int64_t *arg = n->saved;
+    int64_t *idx = nb__alloc(ctx, (size_t)(y->numel ? y->numel : 1) * sizeof *idx, false);
+    if (!idx) return nb__ctx_check(ctx);
+    for (int64_t j = 0; j < y->numel; j++) idx[j] = (j / inner * len + arg[j]) * inner + j % inner;
+    return nb__tan_done(nb__gather(ctx, dt[0], y->ndim, y->shape, idx), out);
 }

@@ -6,7 +6,7 @@
 #define NB_OPS(X)                                                                                   \
     X(add) X(sub) X(mul) X(div) X(neg) X(pow) X(exp) X(log) X(sqrt) X(tanh) X(sigmoid) X(relu) X(abs) \
     X(scale) X(sum) X(mean) X(max) X(matmul) X(linear) X(linear_relu) X(reshape) X(permute)          \
-    X(softmax) X(log_softmax) X(xent) X(mse) X(conv2d) X(max_pool2d) X(conv2d_relu_pool)
+    X(softmax) X(log_softmax) X(xent) X(mse) X(conv2d) X(max_pool2d) X(conv2d_relu_pool) X(gather)
 
 #define DECLARE(name) extern const nb_op nb__op_##name;
 NB_OPS(DECLARE)

@@ -1,9 +1,13 @@
 /* Shape ops. reshape and flatten are free views of the same data; permute
  * and transpose copy into the new order (tensors are always contiguous). */
 #include "ops/broadcast.h"
+#include "nabla/ops.h"
 
 static void reshape_backward(nb_node *n);
-const nb_op nb__op_reshape = {"reshape", reshape_backward};
+static nb_status reshape_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out) {
+    return nb__tan_done(nb_reshape(ctx, dt[0], n->out->ndim, n->out->shape), out); /* dy = reshape(dx) */
+}
+const nb_op nb__op_reshape = {"reshape", reshape_backward, reshape_jvp};
 
 nb_tensor *nb_reshape(nb_ctx *ctx, nb_tensor *x, int ndim, const int64_t *shape) {
     if (!nb__check_inputs(ctx, "reshape", 1, &x)) return NULL;
@@ -64,7 +68,12 @@ nb_tensor *nb_flatten(nb_ctx *ctx, nb_tensor *x) {
 }
 
 static void permute_backward(nb_node *n);
-const nb_op nb__op_permute = {"permute", permute_backward};
+static nb_status permute_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out) {
+    int perm[NB_MAX_DIMS];
+    for (int i = 0; i < n->out->ndim; i++) perm[i] = (int)n->i[i];
+    return nb__tan_done(nb_permute(ctx, dt[0], perm), out); /* dy = permute(dx, p) */
+}
+const nb_op nb__op_permute = {"permute", permute_backward, permute_jvp};
 
 /* dst[j] for j over dst's shape = src at the permuted index; add or assign. */
 static void permute_copy(nb_dtype dt, const nb_tensor *src, const int64_t *perm, void *dst, bool add, bool inverse) {
@@ -151,4 +160,52 @@ nb_tensor *nb_transpose(nb_ctx *ctx, nb_tensor *x) {
     perm[x->ndim - 2] = x->ndim - 1;
     perm[x->ndim - 1] = x->ndim - 2;
     return nb_permute(ctx, x, perm);
+}
+
+/* ---- gather: y[j] = src[idx[j]] ---------------------------------------------
+ * Internal (forward mode picks a tangent at a max's or a pool's argmax with
+ * it); the flat indices are copied into the arena and kept for the backward. */
+static void gather_backward(nb_node *n);
+/* y = src[idx]: dy = d src[idx], the same gather */
+static nb_status gather_jvp(nb_ctx *ctx, const nb_node *n, nb_tensor *const *dt, nb_tensor **out) {
+    return nb__tan_done(nb__gather(ctx, dt[0], n->out->ndim, n->out->shape, n->saved), out);
+}
+const nb_op nb__op_gather = {"gather", gather_backward, gather_jvp};
+
+nb_tensor *nb__gather(nb_ctx *ctx, nb_tensor *src, int ndim, const int64_t *shape, const int64_t *idx) {
+    if (!nb__check_inputs(ctx, "gather", 1, &src)) return NULL;
+    int64_t n = nb__numel(ndim, shape);
+    for (int64_t j = 0; j < n; j++)
+        if (idx[j] < 0 || idx[j] >= src->numel) {
+            nb_fail(NB_EINVAL, "gather: index %lld is outside [0, %lld)", (long long)idx[j], (long long)src->numel);
+            return NULL;
+        }
+    nb_tensor *y = nb__op_out(ctx, &nb__op_gather, src->dtype, ndim, shape, 1, &src);
+    if (!y) return NULL;
+    if (y->node) {
+        int64_t *keep = nb__alloc(ctx, (size_t)(n ? n : 1) * sizeof *keep, false);
+        if (!keep) return NULL;
+        memcpy(keep, idx, (size_t)n * sizeof *keep);
+        y->node->saved = keep;
+    }
+    NB_DISPATCH(src->dtype, T, {
+        const T *s = src->data;
+        T *d = y->data;
+        for (int64_t j = 0; j < n; j++) d[j] = s[idx[j]];
+    });
+    return y;
+}
+
+/* y = src[idx]: d src[idx[j]] += g[j] (repeated indices add) */
+static void gather_backward(nb_node *n) {
+    nb_tensor *x = n->in[0], *y = n->out;
+    if (!x->requires_grad) return;
+    void *gx = nb__grad(nb__ctx(n), x);
+    if (!gx) return;
+    const int64_t *idx = n->saved;
+    NB_DISPATCH(x->dtype, T, {
+        T *d = gx;
+        const T *g = y->grad->data;
+        for (int64_t j = 0; j < y->numel; j++) d[idx[j]] += g[j];
+    });
 }

@@ -99,7 +99,7 @@ CKO=$D/out.safetensors; echo keep > "$CKO"
 T_NAME=no_command; "$NABLA" > "$T_DIR/stdout" 2> "$T_DIR/stderr"; rc=$?
 if [ $rc -eq 2 ] && grep -q '^usage: nabla' "$T_DIR/stderr" && [ ! -s "$T_DIR/stdout" ]; then t_ok; else t_bad "exit $rc"; fi
 expect_error unknown_command "unknown command 'fit'" - -- fit --lr 1
-for c in optim biasvar train eval gradcheck figures bench; do
+for c in optim biasvar train eval gradcheck figures bench curvature eos; do
     expect_error "${c}_unknown_flag" "nabla $c: unknown (option|benchmark) '--bogus'" - -- $c --bogus 1
     expect_ok "${c}_help" -- $c --help
     check "${c}_help_on_stdout" grep -q "^usage: nabla $c" "$T_DIR/stdout"
