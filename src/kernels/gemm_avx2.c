@@ -155,29 +155,3 @@ static const nb_gemm_impl impl = {
     .packT_f64 = NULL,
 };
 const nb_gemm_impl *nb_gemm_impl_avx2(void) { return &impl; }
-
-/* FMA peak with ymm registers (see gemm_avx512.c). */
-double nb_peak_fma_avx2(bool f64, long iters) {
-    if (!f64) {
-        __m256 x[16], m = _mm256_set1_ps(0.999999f), add = _mm256_set1_ps(1e-7f);
-        for (int i = 0; i < 16; i++) x[i] = _mm256_set1_ps(1.0f + (float)i * 1e-3f);
-        for (long it = 0; it < iters; it++)
-            UNROLL for (int i = 0; i < 16; i++) x[i] = _mm256_fmadd_ps(x[i], m, add);
-        float out[8];
-        __m256 s = x[0];
-        for (int i = 1; i < 16; i++) s = _mm256_add_ps(s, x[i]);
-        _mm256_storeu_ps(out, s);
-        double r = 0;
-        for (int i = 0; i < 8; i++) r += out[i];
-        return r;
-    }
-    __m256d x[16], m = _mm256_set1_pd(0.999999), add = _mm256_set1_pd(1e-7);
-    for (int i = 0; i < 16; i++) x[i] = _mm256_set1_pd(1.0 + i * 1e-3);
-    for (long it = 0; it < iters; it++)
-        UNROLL for (int i = 0; i < 16; i++) x[i] = _mm256_fmadd_pd(x[i], m, add);
-    double out[4];
-    __m256d s = x[0];
-    for (int i = 1; i < 16; i++) s = _mm256_add_pd(s, x[i]);
-    _mm256_storeu_pd(out, s);
-    return out[0] + out[1] + out[2] + out[3];
-}

@@ -284,25 +284,3 @@ static const nb_gemm_impl impl = {
     .packN_f64 = packN_f64,
 };
 const nb_gemm_impl *nb_gemm_impl_avx512(void) { return &impl; }
-
-/* ---- FMA peak: 16 independent chains, as many as hide the 4-cycle latency
- * at 2 FMAs per cycle twice over ---- */
-
-double nb_peak_fma_avx512(bool f64, long iters) {
-    if (!f64) {
-        __m512 x[16], m = _mm512_set1_ps(0.999999f), add = _mm512_set1_ps(1e-7f);
-        for (int i = 0; i < 16; i++) x[i] = _mm512_set1_ps(1.0f + (float)i * 1e-3f);
-        for (long it = 0; it < iters; it++)
-            UNROLL for (int i = 0; i < 16; i++) x[i] = _mm512_fmadd_ps(x[i], m, add);
-        __m512 s = x[0];
-        for (int i = 1; i < 16; i++) s = _mm512_add_ps(s, x[i]);
-        return _mm512_reduce_add_ps(s);
-    }
-    __m512d x[16], m = _mm512_set1_pd(0.999999), add = _mm512_set1_pd(1e-7);
-    for (int i = 0; i < 16; i++) x[i] = _mm512_set1_pd(1.0 + i * 1e-3);
-    for (long it = 0; it < iters; it++)
-        UNROLL for (int i = 0; i < 16; i++) x[i] = _mm512_fmadd_pd(x[i], m, add);
-    __m512d s = x[0];
-    for (int i = 1; i < 16; i++) s = _mm512_add_pd(s, x[i]);
-    return _mm512_reduce_add_pd(s);
-}

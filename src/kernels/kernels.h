@@ -92,10 +92,5 @@ bool nb_gemm_supported(const char *name);
  * setting, for tests and tuning. */
 nb_status nb__gemm_set_blocking(nb_ctx *ctx, nb_dtype dt, int mc, int kc, int nc);
 
-/* FMA peak helpers: iters rounds of 16 independent FMA chains over full
- * vectors; returns a value that depends on every chain (so nothing is
- * optimised away). Flops = iters * 16 * lanes * 2. */
-double nb_peak_fma_avx512(bool f64, long iters);
-double nb_peak_fma_avx2(bool f64, long iters);
 
 #endif
