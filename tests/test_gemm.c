@@ -403,6 +403,53 @@ TEST(team_goes_solo_when_a_member_is_late) {
         if (slow) CHECK_MSG(solo > 100, "a late member: only %ld of 200 jobs ran solo", solo);
     }
 }
+
+static double cpu_s(clockid_t clock) {
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* A solo job: a millisecond of the leader's arithmetic. */
+static void busy_part(void *arg, int t, int n) {
+    (void)t, (void)n;
+    volatile double *x = arg;
+    const double end = cpu_s(CLOCK_THREAD_CPUTIME_ID) + 1e-3;
+    while (cpu_s(CLOCK_THREAD_CPUTIME_ID) < end) *x = *x * 0.999 + 1;
+}
+
+/* While the leader runs solo the member sleeps: it burns no core that the
+ * leader or another process could use (a yielding member took a third of
+ * two cores beside a busy process). */
+TEST(team_members_sleep_while_solo) {
+    late_job j = {.slow = true};
+    nb_team tm = {0};
+    double leader = 0, process = 0, x = 0;
+    long solo = 0;
+#pragma omp parallel num_threads(2)
+    {
+        int t = omp_get_thread_num(), n = omp_get_num_threads();
+        if (t > 0) nb__team_serve(&tm, t);
+        else {
+            nb__team_lead(&tm, n);
+            tm.adaptive = true;
+            while (tm.solo_jobs == 0) nb__team_run(&tm, late_part, &j);
+            const double l0 = cpu_s(CLOCK_THREAD_CPUTIME_ID), p0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
+            for (int r = 0; r < 50; r++) nb__team_run(&tm, busy_part, &x);
+            leader = cpu_s(CLOCK_THREAD_CPUTIME_ID) - l0, process = cpu_s(CLOCK_PROCESS_CPUTIME_ID) - p0;
+            solo = tm.solo_jobs;
+            nb__team_end(&tm);
+        }
+    }
+    if (omp_get_max_threads() < 2 && solo == 0) {
+        test_skip("no second OpenMP thread");
+        return;
+    }
+    CHECK_MSG(solo > 1, "the team never ran solo (%ld jobs)", solo);
+    CHECK_MSG(process - leader < 0.25 * leader, "while solo the member used %.1f ms of CPU beside the leader's %.1f ms",
+              1e3 * (process - leader), 1e3 * leader);
+}
 #else
 TEST(team_goes_solo_when_a_member_is_late) { test_skip("needs a team of two OpenMP threads"); }
+TEST(team_members_sleep_while_solo) { test_skip("needs a team of two OpenMP threads"); }
 #endif

@@ -1,6 +1,13 @@
 /* A team of existing threads and a barrier, on C11 atomics (see team.h). */
+#ifdef __linux__
+#define _DEFAULT_SOURCE /* syscall */
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #include "core/team.h"
 
+#include <limits.h>
 #include <sched.h>
 #include <stddef.h>
 #include <time.h>
@@ -22,9 +29,30 @@ static double mono_s(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Jobs per window, and how long a late member's team stays solo (s). */
+/* Jobs per window, and how long a late member's team stays solo (s): the
+ * first time, and at most (the period doubles while the core stays lost). */
 enum { TEAM_WINDOW = 32 };
-#define TEAM_SOLO_S 1.0
+#define TEAM_SOLO_S 0.5
+#define TEAM_SOLO_MAX_S 8.0
+
+/* While the leader runs solo its members sleep: a member that yields in a
+ * loop still takes a third of two cores shared with another busy process.
+ * Going to sleep and waking cost a system call each, once per solo period. */
+static void sleep_while_solo(_Atomic int *solo) {
+#ifdef __linux__
+    syscall(SYS_futex, solo, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0); /* returns at once unless *solo is 1 */
+#else
+    (void)solo;
+    sched_yield();
+#endif
+}
+
+static void set_solo(nb_team *tm, int on) {
+    atomic_store_explicit(&tm->solo, on, memory_order_release);
+#ifdef __linux__
+    if (!on) syscall(SYS_futex, &tm->solo, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+#endif
+}
 
 void nb__barrier_wait(nb_barrier *b, int n) {
     if (n < 2) return;
@@ -43,6 +71,8 @@ void nb__team_lead(nb_team *tm, int n) {
     tm->arg = NULL;
     tm->adaptive = false;
     tm->own = tm->wait = 0, tm->jobs = 0, tm->solo_until = 0, tm->solo_jobs = 0;
+    tm->solo_s = TEAM_SOLO_S, tm->tried = false;
+    atomic_store(&tm->solo, 0);
     atomic_store(&tm->busy, 0);
 }
 
@@ -60,14 +90,33 @@ static void post(nb_team *tm, nb_team_fn fn, void *arg) {
     atomic_fetch_add_explicit(&tm->job, 1, memory_order_release);
 }
 
-/* Whether an adaptive team runs solo now (its time out, it tries the team
- * again). */
+/* Whether an adaptive team runs solo now (its time out, it wakes the members
+ * and tries the team again). */
 static bool solo_now(nb_team *tm, double now) {
     if (tm->solo_until == 0) return false;
     if (now < tm->solo_until) return true;
-    tm->solo_until = 0;
+    tm->solo_until = 0, tm->tried = true;
     tm->own = tm->wait = 0, tm->jobs = 0;
+    set_solo(tm, 0);
     return false;
+}
+
+/* A window's verdict. Waiting twice as long as the leader's own shares took
+ * (and far more than a wake-up) means the members ran at under a third of
+ * its speed: slower than the leader doing their shares too. A window ends
+ * early once it is lost (a member off its core for a time slice costs
+ * milliseconds a job); one lost right after a solo period doubles the next. */
+static bool lost(const nb_team *tm) { return tm->wait > 2 * tm->own && tm->wait > TEAM_WINDOW * 50e-6; }
+
+static void judge(nb_team *tm) {
+    if (lost(tm)) {
+        if (tm->tried) tm->solo_s = tm->solo_s * 2 < TEAM_SOLO_MAX_S ? tm->solo_s * 2 : TEAM_SOLO_MAX_S;
+        tm->solo_until = mono_s() + tm->solo_s;
+        set_solo(tm, 1);
+    } else
+        tm->solo_s = TEAM_SOLO_S;
+    tm->tried = false;
+    tm->own = tm->wait = 0, tm->jobs = 0;
 }
 
 int nb__team_size(nb_team *tm) {
@@ -92,25 +141,26 @@ void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg) {
     unsigned round = 0;
     while (atomic_load_explicit(&tm->busy, memory_order_acquire) > 0) nb__relax(&round);
     if (!tm->adaptive) return;
-    /* Waiting twice as long as the leader's own shares took (and far more
-     * than a wake-up) means the members ran at under a third of its speed:
-     * slower than the leader doing their shares too. */
     tm->own += t1 - t0, tm->wait += mono_s() - t1;
-    if (++tm->jobs == TEAM_WINDOW) {
-        if (tm->wait > 2 * tm->own && tm->wait > TEAM_WINDOW * 50e-6) tm->solo_until = mono_s() + TEAM_SOLO_S;
-        tm->own = tm->wait = 0, tm->jobs = 0;
-    }
+    if (++tm->jobs == TEAM_WINDOW || lost(tm)) judge(tm);
 }
 
 void nb__team_end(nb_team *tm) {
-    if (tm->n > 1) post(tm, NULL, NULL);
+    if (tm->n < 2) return;
+    if (tm->solo_until != 0) tm->solo_until = 0, set_solo(tm, 0);
+    post(tm, NULL, NULL);
 }
 
 void nb__team_serve(nb_team *tm, int t) {
     unsigned seen = 0; /* jobs count from 0 (a zeroed team); one posted before we came is seen */
     for (;;) {
         unsigned round = 0, job;
-        while ((job = atomic_load_explicit(&tm->job, memory_order_acquire)) == seen) nb__relax(&round);
+        while ((job = atomic_load_explicit(&tm->job, memory_order_acquire)) == seen) {
+            if (atomic_load_explicit(&tm->solo, memory_order_acquire))
+                sleep_while_solo(&tm->solo), round = 0;
+            else
+                nb__relax(&round);
+        }
         seen = job;
         nb_team_fn fn = tm->fn;
         if (!fn) return;

@@ -37,6 +37,9 @@ typedef struct nb_team {
     double own, wait;     /* this window's seconds: the leader's shares, and waiting for members */
     int jobs;             /* jobs in this window */
     double solo_until;    /* monotonic seconds; 0: not solo */
+    double solo_s;        /* the next solo period: doubles while the core stays lost */
+    bool tried;           /* this window is the first after a solo period */
+    _Atomic int solo;     /* 1 while solo: the members sleep on it rather than spin */
     long solo_jobs;       /* jobs run solo (for tests and benchmarks) */
 } nb_team;
 
