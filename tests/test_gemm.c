@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "test.h"
+#include "core/team.h"
 #include "kernels/kernels.h"
 
 static const char *kernels[] = {"portable", "avx2", "avx512"};
@@ -363,6 +364,29 @@ TEST(team_runs_every_member_once_per_job) {
     }
 }
 #endif
+
+/* The pacing rule itself, on made-up times: a lost window starts a solo
+ * period at once, a period lost again right after doubles, a won window
+ * resets it. */
+TEST(pace_goes_solo_and_backs_off) {
+    nb_pace p = {0};
+    for (int i = 0; i < 31; i++) CHECK(!nb__pace_note(&p, 1e-4, 1e-5)); /* a quiet window: waits are short */
+    CHECK(!nb__pace_note(&p, 1e-4, 1e-5) && p.solo_until == 0 && p.jobs == 0);
+    CHECK(!nb__pace_note(&p, 1e-4, 1e-3));
+    CHECK_MSG(nb__pace_note(&p, 1e-4, 1e-3) && p.solo_s == 0.5, "two slices lost: solo for %g s", p.solo_s);
+    CHECK(nb__pace_solo(&p, p.solo_until - 0.1) && !nb__pace_solo(&p, p.solo_until + 0.1) && p.tried);
+    CHECK_MSG(nb__pace_note(&p, 1e-4, 3e-3) && p.solo_s == 1.0, "lost again at once: %g s, not 1", p.solo_s);
+    for (int k = 0; k < 6; k++) {
+        CHECK(!nb__pace_solo(&p, p.solo_until + 0.1));
+        nb__pace_note(&p, 1e-4, 3e-3);
+    }
+    CHECK_MSG(p.solo_s == 8.0, "the period stops at 8 s, not %g", p.solo_s);
+    CHECK(!nb__pace_solo(&p, p.solo_until + 0.1));
+    for (int i = 0; i < 32; i++) nb__pace_note(&p, 1e-4, 1e-5); /* the trial is won */
+    CHECK(p.solo_until == 0 && !p.tried);
+    for (int i = 0; i < 3; i++) nb__pace_note(&p, 1e-4, 1e-3);
+    CHECK_MSG(p.solo_s == 0.5, "after a won window the period starts again at 0.5 s, not %g", p.solo_s);
+}
 
 #ifdef _OPENMP
 /* A member whose core is taken (here: its shares sleep) makes the leader run

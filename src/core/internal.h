@@ -13,6 +13,7 @@
 
 #include "nabla/base.h"
 #include "nabla/tensor.h"
+#include "core/team.h"
 
 #define NB_MAX_INPUTS 3
 
@@ -72,6 +73,7 @@ struct nb_ctx {
     int threads;             /* 0: nb_get_threads() */
     nb_plan plan;
     struct nb_team *team;    /* the team a caller leads for this context's work, or NULL */
+    nb_pace pace;            /* its own threads' parallel regions, paced as a team's jobs are */
     int gemm_blocking[2][3]; /* per dtype MC, KC, NC overrides (0: the kernel's); tests and tuning */
     nb__scratch scratch[NB_MAX_THREADS]; /* by the working thread's index */
     _Atomic int err;         /* the first error (nb_status), set by any thread; -1 while being written */

@@ -23,17 +23,42 @@ void nb__relax(unsigned *round) {
         sched_yield();
 }
 
-static double mono_s(void) {
+double nb__mono_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Jobs per window, and how long a late member's team stays solo (s): the
- * first time, and at most (the period doubles while the core stays lost). */
-enum { TEAM_WINDOW = 32 };
-#define TEAM_SOLO_S 0.5
-#define TEAM_SOLO_MAX_S 8.0
+/* Jobs per window, and how long a solo period lasts (s): the first time,
+ * and at most. */
+enum { PACE_WINDOW = 32 };
+#define PACE_SOLO_S 0.5
+#define PACE_SOLO_MAX_S 8.0
+
+bool nb__pace_solo(nb_pace *p, double now) {
+    if (p->solo_until == 0) return false;
+    if (now < p->solo_until) return true;
+    p->solo_until = 0, p->tried = true;
+    p->own = p->wait = 0, p->jobs = 0;
+    return false;
+}
+
+/* A window ends early once it is lost (a member off its core for a time
+ * slice costs milliseconds a job); one lost right after a solo period
+ * doubles the next period, one won resets it. */
+bool nb__pace_note(nb_pace *p, double own, double wait) {
+    p->own += own, p->wait += wait;
+    bool lost = p->wait > 2 * p->own && p->wait > PACE_WINDOW * 50e-6;
+    if (++p->jobs < PACE_WINDOW && !lost) return false;
+    if (lost) {
+        double s = p->tried && p->solo_s > 0 ? 2 * p->solo_s : PACE_SOLO_S;
+        p->solo_s = s < PACE_SOLO_MAX_S ? s : PACE_SOLO_MAX_S;
+        p->solo_until = nb__mono_s() + p->solo_s;
+    }
+    p->tried = false;
+    p->own = p->wait = 0, p->jobs = 0;
+    return lost;
+}
 
 /* While the leader runs solo its members sleep: a member that yields in a
  * loop still takes a third of two cores shared with another busy process.
@@ -70,8 +95,8 @@ void nb__team_lead(nb_team *tm, int n) {
     tm->fn = NULL;
     tm->arg = NULL;
     tm->adaptive = false;
-    tm->own = tm->wait = 0, tm->jobs = 0, tm->solo_until = 0, tm->solo_jobs = 0;
-    tm->solo_s = TEAM_SOLO_S, tm->tried = false;
+    tm->pace = (nb_pace){0};
+    tm->solo_jobs = 0;
     atomic_store(&tm->solo, 0);
     atomic_store(&tm->busy, 0);
 }
@@ -90,38 +115,17 @@ static void post(nb_team *tm, nb_team_fn fn, void *arg) {
     atomic_fetch_add_explicit(&tm->job, 1, memory_order_release);
 }
 
-/* Whether an adaptive team runs solo now (its time out, it wakes the members
- * and tries the team again). */
+/* Whether an adaptive team runs solo now (a solo period just out wakes the
+ * members to try the team again). */
 static bool solo_now(nb_team *tm, double now) {
-    if (tm->solo_until == 0) return false;
-    if (now < tm->solo_until) return true;
-    tm->solo_until = 0, tm->tried = true;
-    tm->own = tm->wait = 0, tm->jobs = 0;
-    set_solo(tm, 0);
-    return false;
-}
-
-/* A window's verdict. Waiting twice as long as the leader's own shares took
- * (and far more than a wake-up) means the members ran at under a third of
- * its speed: slower than the leader doing their shares too. A window ends
- * early once it is lost (a member off its core for a time slice costs
- * milliseconds a job); one lost right after a solo period doubles the next. */
-static bool lost(const nb_team *tm) { return tm->wait > 2 * tm->own && tm->wait > TEAM_WINDOW * 50e-6; }
-
-static void judge(nb_team *tm) {
-    if (lost(tm)) {
-        if (tm->tried) tm->solo_s = tm->solo_s * 2 < TEAM_SOLO_MAX_S ? tm->solo_s * 2 : TEAM_SOLO_MAX_S;
-        tm->solo_until = mono_s() + tm->solo_s;
-        set_solo(tm, 1);
-    } else
-        tm->solo_s = TEAM_SOLO_S;
-    tm->tried = false;
-    tm->own = tm->wait = 0, tm->jobs = 0;
+    bool was = tm->pace.solo_until != 0, solo = nb__pace_solo(&tm->pace, now);
+    if (was && !solo) set_solo(tm, 0);
+    return solo;
 }
 
 int nb__team_size(nb_team *tm) {
     if (!tm) return 1;
-    return tm->n > 1 && tm->adaptive && solo_now(tm, mono_s()) ? 1 : tm->n;
+    return tm->n > 1 && tm->adaptive && solo_now(tm, nb__mono_s()) ? 1 : tm->n;
 }
 
 void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg) {
@@ -129,7 +133,7 @@ void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg) {
         fn(arg, 0, 1);
         return;
     }
-    const double t0 = tm->adaptive ? mono_s() : 0;
+    const double t0 = tm->adaptive ? nb__mono_s() : 0;
     if (tm->adaptive && solo_now(tm, t0)) { /* the whole job here, as one member */
         fn(arg, 0, 1);
         tm->solo_jobs++;
@@ -137,17 +141,16 @@ void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg) {
     }
     post(tm, fn, arg);
     fn(arg, 0, tm->n);
-    const double t1 = tm->adaptive ? mono_s() : 0;
+    const double t1 = tm->adaptive ? nb__mono_s() : 0;
     unsigned round = 0;
     while (atomic_load_explicit(&tm->busy, memory_order_acquire) > 0) nb__relax(&round);
     if (!tm->adaptive) return;
-    tm->own += t1 - t0, tm->wait += mono_s() - t1;
-    if (++tm->jobs == TEAM_WINDOW || lost(tm)) judge(tm);
+    if (nb__pace_note(&tm->pace, t1 - t0, nb__mono_s() - t1)) set_solo(tm, 1);
 }
 
 void nb__team_end(nb_team *tm) {
     if (tm->n < 2) return;
-    if (tm->solo_until != 0) tm->solo_until = 0, set_solo(tm, 0);
+    if (tm->pace.solo_until != 0) tm->pace.solo_until = 0, set_solo(tm, 0);
     post(tm, NULL, NULL);
 }
 

@@ -22,24 +22,40 @@
 
 typedef void (*nb_team_fn)(void *arg, int t, int n);
 
+/* A lost core, told from the jobs a leader hands out: in windows of jobs,
+ * the leader's own share against its wait for the others. A window that
+ * waits twice as long as the leader worked (and far more than a wake-up)
+ * makes the leader run each job alone ("solo") for a while: with its
+ * members at under a third of its speed, the leader doing their shares too
+ * is faster. Zero-initialised. */
+typedef struct nb_pace {
+    double own, wait;  /* this window's seconds */
+    int jobs;          /* jobs in this window */
+    bool tried;        /* this window is the first after a solo period */
+    double solo_until; /* monotonic seconds; 0: not solo */
+    double solo_s;     /* the last solo period (0: none yet): doubles while the core stays lost */
+} nb_pace;
+
+double nb__mono_s(void);
+/* Whether jobs run solo now; 0 when a solo period has just run out (the
+ * next window is a trial). */
+bool nb__pace_solo(nb_pace *p, double now);
+/* One job's own and waiting seconds; true when they start a solo period. */
+bool nb__pace_note(nb_pace *p, double own, double wait);
+
 typedef struct nb_team {
     int n;                /* members, the leader included */
     _Atomic unsigned job; /* bumped for each job */
     _Atomic int busy;     /* members still on the current job */
     nb_team_fn fn;        /* the job; NULL tells the members to leave */
     void *arg;
-    /* adaptive: a member whose core another process keeps busy comes late;
-     * the leader then runs each job alone for a while (solo: fn(arg, 0, 1)),
-     * so two threads are never much slower than one. A caller that sets it
-     * promises that its jobs give the same result for any member count, or
-     * that it asked nb__team_size first (as the GEMM's K cut does). */
+    /* adaptive: the leader paces the team, and while it runs solo
+     * (fn(arg, 0, 1)) its members sleep. A caller that sets it promises
+     * that its jobs give the same result for any member count, or that it
+     * asked nb__team_size first (as the GEMM's K cut does). */
     bool adaptive;
-    double own, wait;     /* this window's seconds: the leader's shares, and waiting for members */
-    int jobs;             /* jobs in this window */
-    double solo_until;    /* monotonic seconds; 0: not solo */
-    double solo_s;        /* the next solo period: doubles while the core stays lost */
-    bool tried;           /* this window is the first after a solo period */
-    _Atomic int solo;     /* 1 while solo: the members sleep on it rather than spin */
+    nb_pace pace;
+    _Atomic int solo;     /* 1 while solo: the members sleep on it */
     long solo_jobs;       /* jobs run solo (for tests and benchmarks) */
 } nb_team;
 

@@ -382,15 +382,28 @@ static int kcut(nb_team *tm, const gemm_job *j, bool *good) {
     return 1;
 }
 
-/* The product on nt threads of a new parallel region (or this one). */
-static bool run_split(gemm_split *sp, int nt) {
-    if (nt <= 1) split_part(sp, 0, 1);
+/* The product on nt threads of a new parallel region (or this one). A
+ * context's regions are paced (core/team.h): on a core another process
+ * keeps busy, each product runs on this thread alone for a while, with the
+ * same bits (a cut along M or N never changes a sum). */
+static bool run_split(gemm_split *sp, int nt, nb_ctx *ctx) {
 #ifdef _OPENMP
-    else {
+    nb_pace *pace = ctx && !omp_in_parallel() ? &ctx->pace : NULL; /* one caller thread, or none */
+    double t0 = 0, t1 = 0;
+    if (nt > 1 && pace && nb__pace_solo(pace, t0 = nb__mono_s())) nt = 1;
+    if (nt > 1) {
 #pragma omp parallel num_threads(nt)
-        split_part(sp, omp_get_thread_num(), omp_get_num_threads());
+        {
+            split_part(sp, omp_get_thread_num(), omp_get_num_threads());
+            if (pace && omp_get_thread_num() == 0) t1 = nb__mono_s();
+        }
+        if (pace) nb__pace_note(pace, t1 - t0, nb__mono_s() - t1);
+        return atomic_load(&sp->good);
     }
+#else
+    (void)nt, (void)ctx;
 #endif
+    split_part(sp, 0, 1);
     return atomic_load(&sp->good);
 }
 #endif
@@ -458,7 +471,7 @@ nb_status nb__gemm(nb_ctx *ctx, nb_dtype dt, bool ta, bool tb, int64_t M, int64_
     } else if (!done) {
         int nt = small ? 1 : nb_ctx_threads(ctx);
         if (axis == NB_SPLIT_AUTO) sp.by_m = tall(&j, nt);
-        good = run_split(&sp, nt);
+        good = run_split(&sp, nt, ctx);
     }
     if (!ctx) nb__scratch_free(own, NB_MAX_THREADS);
     if (!good)
