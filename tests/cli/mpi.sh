@@ -3,7 +3,8 @@
 # with --shards 6 give the same checkpoint bytes as one process with 6
 # shards; a checkpoint saved at one P resumes at another, bit for bit; a bad
 # --data on one rank stops every rank with one line, exit 2; a rank killed
-# mid-epoch ends the job within 10 s, leaving the last checkpoint intact.
+# mid-epoch ends the job within 10 s, leaving the last checkpoint intact;
+# nabla biasvar's trials split across ranks give one process's CSV bytes.
 . "$(dirname "$0")/lib.sh"
 
 D=$T_DIR/data; mkdir -p "$D"
@@ -80,6 +81,26 @@ T_NAME=bad_shards
 $RUN -np 2 "$M" train $(echo "$MLP" | sed 's/--shards 6/--shards 3/') --epochs 1 > "$T_DIR/stdout" 2> "$T_DIR/stderr" < /dev/null
 rc=$?
 if [ $rc -eq 2 ] && [ "$(wc -l < "$T_DIR/stderr")" -eq 1 ] && grep -q 'shards 3' "$T_DIR/stderr"; then t_ok
+else t_bad "exit $rc: $(head -c 300 "$T_DIR/stderr")"; fi
+
+# ---- biasvar: the trials split across 2 and 3 ranks give one process's CSV, byte for byte; rank 0 alone writes
+BV="biasvar --n 40 --d 10 --trials 1000 --seed 3"
+"$M" $BV --csv "$T_DIR/bv.0" 2> "$T_DIR/bv.0.err"
+"$M" biasvar --model poly --degree 1,4,9 --trials 600 --csv "$T_DIR/bvp.0" 2> /dev/null
+for p in 2 3; do
+    mpi "biasvar_np$p" $p -- $BV --csv "$T_DIR/bv.$p"
+    check "biasvar_np${p}_same_csv" cmp -s "$T_DIR/bv.0" "$T_DIR/bv.$p"
+    check "biasvar_np${p}_table_once" cmp -s "$T_DIR/bv.0.err" "$T_DIR/stderr"
+    mpi "biasvar_poly_np$p" $p -- biasvar --model poly --degree 1,4,9 --trials 600 --csv "$T_DIR/bvp.$p"
+    check "biasvar_poly_np${p}_same_csv" cmp -s "$T_DIR/bvp.0" "$T_DIR/bvp.$p"
+done
+# a file missing on rank 1 only: one line, rank 1's, exit 2, no CSV
+"$M" biasvar --n 40 --d 10 --write-example "$T_DIR" > /dev/null
+U="--theta $T_DIR/theta.csv --xtest $T_DIR/Xt.npy --trials 100 --csv $T_DIR/bvbad"
+T_NAME=biasvar_bad_file_one_rank
+$RUN -np 1 "$M" biasvar --x "$T_DIR/X.npy" $U : -np 1 "$M" biasvar --x "$T_DIR/nowhere.npy" $U > "$T_DIR/stdout" 2> "$T_DIR/stderr" < /dev/null
+rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l < "$T_DIR/stderr")" -eq 1 ] && grep -q '^nabla biasvar: --x: .*nowhere.npy' "$T_DIR/stderr" && [ ! -e "$T_DIR/bvbad" ]; then t_ok
 else t_bad "exit $rc: $(head -c 300 "$T_DIR/stderr")"; fi
 
 # ---- a rank killed mid-epoch: the job ends within 10 s, the last checkpoint loads and resumes
