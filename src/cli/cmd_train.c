@@ -397,6 +397,13 @@ static int check_resume(const train_args *a, cli_opt *opts, int nopts, const nb_
     }
     if (a->normalize && t->cfg.norm.mean == 0.0f && t->cfg.norm.std == 1.0f)
         return cli_error("train", "--normalize contradicts %s, which was trained on plain [0,1] pixels", ck);
+    /* S fixes the order of the gradient's sum: another S would not continue the same run */
+    if (cli_find(opts, nopts, "shards")->seen && t->cfg.shards && a->shards != t->cfg.shards)
+        return cli_error("train", "--shards %ld contradicts %s, which was trained with --shards %d", a->shards, ck,
+                         t->cfg.shards);
+    if (t->cfg.shards % nb_dist_size())
+        return cli_error("train", "%s was trained with --shards %d, which %d processes cannot share: run on a number "
+                         "of processes that divides it", ck, t->cfg.shards, nb_dist_size());
     return CLI_OK;
 }
 
@@ -428,7 +435,7 @@ int cmd_train(int argc, char **argv) {
         {"warmup", CLI_INT, &a.warmup, "E", "epochs of linear warm-up (default 0)", false},
         {"shards", CLI_INT, &a.shards, "S", "cut each batch into S shards summed in a fixed tree: the same bits on any "
          "number of processes dividing S (default: mlp 1, cnn 2, rounded up to a multiple of the processes; without "
-         "it one process keeps its own split)", false},
+         "it one process keeps its own split); kept in the checkpoint, and a resume keeps it", false},
         {"normalize", CLI_FLAG, &a.normalize, NULL, "standardise pixels by the training set's mean and std", false},
         {"limit", CLI_INT, &a.limit, "N", "use only the first N training and N test samples", false},
         {"save", CLI_STR, &a.save, "CKPT", "write a checkpoint after every epoch (atomic)", false},
@@ -508,7 +515,7 @@ int cmd_train(int argc, char **argv) {
         }
         t->data = id;
     }
-    t->cfg.shards = (int)a.shards;
+    if (!a.resume || cli_find(opts, nopts, "shards")->seen) t->cfg.shards = (int)a.shards; /* else the checkpoint's */
     char dstr[128];
     nb_model_desc_str(&t->model->desc, dstr, sizeof dstr);
     const nb_optim_config *oc = nb_optim_get_config(t->opt);
