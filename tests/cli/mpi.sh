@@ -65,8 +65,18 @@ check shards_change_the_sum differ "$T_DIR/own" "$T_DIR/MLP.0"
 # ---- resume across P: 1 epoch on 2 ranks, then 2 more on 3 ranks, equals 3 epochs on 1 process
 "$M" train $MLP --epochs 3 --save "$T_DIR/r.0" > /dev/null 2>&1
 mpi resume_first 2 -- train $MLP --epochs 1 --save "$T_DIR/r.x"
-mpi resume_rest 3 -- train --data "$D" --limit 300 --shards 6 --resume "$T_DIR/r.x" --epochs 3 --save "$T_DIR/r.x"
-check resume_across_P_bit_identical cmp -s "$T_DIR/r.0" "$T_DIR/r.x"
+mpi resume_rest 3 -- train --data "$D" --limit 300 --resume "$T_DIR/r.x" --epochs 3 --save "$T_DIR/r.x"
+check resume_across_P_bit_identical cmp -s "$T_DIR/r.0" "$T_DIR/r.x" # --shards 6 came from the checkpoint
+T_NAME=resume_other_shards
+$RUN -np 2 "$M" train --data "$D" --limit 300 --shards 2 --resume "$T_DIR/r.x" --epochs 4 > "$T_DIR/stdout" 2> "$T_DIR/stderr" < /dev/null
+rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l < "$T_DIR/stderr")" -eq 1 ] && grep -q -- '--shards 2 contradicts .*--shards 6' "$T_DIR/stderr"; then t_ok
+else t_bad "exit $rc: $(head -c 300 "$T_DIR/stderr")"; fi
+T_NAME=resume_shards_not_shared
+$RUN -np 4 "$M" train --data "$D" --limit 300 --resume "$T_DIR/r.x" --epochs 4 > "$T_DIR/stdout" 2> "$T_DIR/stderr" < /dev/null
+rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l < "$T_DIR/stderr")" -eq 1 ] && grep -q -- 'trained with --shards 6, which 4 processes cannot share' "$T_DIR/stderr"; then t_ok
+else t_bad "exit $rc: $(head -c 300 "$T_DIR/stderr")"; fi
 
 # ---- a bad --data on one rank: one line, printed once, exit 2 on every rank, no output
 T_NAME=bad_data_one_rank
@@ -129,5 +139,20 @@ if "$M" eval --load "$K" --data "$D" > /dev/null 2> "$T_DIR/stderr" &&
     ep=$(head -c 4096 "$K" | tr -c '[:print:]' '\n' | sed -n 's/.*"epoch": *"\([0-9]*\)".*/\1/p' | head -1) &&
     $RUN -np 2 "$M" train --data "$D" --shards 2 --resume "$K" --epochs $(( ${ep:-1} + 1 )) > /dev/null 2>> "$T_DIR/stderr"; then t_ok
 else t_bad "$(head -c 300 "$T_DIR/stderr")"; fi
+
+# ---- Ctrl-C: mpirun passes it on to every rank, and the job says so in one line (rank 0's)
+rm -f "$K"
+$RUN -np 2 "$M" train --data "$D" --model mlp --hidden 64 --batch 16 --shards 2 --epochs 1000 --save "$K" > "$T_DIR/istdout" 2> "$T_DIR/istderr" < /dev/null &
+job=$!
+i=0; while [ ! -s "$K" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+kill -INT "$job"
+i=0; while kill -0 "$job" 2> /dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+kill -0 "$job" 2> /dev/null && { kill -9 "$job"; pkill -9 -P "$job"; }
+wait "$job"
+T_NAME=sigint_one_line
+if [ "$(wc -l < "$T_DIR/istderr")" -eq 1 ] && grep -q "^nabla train: .*(SIG[A-Z]*); .*holds epoch" "$T_DIR/istderr"; then t_ok
+else t_bad "stderr: $(head -c 400 "$T_DIR/istderr")"; fi
+loads() { "$M" eval --load "$1" --data "$D" > /dev/null 2>&1; }
+check sigint_checkpoint_loads loads "$K"
 
 finish
