@@ -32,6 +32,10 @@
 #include <time.h>
 #include <math.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "dist/dist.h"
 #include "nabla/autodiff.h"
 #include "nn/train_internal.h"
@@ -299,6 +303,32 @@ static void finish_exchange(struct nb_shards *sh) {
 
 /* ---- the epoch ---- */
 
+enum { FP_MAX = 256 };
+
+/* Subnormals flushed (train.c says why) on this thread and on every thread
+ * the ops fork onto: libgomp keeps its pool's threads from one region to the
+ * next, so setting them once holds for the epoch, as the one-process epoch
+ * sets its own threads. csr[i]: thread i's mode before. */
+static void flush_pool(unsigned *csr, int nt) {
+    nt = nt < 1 ? 1 : nt > FP_MAX ? FP_MAX : nt;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    csr[omp_get_thread_num()] = nb__flush_subnormals();
+#else
+    csr[0] = nb__flush_subnormals();
+#endif
+}
+
+static void restore_pool(const unsigned *csr, int nt) {
+    nt = nt < 1 ? 1 : nt > FP_MAX ? FP_MAX : nt;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    nb__restore_fp(csr[omp_get_thread_num()]);
+#else
+    nb__restore_fp(csr[0]);
+#endif
+}
+
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -361,7 +391,9 @@ nb_status nb__train_epoch_shards(nb_trainer *t, const nb_dataset *train, nb_epoc
     nb_params_zero_grad(t->model->params);
     for (int j = 0; j < sh->L; j++) nb_params_zero_grad(sh->rep[j]->params);
     nb_ctx_set_grad(t->ctx, true);
-    unsigned fp = nb__flush_subnormals();
+    unsigned fp[FP_MAX];
+    int nth = nb_ctx_threads(t->ctx);
+    flush_pool(fp, nth);
     double t0 = now_s();
     for (int64_t k = 0; k < steps && !s; k++) {
         int64_t b = n - k * B < B ? n - k * B : B;
@@ -391,7 +423,7 @@ nb_status nb__train_epoch_shards(nb_trainer *t, const nb_dataset *train, nb_epoc
         if (fn) fn(user, k + 1, steps, loss_sum / (double)(k * B + b), now_s() - t0);
     }
     double seconds = now_s() - t0;
-    nb__restore_fp(fp);
+    restore_pool(fp, nth);
     t_main = false;
     if (s) { /* nothing of the failing step is kept */
         nb_optim_set_steps(t->opt, opt_t0 + done);
