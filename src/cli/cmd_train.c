@@ -41,7 +41,7 @@ typedef struct train_args {
     cli_list hidden;
     double lr, momentum, beta, beta1, beta2, eps, weight_decay;
     long batch, epochs, seed, threads, limit, warmup, shards;
-    bool normalize;
+    bool normalize, verbose;
 } train_args;
 
 /* ---- output: the per-epoch record, CSV and SVG ------------------------------- */
@@ -437,6 +437,8 @@ int cmd_train(int argc, char **argv) {
          "number of processes dividing S (default: mlp 1, cnn 2, rounded up to a multiple of the processes; without "
          "it one process keeps its own split); kept in the checkpoint, and a resume keeps it", false},
         {"normalize", CLI_FLAG, &a.normalize, NULL, "standardise pixels by the training set's mean and std", false},
+        {"verbose", CLI_FLAG, &a.verbose, NULL, "under mpirun: each epoch, how long rank 0's steps waited for the "
+         "gradient's exchange after their backward", false},
         {"limit", CLI_INT, &a.limit, "N", "use only the first N training and N test samples", false},
         {"save", CLI_STR, &a.save, "CKPT", "write a checkpoint after every epoch (atomic)", false},
         {"resume", CLI_STR, &a.resume, "CKPT", "continue from a checkpoint to a total of --epochs", false},
@@ -602,6 +604,9 @@ int cmd_train(int argc, char **argv) {
         printf("epoch %ld/%lld  train_loss %s  train_acc %.4f  test_loss %s  test_acc %.4f  %.2f s  %.0f samples/s\n",
                r.epoch, (long long)t->cfg.epochs, loss_str(r.train_loss, l1, sizeof l1), r.train_acc,
                loss_str(r.test_loss, l2, sizeof l2), r.test_acc, r.seconds, r.samples_per_s);
+        if (a.verbose && st.exchange_s > 0) /* what overlap left exposed, of the exchange's whole span */
+            printf("# exchange: %.3f ms/step waited after the backward, %.3f ms/step from the first bucket's start to "
+                   "the last one's end\n", 1e3 * st.exchange_wait_s / (double)st.steps, 1e3 * st.exchange_s / (double)st.steps);
         fflush(stdout);
         cli_interrupt_hold(); /* a signal now waits for the files to be complete */
         rc = (a.save && nb_checkpoint_save(t, a.save)) || (a.log && write_log(a.log, rows, nrows)) ||

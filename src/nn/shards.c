@@ -24,7 +24,9 @@
  * whole parameter is in, the main thread starts its bucket with
  * non-blocking sends (and lets MPI progress the others). Only the thread
  * that started MPI calls it; the hook on a team's other threads only adds
- * and counts. */
+ * and counts. What overlap leaves exposed is counted: the time a step waits
+ * after its backward (nb_epoch_stats.exchange_wait_s); NABLA_OVERLAP=0
+ * starts every bucket after the backward instead, which exposes all of it. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +64,8 @@ struct nb_shards {
     float *model_data, *grad;
     int64_t N;
     nb_status st; /* a gradient block the hook never saw (a broken promise of the autodiff) */
+    bool overlap;  /* buckets start from the ready hook (NABLA_OVERLAP=0: after the backward, to measure) */
+    double t_first, wait_s, span_s; /* this step's first bucket's start; the epoch's exposed wait and span */
 };
 
 int nb_train_default_shards(nb_model_kind kind, int P) {
@@ -188,6 +192,8 @@ static nb_status shards_new(nb_trainer *t, int S, struct nb_shards **out) {
         for (int g = 0; g < sh->nn; g++)
             if (!(sh->val[g] = calloc((size_t)sh->N, sizeof(float))))
                 return nb_fail(NB_ENOMEM, "shards: out of memory for %d gradient nodes", sh->nn);
+        const char *ov = getenv("NABLA_OVERLAP");
+        sh->overlap = !(ov && strcmp(ov, "0") == 0);
         sh->per = (sh->nn - K) + (P - 1) + (P - 1) * K + (P - 1);
         if (!(sh->reqs = nb__reqs_new(sh->per * sh->nb))) return nb_fail(NB_ENOMEM, "shards: out of memory");
     }
@@ -238,8 +244,11 @@ static void make_nodes(struct nb_shards *sh, int64_t i0, int64_t i1) {
     for (int j = 0; j < sh->L; j++) memset((float *)nb_params_grad(sh->rep[j]->params) + i0, 0, (size_t)(i1 - i0) * 4);
 }
 
+static double now_s(void);
+
 static void send_nodes(struct nb_shards *sh, int b) {
     int i = slot_send1(sh, b);
+    if (sh->t_first == 0) sh->t_first = now_s();
     for (int q = 0; q < sh->P; q++) {
         if (q == sh->R) continue;
         int64_t c0 = chunk_lo(sh, b, q), c1 = chunk_lo(sh, b, q + 1);
@@ -285,6 +294,7 @@ static void on_ready(void *user, nb_tensor *leaf, int64_t lo, int64_t hi) {
 
 /* After the last local backward: the buckets the hook did not see, then everything to its end. */
 static void finish_exchange(struct nb_shards *sh) {
+    double t0 = now_s();
     for (int b = 0; b < sh->nb; b++) {
         int64_t d = atomic_load_explicit(&sh->done[b], memory_order_acquire), len = sh->blo[b + 1] - sh->blo[b];
         if (d == 0) make_nodes(sh, sh->blo[b], sh->blo[b + 1]);
@@ -299,6 +309,10 @@ static void finish_exchange(struct nb_shards *sh) {
         }
     }
     nb__wait(sh->reqs, 0, sh->per * sh->nb);
+    double t1 = now_s();
+    sh->wait_s += t1 - t0;
+    sh->span_s += t1 - sh->t_first;
+    sh->t_first = 0;
 }
 
 /* ---- the epoch ---- */
@@ -349,7 +363,7 @@ static void step_grads(nb_trainer *t, struct nb_shards *sh, const nb_dataset *ds
         int64_t a = shard_row(b, sh->S, s), e = shard_row(b, sh->S, s + 1);
         memset(&sh->res[s], 0, sizeof sh->res[s]);
         if (a == e) continue;
-        bool last = j == sh->L - 1 && sh->P > 1;
+        bool last = j == sh->L - 1 && sh->P > 1 && sh->overlap;
         if (last) nb_ctx_on_grad_ready(t->ctx, on_ready, sh);
         nb__run_shard(sh->rep[j], t->ctx, x, t->yb, a, e, b, &sh->res[s]);
         if (last) nb_ctx_on_grad_ready(t->ctx, NULL, NULL);
@@ -383,6 +397,7 @@ nb_status nb__train_epoch_shards(nb_trainer *t, const nb_dataset *train, nb_epoc
     if ((s = nb_dist_agree(s))) return s;
     struct nb_shards *sh = t->shards;
     sh->st = NB_OK;
+    sh->wait_s = sh->span_s = 0;
     t_main = true;
     int64_t steps = (n + B - 1) / B, opt_t0 = nb_optim_steps(t->opt), done = 0, correct = 0;
     bool scheduled = t->cfg.schedule != NB_LR_CONSTANT || t->cfg.warmup > 0;
@@ -439,6 +454,8 @@ nb_status nb__train_epoch_shards(nb_trainer *t, const nb_dataset *train, nb_epoc
         st->loss = loss_sum / (double)n;
         st->acc = (double)correct / (double)n;
         st->samples_per_s = seconds > 0 ? (double)n / seconds : 0;
+        st->exchange_wait_s = sh->wait_s;
+        st->exchange_s = sh->span_s;
     }
     return NB_OK;
 }
