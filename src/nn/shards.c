@@ -319,10 +319,12 @@ static void finish_exchange(struct nb_shards *sh) {
 
 enum { FP_MAX = 256 };
 
-/* Subnormals flushed (train.c says why) on this thread and on every thread
- * the ops fork onto: libgomp keeps its pool's threads from one region to the
- * next, so setting them once holds for the epoch, as the one-process epoch
- * sets its own threads. csr[i]: thread i's mode before. */
+/* Subnormals flushed (train.c says why) on every thread the ops fork onto,
+ * as the one-process epoch sets its own threads. The caller sets its own
+ * first: LLVM's libomp hands the forking thread's mode to the workers at
+ * every fork (and gives the forking thread its mode back at the join);
+ * libgomp leaves each of its pool's threads as it was, from one region to the
+ * next, so those are set once here. csr[i]: thread i's mode before. */
 static void flush_pool(unsigned *csr, int nt) {
     nt = nt < 1 ? 1 : nt > FP_MAX ? FP_MAX : nt;
 #ifdef _OPENMP
@@ -406,7 +408,7 @@ nb_status nb__train_epoch_shards(nb_trainer *t, const nb_dataset *train, nb_epoc
     nb_params_zero_grad(t->model->params);
     for (int j = 0; j < sh->L; j++) nb_params_zero_grad(sh->rep[j]->params);
     nb_ctx_set_grad(t->ctx, true);
-    unsigned fp[FP_MAX];
+    unsigned fp0 = nb__flush_subnormals(), fp[FP_MAX];
     int nth = nb_ctx_threads(t->ctx);
     flush_pool(fp, nth);
     double t0 = now_s();
@@ -439,6 +441,7 @@ nb_status nb__train_epoch_shards(nb_trainer *t, const nb_dataset *train, nb_epoc
     }
     double seconds = now_s() - t0;
     restore_pool(fp, nth);
+    nb__restore_fp(fp0);
     t_main = false;
     if (s) { /* nothing of the failing step is kept */
         nb_optim_set_steps(t->opt, opt_t0 + done);
