@@ -128,6 +128,8 @@ WASM_CC  ?= clang-14
 WEB      := build/web
 WASM_SRC := $(filter-out %_avx2.c %_avx512.c,$(sort $(wildcard src/core/*.c src/autodiff/*.c src/ops/*.c \
               src/kernels/*.c src/optim/*.c src/linreg/*.c))) web/nabla_web.c
+# the Monte Carlo lab asks how many processes share its trials: one, in a browser
+WASM_SRC := $(sort $(WASM_SRC) src/dist/dist_none.c)
 WASM_OBJ := $(WASM_SRC:%.c=$(WEB)/obj/%.o)
 WASM_CFLAGS := --target=wasm32-wasi --sysroot=/usr -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic \
                -Werror -Iinclude -Isrc -O3 -msimd128

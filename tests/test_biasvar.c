@@ -281,7 +281,7 @@ TEST(biasvar_mc_is_the_same_bits_for_any_block_size_thread_count_and_kernel) {
     nb_biasvar ref[3], rse[3];
     nb_rng r;
     nb_rng_seed(&r, 8);
-    nb_mc_config c0 = {64, 1};
+    nb_mc_config c0 = {64, 1, false};
     CHECK_OK(nb_biasvar_mc_sweep_ex(N, D, p.X, p.theta, 0.7, K, p.Xt, 3, lam, 3001, &r, &c0, ref, rse, NULL));
     int64_t blocks[] = {1, 7, 64, 4096};
     static const char *isas[] = {"portable", "avx2", "avx512"};
@@ -291,7 +291,7 @@ TEST(biasvar_mc_is_the_same_bits_for_any_block_size_thread_count_and_kernel) {
         for (int b = 0; b < 4; b++)
             for (int th = 1; th <= 2; th++) {
                 nb_biasvar out[3], se[3];
-                nb_mc_config c = {blocks[b], th};
+                nb_mc_config c = {blocks[b], th, false};
                 nb_rng_seed(&r, 8);
                 CHECK_OK(nb_biasvar_mc_sweep_ex(N, D, p.X, p.theta, 0.7, K, p.Xt, 3, lam, 3001, &r, &c, out, se, NULL));
                 CHECK_MSG(memcmp(out, ref, sizeof out) == 0 && memcmp(se, rse, sizeof se) == 0,
@@ -306,7 +306,7 @@ TEST(biasvar_poly_is_the_same_bits_on_one_and_two_threads) {
     SKIP_UNLESS_THREADS(2);
     nb_rng r;
     nb_biasvar a, as, b2, bs;
-    nb_mc_config one = {0, 1}, two = {0, 2};
+    nb_mc_config one = {0, 1, false}, two = {0, 2, false};
     nb_rng_seed(&r, 3);
     CHECK_OK(nb_biasvar_poly_ex(5, 30, 0.3, 20, 0, 1500, &r, &one, &a, &as));
     nb_rng_seed(&r, 3);

@@ -335,4 +335,39 @@ TEST(nn_training_flushes_subnormals_and_restores_the_fp_mode) {
     }
     nb_dataset_free(&tr);
 }
+
+#ifdef _OPENMP
+#include <omp.h>
+
+/* every thread an op may fork onto, as the step sees them */
+static void csr_seen_all(void *user, int64_t step, int64_t nsteps, double loss, double seconds) {
+    (void)step, (void)nsteps, (void)loss, (void)seconds;
+    unsigned *all = user;
+#pragma omp parallel num_threads(2)
+    all[omp_get_thread_num()] = _mm_getcsr();
+}
+
+/* The same with --shards (nn/shards.c): there the ops fork their own
+ * threads, which must flush subnormals too, and return to the caller's mode. */
+TEST(nn_shards_flush_subnormals_on_the_ops_threads) {
+    SKIP_UNLESS_THREADS(2);
+    int saved = nb_get_threads();
+    nb_set_threads(2);
+    nb_dataset tr = synth(32, 6);
+    nb_trainer *t = small_trainer(NB_MODEL_MLP, NB_OPT_ADAM, 1);
+    CHECK_NOTNULL(t);
+    if (t) {
+        t->cfg.shards = 2;
+        unsigned during[2] = {0, 0}, after[2] = {0, 0};
+        csr_seen_all(after, 0, 0, 0, 0); /* the pool's threads exist before the epoch (a new one inherits the mode) */
+        CHECK_OK(nb_train_epoch(t, &tr, NULL, csr_seen_all, during));
+        for (int i = 0; i < 2; i++) CHECK_MSG((during[i] & 0x8040) == 0x8040, "thread %d: MXCSR %#x", i, during[i]);
+        csr_seen_all(after, 0, 0, 0, 0);
+        for (int i = 0; i < 2; i++) CHECK_MSG((after[i] & 0x8040) == 0, "thread %d after: MXCSR %#x", i, after[i]);
+        nb_trainer_free(t);
+    }
+    nb_set_threads(saved);
+    nb_dataset_free(&tr);
+}
+#endif
 #endif

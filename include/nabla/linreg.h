@@ -110,6 +110,10 @@ nb_status nb_biasvar_mc_sweep(int64_t n, int64_t d, const double *X, const doubl
 typedef struct nb_mc_config {
     int64_t block; /* trials per streaming block (0: 256) */
     int threads;   /* 0: nb_get_threads() */
+    /* Under mpirun (nabla/dist.h): split the trials across the job's ranks,
+     * each a contiguous run of whole leaves, and merge them in the same tree,
+     * so every rank gets the one-process bits. A collective call then. */
+    bool ranks;
 } nb_mc_config;
 
 /* The sweep with a say in the cut (cfg may be NULL), the standard errors of

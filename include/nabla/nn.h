@@ -150,6 +150,11 @@ typedef struct nb_epoch_stats {
     double seconds;         /* the training loop only */
     double samples_per_s;
     int64_t samples, steps;
+    /* Under mpirun, this rank's gradient exchange (nn/shards.c), summed over
+     * the steps: exchange_wait_s, the time a step waited after its backward
+     * for the exchange to end (what overlap did not hide); exchange_s, from
+     * the first bucket's start to the last one's end. 0 in one process. */
+    double exchange_wait_s, exchange_s;
 } nb_epoch_stats;
 
 /* Called after each step: the step within the epoch (1-based), the epoch's

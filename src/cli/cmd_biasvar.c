@@ -142,6 +142,8 @@ static int bv_write_example(const bv_run *r, const char *dir) {
 static int bv_compute(bv_run *r) {
     nb_rng g;
     nb_rng_seed(&g, r->seed + 1);
+    // under mpirun the ranks share the trials, the same bits as one process (mcstats.c)
+    nb_mc_config cfg = {.ranks = true};
     if (r->model == MODEL_RIDGE) {
         // a penalty with no fit (lambda = 0 with X^T X singular) leaves its row
         // undefined, with the reason; the others are computed
@@ -160,16 +162,18 @@ static int bv_compute(bv_run *r) {
         // differ by the penalty only, not by the draw
         nb_status st[CLI_LIST_MAX];
         if (nb_biasvar_mc_sweep_ex(r->n, r->d, r->X, r->theta, r->sigma, r->K, r->Xt, r->npts, r->param, r->trials, &g,
-                                   NULL, r->mc, r->se, st))
+                                   &cfg, r->mc, r->se, st))
             return cli_lib_error(CMD);
         for (int i = 0; i < r->npts; i++)
-            if (r->why[i][0]) fprintf(stderr, "nabla %s: lambda=%g is undefined: %s\n", CMD, r->param[i], r->why[i]);
+            if (r->why[i][0] && nb_dist_rank() == 0) fprintf(stderr, "nabla %s: lambda=%g is undefined: %s\n", CMD, r->param[i], r->why[i]);
         return 0;
     }
+    // the network's trials are one batched model, trained at once: rank 0 alone runs it
+    if (r->model == MODEL_MLP && nb_dist_rank() > 0) return 0;
     for (int i = 0; i < r->npts; i++) {
         nb_rng_seed(&g, r->seed + 1); // the same training sets for every degree/width
         nb_status s = r->model == MODEL_POLY
-                          ? nb_biasvar_poly_ex((int)r->param[i], r->n, r->sigma, r->K, r->poly_lambda, r->trials, &g, NULL,
+                          ? nb_biasvar_poly_ex((int)r->param[i], r->n, r->sigma, r->K, r->poly_lambda, r->trials, &g, &cfg,
                                                &r->mc[i], &r->se[i])
                           : nb_biasvar_mlp_ex((int)r->param[i], r->n, r->sigma, r->K, r->steps, r->lr, r->trials, &g,
                                               &r->mc[i], &r->se[i]);
@@ -342,7 +346,8 @@ int cmd_biasvar(int argc, char **argv) {
         "of a 1-W-1 tanh network on y = sin(2 pi x) + noise, x in [0,1], with a new training set\n"
         "per trial (Monte Carlo only; the exact columns are empty).\n"
         "The table goes to stdout, or to stderr when --csv or --svg is given (--quiet: none), as\n"
-        "for nabla optim."};
+        "for nabla optim. Under mpirun (make MPI=1) the ranks share ridge's and poly's trials\n"
+        "with the same results, bit for bit, as one process; rank 0 writes."};
     const char *xp = NULL, *tp = NULL, *xtp = NULL, *csv = NULL, *svg = NULL, *model = "ridge", *example = NULL;
     long n = 0, d = 20, K = 0, trials = 1000, seed = 0, steps = 1000;
     double noise = 1, lr = 0.02;
@@ -424,6 +429,7 @@ int cmd_biasvar(int argc, char **argv) {
         return cli_error(CMD, "--trials %ld: %ld trials x %ld values each is too much memory for this lab", trials,
                          trials, n + K + d);
 
+    if (nb_dist_rank() > 0) csv = svg = NULL, quiet = true; /* under mpirun rank 0 writes */
     const cli_file outs[] = {{"csv", csv, NULL}, {"svg", svg, NULL}};
     const cli_file ins[] = {{"x", xp, NULL}, {"theta", tp, NULL}, {"xtest", xtp, NULL}};
     if (cli_check_files(CMD, outs, 2, ins, 3)) return CLI_ERR;
@@ -460,13 +466,15 @@ int cmd_biasvar(int argc, char **argv) {
     }
     rc = user ? bv_load(&r, xp, tp, xtp) : ridge ? bv_generate(&r) : 0;
     if (!rc && example) {
-        rc = bv_write_example(&r, example);
+        rc = nb_dist_rank() > 0 ? 0 : bv_write_example(&r, example);
         bv_free(&r);
         return rc;
     }
     // the lab's products are small next to its random draws: below ~5e7 multiply-adds
     // per penalty a second thread only spins at the GEMM's barriers, so run on one
     if (!rc && (double)(r.n + r.K) * (double)r.d * (double)r.trials < 5e7) nb_set_threads(1);
+    // under mpirun: a rank that could not read its files stops them all here, before the trials
+    if (!rc && nb_dist_agree(NB_OK)) rc = CLI_ERR;
     if (!rc) rc = bv_compute(&r);
     if (!rc) rc = bv_check_finite(&r);
     if (!rc && (csv || svg)) rc = bv_outputs(&r, csv, svg);
@@ -486,6 +494,8 @@ int figures_biasvar(const char *dir) {
     r.npts = (int)(sizeof lam / sizeof lam[0]);
     memcpy(r.param, lam, sizeof lam);
     int rc = bv_generate(&r);
+    // under mpirun: a rank that could not read its files stops them all here, before the trials
+    if (!rc && nb_dist_agree(NB_OK)) rc = CLI_ERR;
     if (!rc) rc = bv_compute(&r);
     snprintf(path, sizeof path, "%s/biasvar.svg", dir);
     if (!rc) rc = bv_outputs(&r, NULL, path);

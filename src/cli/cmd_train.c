@@ -41,7 +41,7 @@ typedef struct train_args {
     cli_list hidden;
     double lr, momentum, beta, beta1, beta2, eps, weight_decay;
     long batch, epochs, seed, threads, limit, warmup, shards;
-    bool normalize;
+    bool normalize, verbose;
 } train_args;
 
 /* ---- output: the per-epoch record, CSV and SVG ------------------------------- */
@@ -397,6 +397,13 @@ static int check_resume(const train_args *a, cli_opt *opts, int nopts, const nb_
     }
     if (a->normalize && t->cfg.norm.mean == 0.0f && t->cfg.norm.std == 1.0f)
         return cli_error("train", "--normalize contradicts %s, which was trained on plain [0,1] pixels", ck);
+    /* S fixes the order of the gradient's sum: another S would not continue the same run */
+    if (cli_find(opts, nopts, "shards")->seen && t->cfg.shards && a->shards != t->cfg.shards)
+        return cli_error("train", "--shards %ld contradicts %s, which was trained with --shards %d", a->shards, ck,
+                         t->cfg.shards);
+    if (t->cfg.shards % nb_dist_size())
+        return cli_error("train", "%s was trained with --shards %d, which %d processes cannot share: run on a number "
+                         "of processes that divides it", ck, t->cfg.shards, nb_dist_size());
     return CLI_OK;
 }
 
@@ -428,8 +435,10 @@ int cmd_train(int argc, char **argv) {
         {"warmup", CLI_INT, &a.warmup, "E", "epochs of linear warm-up (default 0)", false},
         {"shards", CLI_INT, &a.shards, "S", "cut each batch into S shards summed in a fixed tree: the same bits on any "
          "number of processes dividing S (default: mlp 1, cnn 2, rounded up to a multiple of the processes; without "
-         "it one process keeps its own split)", false},
+         "it one process keeps its own split); kept in the checkpoint, and a resume keeps it", false},
         {"normalize", CLI_FLAG, &a.normalize, NULL, "standardise pixels by the training set's mean and std", false},
+        {"verbose", CLI_FLAG, &a.verbose, NULL, "under mpirun: each epoch, how long rank 0's steps waited for the "
+         "gradient's exchange after their backward", false},
         {"limit", CLI_INT, &a.limit, "N", "use only the first N training and N test samples", false},
         {"save", CLI_STR, &a.save, "CKPT", "write a checkpoint after every epoch (atomic)", false},
         {"resume", CLI_STR, &a.resume, "CKPT", "continue from a checkpoint to a total of --epochs", false},
@@ -508,7 +517,7 @@ int cmd_train(int argc, char **argv) {
         }
         t->data = id;
     }
-    t->cfg.shards = (int)a.shards;
+    if (!a.resume || cli_find(opts, nopts, "shards")->seen) t->cfg.shards = (int)a.shards; /* else the checkpoint's */
     char dstr[128];
     nb_model_desc_str(&t->model->desc, dstr, sizeof dstr);
     const nb_optim_config *oc = nb_optim_get_config(t->opt);
@@ -595,6 +604,9 @@ int cmd_train(int argc, char **argv) {
         printf("epoch %ld/%lld  train_loss %s  train_acc %.4f  test_loss %s  test_acc %.4f  %.2f s  %.0f samples/s\n",
                r.epoch, (long long)t->cfg.epochs, loss_str(r.train_loss, l1, sizeof l1), r.train_acc,
                loss_str(r.test_loss, l2, sizeof l2), r.test_acc, r.seconds, r.samples_per_s);
+        if (a.verbose && st.exchange_s > 0) /* what overlap left exposed, of the exchange's whole span */
+            printf("# exchange: %.3f ms/step waited after the backward, %.3f ms/step from the first bucket's start to "
+                   "the last one's end\n", 1e3 * st.exchange_wait_s / (double)st.steps, 1e3 * st.exchange_s / (double)st.steps);
         fflush(stdout);
         cli_interrupt_hold(); /* a signal now waits for the files to be complete */
         rc = (a.save && nb_checkpoint_save(t, a.save)) || (a.log && write_log(a.log, rows, nrows)) ||

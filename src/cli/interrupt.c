@@ -2,11 +2,13 @@
  * finished, temporary files are removed, and the command exits with one line
  * and 128 + the signal (130 for SIGINT, 143 for SIGTERM). Outside a write
  * that happens at once, from the handler; during one, when it is done. A
- * second signal stops at once, removing the unfinished temporary file. */
+ * second signal stops at once, removing the unfinished temporary file. Under
+ * mpirun only rank 0 says it. */
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -14,10 +16,11 @@
 static volatile sig_atomic_t pending, writing;
 static char head[64], tail[768];
 static size_t head_len;
-static int tty;
+static int tty, silent;
 static volatile size_t tail_len;
 
 static void say(int sig) {
+    if (silent) return;
     const char *what = sig == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)";
     if (tty) (void)!write(2, "\r\033[K", 4); /* over a progress bar */
     (void)!write(2, head, head_len);
@@ -33,11 +36,17 @@ static void on_signal(int sig) {
     }
     nb_outfile_remove_all();
     say(pending ? pending : sig);
+    if (silent) { /* mpirun stops forwarding output once a rank has gone: let rank 0 speak first */
+        struct timespec ts = {0, 300000000};
+        nanosleep(&ts, NULL);
+    }
     _exit(128 + (pending ? pending : sig));
 }
 
 void cli_interrupt_install(const char *cmd) {
     tty = isatty(2);
+    /* under mpirun Ctrl-C reaches every rank (as mpirun's SIGTERM): rank 0 speaks for the job */
+    silent = nb_dist_rank() > 0;
     head_len = (size_t)snprintf(head, sizeof head, "nabla %s: ", cmd);
     if (head_len >= sizeof head) head_len = sizeof head - 1;
     struct sigaction sa;

@@ -200,6 +200,7 @@ nb_status nb_biasvar_mc_sweep_ex(int64_t n, int64_t d, const double *X, const do
     if (!rng || !out) return nb_fail(NB_EINVAL, "%s: rng or out is NULL", fn);
     int64_t block = cfg && cfg->block > 0 ? cfg->block : 256;
     int threads = cfg && cfg->threads > 0 ? cfg->threads : nb_get_threads();
+    bool ranks = cfg && cfg->ranks;
     lr_mc mc;
     lr_mc_plan(&mc, trials, K, nl);
     int64_t kp = mc.kp;
@@ -244,21 +245,24 @@ nb_status nb_biasvar_mc_sweep_ex(int64_t n, int64_t d, const double *X, const do
     s = lr_mc_alloc(&mc);
     if (!s) {
         ridge_job J = {&mc, nb__mc_kernels(), n, d, block, Ms, XtT, Xth, sigma, key};
-        int nt = threads < mc.nnodes ? threads : (int)mc.nnodes;
+        int64_t n0, n1;
+        lr_mc_part(&mc, ranks, &n0, &n1);
+        int nt = threads < n1 - n0 ? threads : n1 - n0 > 0 ? (int)(n1 - n0) : 1;
         nb_status st[64] = {0};
         if (nt > 64) nt = 64;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)
         {
             int64_t tid = omp_get_thread_num(), m = omp_get_num_threads();
-            st[tid] = ridge_nodes(&J, mc.nnodes * tid / m, mc.nnodes * (tid + 1) / m);
+            st[tid] = ridge_nodes(&J, n0 + (n1 - n0) * tid / m, n0 + (n1 - n0) * (tid + 1) / m);
         }
 #else
-        st[0] = ridge_nodes(&J, 0, mc.nnodes);
+        st[0] = ridge_nodes(&J, n0, n1);
 #endif
         for (int t = 0; t < nt && !s; t++)
             if (st[t]) s = nb_fail(st[t], "%s: out of memory for a block of %lld trials", fn, (long long)block);
     }
+    s = lr_mc_share(&mc, ranks, s);
     for (int l = 0; l < nl; l++) out[l] = (nb_biasvar){NAN, NAN, NAN, NAN};
     if (se)
         for (int l = 0; l < nl; l++) se[l] = (nb_biasvar){NAN, NAN, NAN, NAN};

@@ -35,6 +35,13 @@ typedef struct lr_mc {
 void lr_mc_plan(lr_mc *mc, int64_t T, int64_t K, int ns);
 nb_status lr_mc_alloc(lr_mc *mc);
 void lr_mc_free(lr_mc *mc);
+/* The nodes [n0, n1) this process computes: all, or with ranks its share of
+ * the job's (nabla/dist.h). */
+void lr_mc_part(const lr_mc *mc, bool ranks, int64_t *n0, int64_t *n1);
+/* With ranks: the ranks agree on s (each one's status after its share), then
+ * every rank receives every rank's nodes. A collective call; returns the
+ * agreed status. Without ranks: s. */
+nb_status lr_mc_share(lr_mc *mc, bool ranks, nb_status s);
 /* Trials [t0, t1) of a node. */
 void lr_mc_node_range(const lr_mc *mc, int64_t node, int64_t *t0, int64_t *t1);
 /* Series s's estimates (and standard errors, when se is not NULL), given the

@@ -11,12 +11,15 @@
  *     the leaves of a node (aligned runs of 2^m leaves, at most LR_NODES
  *     nodes), then a fixed binary tree over the nodes.
  * The block size and the thread count only choose who computes which node
- * when; the operations and their order do not change. The node results are
- * also the batches of the standard errors (batch means). */
+ * when; the operations and their order do not change. Under mpirun the
+ * ranks likewise take contiguous runs of nodes and exchange their results
+ * before the tree. The node results are also the batches of the standard
+ * errors (batch means). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist/dist.h"
 #include "linreg/linreg_internal.h"
 
 void lr_mc_plan(lr_mc *mc, int64_t T, int64_t K, int ns) {
@@ -48,6 +51,21 @@ void lr_mc_free(lr_mc *mc) {
     free(mc->ncnt);
     mc->nmean = mc->nm2 = NULL;
     mc->ncnt = NULL;
+}
+
+void lr_mc_part(const lr_mc *mc, bool ranks, int64_t *n0, int64_t *n1) {
+    int64_t P = ranks ? nb_dist_size() : 1, r = ranks ? nb_dist_rank() : 0;
+    *n0 = mc->nnodes * r / P, *n1 = mc->nnodes * (r + 1) / P; /* the split of nb__allgather_blocks */
+}
+
+nb_status lr_mc_share(lr_mc *mc, bool ranks, nb_status s) {
+    if (!ranks || nb_dist_size() == 1) return s;
+    if ((s = nb_dist_agree(s))) return s;
+    size_t per = (size_t)(mc->ns * mc->kp) * sizeof(double);
+    nb__allgather_blocks(mc->nmean, mc->nnodes, per);
+    nb__allgather_blocks(mc->nm2, mc->nnodes, per);
+    nb__allgather_blocks(mc->ncnt, mc->nnodes, sizeof *mc->ncnt);
+    return NB_OK;
 }
 
 void lr_mc_node_range(const lr_mc *mc, int64_t node, int64_t *t0, int64_t *t1) {

@@ -97,6 +97,7 @@ nb_status nb_biasvar_poly_ex(int degree, int64_t n, double sigma, int64_t K, dou
     if (!rng || !out) return nb_fail(NB_EINVAL, "%s: rng or out is NULL", fn);
     int64_t q = degree + 1;
     int threads = cfg && cfg->threads > 0 ? cfg->threads : nb_get_threads();
+    bool ranks = cfg && cfg->ranks;
     lr_mc mc;
     lr_mc_plan(&mc, trials, K, 1);
     double *buf = malloc((size_t)(K * q + 2 * K) * sizeof *buf);
@@ -109,7 +110,9 @@ nb_status nb_biasvar_poly_ex(int degree, int64_t n, double sigma, int64_t K, dou
     for (int64_t k = 0; k < K; k++) lr_draw_targets(rng, trials, lr_sine_f(k, K), sigma, &yb[k], &nz[k]);
     nb_status s = lr_mc_alloc(&mc);
     if (!s) {
-        int nt = threads < mc.nnodes ? threads : (int)mc.nnodes;
+        int64_t n0, n1;
+        lr_mc_part(&mc, ranks, &n0, &n1);
+        int nt = threads < n1 - n0 ? threads : n1 - n0 > 0 ? (int)(n1 - n0) : 1;
         if (nt > 64) nt = 64;
         poly_job J[64];
         for (int t = 0; t < nt; t++)
@@ -118,14 +121,15 @@ nb_status nb_biasvar_poly_ex(int degree, int64_t n, double sigma, int64_t K, dou
 #pragma omp parallel num_threads(nt) if (nt > 1)
         {
             int64_t tid = omp_get_thread_num(), m = omp_get_num_threads();
-            poly_nodes(&J[tid], mc.nnodes * tid / m, mc.nnodes * (tid + 1) / m);
+            poly_nodes(&J[tid], n0 + (n1 - n0) * tid / m, n0 + (n1 - n0) * (tid + 1) / m);
         }
 #else
-        poly_nodes(&J[0], 0, mc.nnodes);
+        poly_nodes(&J[0], n0, n1);
 #endif
         for (int t = 0; t < nt && !s; t++)
             if (J[t].status) s = nb_fail(J[t].status, "%s: degree %d: %s", fn, degree, J[t].msg);
     }
+    s = lr_mc_share(&mc, ranks, s);
     if (!s) s = lr_mc_estimate(&mc, 0, yb, nz, out, se);
     lr_mc_free(&mc);
     free(buf);

@@ -113,6 +113,7 @@ nb_status nb_checkpoint_save(const nb_trainer *t, const char *path) {
     put(&m, "seed", "%" PRIu64, c->seed);
     put(&m, "schedule", "%s", nb_lr_schedule_name(c->schedule));
     put(&m, "warmup", "%lld", (long long)c->warmup);
+    put(&m, "shards", "%d", c->shards); /* the order of the gradient's sum; 0: the default */
     put(&m, "norm_mean", "%.9g", (double)c->norm.mean);
     put(&m, "norm_std", "%.9g", (double)c->norm.std);
     put(&m, "epoch", "%lld", (long long)t->epoch);
@@ -303,6 +304,7 @@ nb_trainer *nb_checkpoint_load(const char *path) {
     if (!r.s && nb_lr_schedule_parse(sched, &c.schedule))
         fail_with(&r, nb_fail(NB_EFORMAT, "%s: %s", path, nb_errmsg()));
     c.warmup = get_i64(&r, "warmup", 0, NB_MAX_EPOCHS);
+    c.shards = nb_st_meta(st, "shards") ? (int)get_i64(&r, "shards", 0, 4096) : 0; /* older checkpoints: none */
     c.norm.mean = (float)get_f64(&r, "norm_mean");
     c.norm.std = (float)get_f64(&r, "norm_std");
     /* pixels are in [0,1]: their mean is too, and a std below 1e-6 would blow them past f32 */

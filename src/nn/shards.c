@@ -24,13 +24,19 @@
  * whole parameter is in, the main thread starts its bucket with
  * non-blocking sends (and lets MPI progress the others). Only the thread
  * that started MPI calls it; the hook on a team's other threads only adds
- * and counts. */
+ * and counts. What overlap leaves exposed is counted: the time a step waits
+ * after its backward (nb_epoch_stats.exchange_wait_s); NABLA_OVERLAP=0
+ * starts every bucket after the backward instead, which exposes all of it. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <math.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "dist/dist.h"
 #include "nabla/autodiff.h"
@@ -58,6 +64,8 @@ struct nb_shards {
     float *model_data, *grad;
     int64_t N;
     nb_status st; /* a gradient block the hook never saw (a broken promise of the autodiff) */
+    bool overlap;  /* buckets start from the ready hook (NABLA_OVERLAP=0: after the backward, to measure) */
+    double t_first, wait_s, span_s; /* this step's first bucket's start; the epoch's exposed wait and span */
 };
 
 int nb_train_default_shards(nb_model_kind kind, int P) {
@@ -184,6 +192,8 @@ static nb_status shards_new(nb_trainer *t, int S, struct nb_shards **out) {
         for (int g = 0; g < sh->nn; g++)
             if (!(sh->val[g] = calloc((size_t)sh->N, sizeof(float))))
                 return nb_fail(NB_ENOMEM, "shards: out of memory for %d gradient nodes", sh->nn);
+        const char *ov = getenv("NABLA_OVERLAP");
+        sh->overlap = !(ov && strcmp(ov, "0") == 0);
         sh->per = (sh->nn - K) + (P - 1) + (P - 1) * K + (P - 1);
         if (!(sh->reqs = nb__reqs_new(sh->per * sh->nb))) return nb_fail(NB_ENOMEM, "shards: out of memory");
     }
@@ -234,8 +244,11 @@ static void make_nodes(struct nb_shards *sh, int64_t i0, int64_t i1) {
     for (int j = 0; j < sh->L; j++) memset((float *)nb_params_grad(sh->rep[j]->params) + i0, 0, (size_t)(i1 - i0) * 4);
 }
 
+static double now_s(void);
+
 static void send_nodes(struct nb_shards *sh, int b) {
     int i = slot_send1(sh, b);
+    if (sh->t_first == 0) sh->t_first = now_s();
     for (int q = 0; q < sh->P; q++) {
         if (q == sh->R) continue;
         int64_t c0 = chunk_lo(sh, b, q), c1 = chunk_lo(sh, b, q + 1);
@@ -281,6 +294,7 @@ static void on_ready(void *user, nb_tensor *leaf, int64_t lo, int64_t hi) {
 
 /* After the last local backward: the buckets the hook did not see, then everything to its end. */
 static void finish_exchange(struct nb_shards *sh) {
+    double t0 = now_s();
     for (int b = 0; b < sh->nb; b++) {
         int64_t d = atomic_load_explicit(&sh->done[b], memory_order_acquire), len = sh->blo[b + 1] - sh->blo[b];
         if (d == 0) make_nodes(sh, sh->blo[b], sh->blo[b + 1]);
@@ -295,9 +309,41 @@ static void finish_exchange(struct nb_shards *sh) {
         }
     }
     nb__wait(sh->reqs, 0, sh->per * sh->nb);
+    double t1 = now_s();
+    sh->wait_s += t1 - t0;
+    sh->span_s += t1 - sh->t_first;
+    sh->t_first = 0;
 }
 
 /* ---- the epoch ---- */
+
+enum { FP_MAX = 256 };
+
+/* Subnormals flushed (train.c says why) on every thread the ops fork onto,
+ * as the one-process epoch sets its own threads. The caller sets its own
+ * first: LLVM's libomp hands the forking thread's mode to the workers at
+ * every fork (and gives the forking thread its mode back at the join);
+ * libgomp leaves each of its pool's threads as it was, from one region to the
+ * next, so those are set once here. csr[i]: thread i's mode before. */
+static void flush_pool(unsigned *csr, int nt) {
+    nt = nt < 1 ? 1 : nt > FP_MAX ? FP_MAX : nt;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    csr[omp_get_thread_num()] = nb__flush_subnormals();
+#else
+    csr[0] = nb__flush_subnormals();
+#endif
+}
+
+static void restore_pool(const unsigned *csr, int nt) {
+    nt = nt < 1 ? 1 : nt > FP_MAX ? FP_MAX : nt;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    nb__restore_fp(csr[omp_get_thread_num()]);
+#else
+    nb__restore_fp(csr[0]);
+#endif
+}
 
 static double now_s(void) {
     struct timespec ts;
@@ -319,7 +365,7 @@ static void step_grads(nb_trainer *t, struct nb_shards *sh, const nb_dataset *ds
         int64_t a = shard_row(b, sh->S, s), e = shard_row(b, sh->S, s + 1);
         memset(&sh->res[s], 0, sizeof sh->res[s]);
         if (a == e) continue;
-        bool last = j == sh->L - 1 && sh->P > 1;
+        bool last = j == sh->L - 1 && sh->P > 1 && sh->overlap;
         if (last) nb_ctx_on_grad_ready(t->ctx, on_ready, sh);
         nb__run_shard(sh->rep[j], t->ctx, x, t->yb, a, e, b, &sh->res[s]);
         if (last) nb_ctx_on_grad_ready(t->ctx, NULL, NULL);
@@ -353,6 +399,7 @@ nb_status nb__train_epoch_shards(nb_trainer *t, const nb_dataset *train, nb_epoc
     if ((s = nb_dist_agree(s))) return s;
     struct nb_shards *sh = t->shards;
     sh->st = NB_OK;
+    sh->wait_s = sh->span_s = 0;
     t_main = true;
     int64_t steps = (n + B - 1) / B, opt_t0 = nb_optim_steps(t->opt), done = 0, correct = 0;
     bool scheduled = t->cfg.schedule != NB_LR_CONSTANT || t->cfg.warmup > 0;
@@ -361,7 +408,9 @@ nb_status nb__train_epoch_shards(nb_trainer *t, const nb_dataset *train, nb_epoc
     nb_params_zero_grad(t->model->params);
     for (int j = 0; j < sh->L; j++) nb_params_zero_grad(sh->rep[j]->params);
     nb_ctx_set_grad(t->ctx, true);
-    unsigned fp = nb__flush_subnormals();
+    unsigned fp0 = nb__flush_subnormals(), fp[FP_MAX];
+    int nth = nb_ctx_threads(t->ctx);
+    flush_pool(fp, nth);
     double t0 = now_s();
     for (int64_t k = 0; k < steps && !s; k++) {
         int64_t b = n - k * B < B ? n - k * B : B;
@@ -391,7 +440,8 @@ nb_status nb__train_epoch_shards(nb_trainer *t, const nb_dataset *train, nb_epoc
         if (fn) fn(user, k + 1, steps, loss_sum / (double)(k * B + b), now_s() - t0);
     }
     double seconds = now_s() - t0;
-    nb__restore_fp(fp);
+    restore_pool(fp, nth);
+    nb__restore_fp(fp0);
     t_main = false;
     if (s) { /* nothing of the failing step is kept */
         nb_optim_set_steps(t->opt, opt_t0 + done);
@@ -407,6 +457,8 @@ nb_status nb__train_epoch_shards(nb_trainer *t, const nb_dataset *train, nb_epoc
         st->loss = loss_sum / (double)n;
         st->acc = (double)correct / (double)n;
         st->samples_per_s = seconds > 0 ? (double)n / seconds : 0;
+        st->exchange_wait_s = sh->wait_s;
+        st->exchange_s = sh->span_s;
     }
     return NB_OK;
 }

@@ -382,6 +382,7 @@ static void team_loop(epoch_run *r) {
 nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats *st, nb_progress_fn fn,
                          void *user) {
     if (!t) return nb_fail(NB_EINVAL, "nb_train_epoch: no trainer");
+    if (st) *st = (nb_epoch_stats){0};
     if (t->cfg.shards > 0 || nb_dist_size() > 1) return nb__train_epoch_shards(t, train, st, fn, user);
     nb_status s = nb__check_data(&t->model->desc, train, "training");
     if (s) return s;

@@ -3,7 +3,8 @@
 # with --shards 6 give the same checkpoint bytes as one process with 6
 # shards; a checkpoint saved at one P resumes at another, bit for bit; a bad
 # --data on one rank stops every rank with one line, exit 2; a rank killed
-# mid-epoch ends the job within 10 s, leaving the last checkpoint intact.
+# mid-epoch ends the job within 10 s, leaving the last checkpoint intact;
+# nabla biasvar's trials split across ranks give one process's CSV bytes.
 . "$(dirname "$0")/lib.sh"
 
 D=$T_DIR/data; mkdir -p "$D"
@@ -64,8 +65,18 @@ check shards_change_the_sum differ "$T_DIR/own" "$T_DIR/MLP.0"
 # ---- resume across P: 1 epoch on 2 ranks, then 2 more on 3 ranks, equals 3 epochs on 1 process
 "$M" train $MLP --epochs 3 --save "$T_DIR/r.0" > /dev/null 2>&1
 mpi resume_first 2 -- train $MLP --epochs 1 --save "$T_DIR/r.x"
-mpi resume_rest 3 -- train --data "$D" --limit 300 --shards 6 --resume "$T_DIR/r.x" --epochs 3 --save "$T_DIR/r.x"
-check resume_across_P_bit_identical cmp -s "$T_DIR/r.0" "$T_DIR/r.x"
+mpi resume_rest 3 -- train --data "$D" --limit 300 --resume "$T_DIR/r.x" --epochs 3 --save "$T_DIR/r.x"
+check resume_across_P_bit_identical cmp -s "$T_DIR/r.0" "$T_DIR/r.x" # --shards 6 came from the checkpoint
+T_NAME=resume_other_shards
+$RUN -np 2 "$M" train --data "$D" --limit 300 --shards 2 --resume "$T_DIR/r.x" --epochs 4 > "$T_DIR/stdout" 2> "$T_DIR/stderr" < /dev/null
+rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l < "$T_DIR/stderr")" -eq 1 ] && grep -q -- '--shards 2 contradicts .*--shards 6' "$T_DIR/stderr"; then t_ok
+else t_bad "exit $rc: $(head -c 300 "$T_DIR/stderr")"; fi
+T_NAME=resume_shards_not_shared
+$RUN -np 4 "$M" train --data "$D" --limit 300 --resume "$T_DIR/r.x" --epochs 4 > "$T_DIR/stdout" 2> "$T_DIR/stderr" < /dev/null
+rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l < "$T_DIR/stderr")" -eq 1 ] && grep -q -- 'trained with --shards 6, which 4 processes cannot share' "$T_DIR/stderr"; then t_ok
+else t_bad "exit $rc: $(head -c 300 "$T_DIR/stderr")"; fi
 
 # ---- a bad --data on one rank: one line, printed once, exit 2 on every rank, no output
 T_NAME=bad_data_one_rank
@@ -80,6 +91,26 @@ T_NAME=bad_shards
 $RUN -np 2 "$M" train $(echo "$MLP" | sed 's/--shards 6/--shards 3/') --epochs 1 > "$T_DIR/stdout" 2> "$T_DIR/stderr" < /dev/null
 rc=$?
 if [ $rc -eq 2 ] && [ "$(wc -l < "$T_DIR/stderr")" -eq 1 ] && grep -q 'shards 3' "$T_DIR/stderr"; then t_ok
+else t_bad "exit $rc: $(head -c 300 "$T_DIR/stderr")"; fi
+
+# ---- biasvar: the trials split across 2 and 3 ranks give one process's CSV, byte for byte; rank 0 alone writes
+BV="biasvar --n 40 --d 10 --trials 1000 --seed 3"
+"$M" $BV --csv "$T_DIR/bv.0" 2> "$T_DIR/bv.0.err"
+"$M" biasvar --model poly --degree 1,4,9 --trials 600 --csv "$T_DIR/bvp.0" 2> /dev/null
+for p in 2 3; do
+    mpi "biasvar_np$p" $p -- $BV --csv "$T_DIR/bv.$p"
+    check "biasvar_np${p}_same_csv" cmp -s "$T_DIR/bv.0" "$T_DIR/bv.$p"
+    check "biasvar_np${p}_table_once" cmp -s "$T_DIR/bv.0.err" "$T_DIR/stderr"
+    mpi "biasvar_poly_np$p" $p -- biasvar --model poly --degree 1,4,9 --trials 600 --csv "$T_DIR/bvp.$p"
+    check "biasvar_poly_np${p}_same_csv" cmp -s "$T_DIR/bvp.0" "$T_DIR/bvp.$p"
+done
+# a file missing on rank 1 only: one line, rank 1's, exit 2, no CSV
+"$M" biasvar --n 40 --d 10 --write-example "$T_DIR" > /dev/null
+U="--theta $T_DIR/theta.csv --xtest $T_DIR/Xt.npy --trials 100 --csv $T_DIR/bvbad"
+T_NAME=biasvar_bad_file_one_rank
+$RUN -np 1 "$M" biasvar --x "$T_DIR/X.npy" $U : -np 1 "$M" biasvar --x "$T_DIR/nowhere.npy" $U > "$T_DIR/stdout" 2> "$T_DIR/stderr" < /dev/null
+rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l < "$T_DIR/stderr")" -eq 1 ] && grep -q '^nabla biasvar: --x: .*nowhere.npy' "$T_DIR/stderr" && [ ! -e "$T_DIR/bvbad" ]; then t_ok
 else t_bad "exit $rc: $(head -c 300 "$T_DIR/stderr")"; fi
 
 # ---- a rank killed mid-epoch: the job ends within 10 s, the last checkpoint loads and resumes
@@ -108,5 +139,20 @@ if "$M" eval --load "$K" --data "$D" > /dev/null 2> "$T_DIR/stderr" &&
     ep=$(head -c 4096 "$K" | tr -c '[:print:]' '\n' | sed -n 's/.*"epoch": *"\([0-9]*\)".*/\1/p' | head -1) &&
     $RUN -np 2 "$M" train --data "$D" --shards 2 --resume "$K" --epochs $(( ${ep:-1} + 1 )) > /dev/null 2>> "$T_DIR/stderr"; then t_ok
 else t_bad "$(head -c 300 "$T_DIR/stderr")"; fi
+
+# ---- Ctrl-C: mpirun passes it on to every rank, and the job says so in one line (rank 0's)
+rm -f "$K"
+$RUN -np 2 "$M" train --data "$D" --model mlp --hidden 64 --batch 16 --shards 2 --epochs 1000 --save "$K" > "$T_DIR/istdout" 2> "$T_DIR/istderr" < /dev/null &
+job=$!
+i=0; while [ ! -s "$K" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+kill -INT "$job"
+i=0; while kill -0 "$job" 2> /dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+kill -0 "$job" 2> /dev/null && { kill -9 "$job"; pkill -9 -P "$job"; }
+wait "$job"
+T_NAME=sigint_one_line
+if [ "$(wc -l < "$T_DIR/istderr")" -eq 1 ] && grep -q "^nabla train: .*(SIG[A-Z]*); .*holds epoch" "$T_DIR/istderr"; then t_ok
+else t_bad "stderr: $(head -c 400 "$T_DIR/istderr")"; fi
+loads() { "$M" eval --load "$1" --data "$D" > /dev/null 2>&1; }
+check sigint_checkpoint_loads loads "$K"
 
 finish
