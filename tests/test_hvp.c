@@ -357,6 +357,22 @@ TEST(lanczos_top_eigenvalues_match_the_dense_hessian) {
     CHECK_OK(nb_power_iteration(&d.H, 1000, 1e-12, 3, &lam, &used));
     CHECK_MSG(fabs(fabs(lam) - big) <= 1e-6 * big, "power iteration %.12g after %d, dense %.12g", lam, used, big);
     CHECK_ERR(nb_lanczos_topk(&d.H, 0, 0, 1, top), NB_EINVAL, "k = 0");
+    /* warm-started Lanczos: from a random start, then from its own Ritz vector in 2 steps */
+    double *v = calloc((size_t)d.n, sizeof *v), *hv = calloc((size_t)d.n, sizeof *hv), warm, rerun, res = 0, nv = 0;
+    nb_rng rng;
+    nb_rng_seed(&rng, 9);
+    nb_rng_normals(&rng, d.n, v);
+    CHECK_OK(nb_lanczos_warm(&d.H, 60, v, &warm));
+    CHECK_MSG(fabs(warm - d.eig[d.n - 1]) <= 1e-8 * fabs(d.eig[d.n - 1]), "warm Lanczos %.15g, dense %.15g", warm, d.eig[d.n - 1]);
+    CHECK_OK(d.H.apply(d.H.user, v, hv));
+    for (int64_t i = 0; i < d.n; i++) res = fmax(res, fabs(hv[i] - warm * v[i])), nv += v[i] * v[i];
+    CHECK_MSG(fabs(nv - 1) <= 1e-12 && res <= 1e-6 * fabs(warm), "Ritz vector: |v|^2 = %.15g, |Hv - lv|max = %g", nv, res);
+    CHECK_OK(nb_lanczos_warm(&d.H, 2, v, &rerun));
+    CHECK_MSG(fabs(rerun - warm) <= 1e-10 * fabs(warm), "from its own Ritz vector: %.15g, was %.15g", rerun, warm);
+    CHECK_ERR(nb_lanczos_warm(&d.H, 0, v, &rerun), NB_EINVAL, "iters 0");
+    for (int64_t i = 0; i < d.n; i++) v[i] = 0;
+    CHECK_ERR(nb_lanczos_warm(&d.H, 5, v, &rerun), NB_EINVAL, "zero start");
+    free(v), free(hv);
     dense_close(&d);
 }
 

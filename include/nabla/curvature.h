@@ -59,6 +59,11 @@ nb_linop nb_model_hessian_op(nb_model_hessian *h);
  * reorthogonalisation from a seeded random start; iters steps (0: min(n,
  * max(2k + 20, 30))). Stops early when the Krylov space is exhausted. */
 nb_status nb_lanczos_topk(const nb_linop *H, int k, int iters, uint64_t seed, double *eigs);
+/* The top eigenvalue by iters Lanczos steps (full reorthogonalisation) from
+ * v, any nonzero n-vector; v becomes the top Ritz vector (unit length). To
+ * follow an operator that changes slowly (a Hessian during training), pass
+ * the last call's v: a few steps then suffice. */
+nb_status nb_lanczos_warm(const nb_linop *H, int iters, double *v, double *eig);
 /* The eigenvalue of largest magnitude by power iteration (PyHessian's):
  * stops when the Rayleigh quotient changes by < tol relative, or after
  * iters; *used (may be NULL) the iterations run. */
