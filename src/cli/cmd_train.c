@@ -648,20 +648,15 @@ int cmd_train(int argc, char **argv) {
         rc = cli_error("train", "out of memory");
         goto done;
     }
-    if (a.sharp_every) {
-        if (a.sharp_samples > train.n) {
-            rc = cli_error("train", "--sharpness-samples %ld: there are %lld training samples", a.sharp_samples,
-                           (long long)train.n);
-            goto free_rows;
-        }
-        if (nb_sharpness_init(&sharp, t->model, &train, &t->cfg.norm, a.sharp_samples, t->cfg.seed)) {
-            rc = cli_lib_error("train");
-            goto free_rows;
-        }
-        pr.sharp = &sharp;
-    }
+    rc = CLI_OK; /* rank 0 alone measures (the others' sharp_every is 0): a failure here is agreed below */
+    if (a.sharp_every && a.sharp_samples > train.n)
+        rc = cli_error("train", "--sharpness-samples %ld: there are %lld training samples", a.sharp_samples,
+                       (long long)train.n);
+    else if (a.sharp_every && nb_sharpness_init(&sharp, t->model, &train, &t->cfg.norm, a.sharp_samples, t->cfg.seed))
+        rc = cli_lib_error("train");
+    else if (a.sharp_every) pr.sharp = &sharp;
     if (a.resume && a.log) nrows = read_log(a.log, rows, (int)t->epoch, t->step, nsteps, pr.sharp ? &pr.slog : NULL);
-    if (nb_dist_agree(NB_OK)) { /* another rank could not start: it says why */
+    if (nb_dist_agree(rc ? NB_EINVAL : NB_OK)) { /* a rank could not start: it says why */
         rc = CLI_ERR;
         goto free_rows;
     }
