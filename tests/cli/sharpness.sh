@@ -61,4 +61,12 @@ expect_error samples_alone 'sharpness-samples needs --sharpness-every' "$O" -- $
 expect_error nowhere_to_write 'give --log or --svg' - -- $MLP --sharpness-every 2
 expect_error samples_too_many 'sharpness-samples 5000: there are 320 training samples' "$O" -- $MLP --log "$O" --sharpness-every 2 --sharpness-samples 5000
 expect_error every_junk 'sharpness-every' "$O" -- $MLP --log "$O" --sharpness-every 2x
+
+# ---- nabla eos: a tiny run (its claim is checked by bench/eos.sh, at full size)
+E="eos --data $D --samples 50 --hidden 8,8 --steps 20 --every 10 --iters 4"
+expect_ok eos_tiny -- $E --csv "$T_DIR/e.csv" --svg "$T_DIR/e.svg"
+check eos_rows [ "$(grep -c '^0\.0[25],\(0\|10\|20\),' "$T_DIR/e.csv")" -eq 6 ]
+check eos_summary [ "$(grep -c '^lr 0\.0[25]: 2/lr = ' "$T_DIR/stdout")" -eq 2 ]
+expect_error eos_hidden_zero '--hidden 0: widths must be in 1\.\.4096' "$T_DIR/e2.csv" -- eos --data "$D" --hidden 4,0 --csv "$T_DIR/e2.csv"
+expect_error eos_iters_zero 'iters' "$T_DIR/e2.csv" -- $E --iters 0 --csv "$T_DIR/e2.csv"
 finish
