@@ -418,3 +418,33 @@ TEST(hutchinson_trace_within_three_standard_errors) {
     CHECK(test_close(integral, 1, 1e-3, 0));
     dense_close(&d);
 }
+
+/* nb_sharpness: the top eigenvalue of a model's loss Hessian on a data set's
+ * first samples; a second measurement of unchanged weights, warm, agrees. */
+TEST(sharpness_tracker_measures_the_top_eigenvalue) {
+    enum { N = 6 };
+    static uint8_t px[N * 784];
+    static int32_t lab[N];
+    nb_rng rng;
+    nb_rng_seed(&rng, 4);
+    for (int i = 0; i < N * 784; i++) px[i] = (uint8_t)nb_rng_below(&rng, 256);
+    for (int i = 0; i < N; i++) lab[i] = i % 10;
+    nb_dataset ds = {N, 28, 28, px, lab};
+    nb_model_desc d = nb_mlp_desc(1, (int64_t[]){4});
+    nb_model *m = nb_model_new(&d, NB_F32, &rng);
+    nb_norm norm = {0, 1};
+    nb_sharpness s;
+    CHECK_ERR(nb_sharpness_init(&s, m, &ds, &norm, 0, 1), NB_EINVAL, "0 samples, the data has 6");
+    CHECK_ERR(nb_sharpness_init(&s, m, &ds, &norm, N + 1, 1), NB_EINVAL, "7 samples, the data has 6");
+    CHECK_OK(nb_sharpness_init(&s, m, &ds, &norm, N - 1, 1));
+    double first, second, top;
+    CHECK_OK(nb_sharpness_measure(&s, &first));
+    CHECK_OK(nb_sharpness_measure(&s, &second));
+    nb_linop H = nb_model_hessian_op(&s.h);
+    CHECK_OK(nb_lanczos_topk(&H, 1, 60, 2, &top));
+    CHECK_MSG(top > 0 && fabs(first - top) <= 1e-6 * top && fabs(second - top) <= 1e-6 * top,
+              "tracker %.12g then %.12g, Lanczos (60 steps) %.12g", first, second, top);
+    CHECK(s.measured == 2);
+    nb_sharpness_free(&s);
+    nb_model_free(m);
+}
