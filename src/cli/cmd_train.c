@@ -38,11 +38,12 @@ static const cli_cmd train_cmd = {
     "with the same --shards S, any P dividing S gives the same bits (README, \"Many processes\").\n"
     "--sharpness-every N measures, every N steps (and before the first), the sharpness: the top\n"
     "eigenvalue of the training loss's Hessian on the first M training samples (--sharpness-samples,\n"
-    "default 1000), by Lanczos over exact Hessian-vector products (nabla/curvature.h), warm-started\n"
-    "from the last measurement. It adds the columns step,sharpness,two_over_lr to --log, one row per\n"
-    "measurement (the epoch's columns empty; epoch rows give their last step and leave these\n"
-    "empty), with 2/lr at the rate of the step just taken (gradient descent's stability limit), and\n"
-    "a third panel to --svg. Training's bits are the same with or without it; seconds exclude it.",
+    "default 1000 or all), by Lanczos over exact Hessian-vector products (nabla/curvature.h),\n"
+    "warm-started from the last measurement. It adds the columns step,sharpness,two_over_lr to\n"
+    "--log, one row per measurement (the epoch's columns empty; epoch rows give their last step and\n"
+    "leave these empty), with 2/lr at the rate of the step just taken (gradient descent's stability\n"
+    "limit), and a third panel to --svg. Training's bits are the same with or without it; seconds\n"
+    "exclude it.",
 };
 
 typedef struct train_args {
@@ -539,7 +540,7 @@ int cmd_train(int argc, char **argv) {
         {"log", CLI_STR, &a.log, "CSV", "per-epoch CSV", false},
         {"svg", CLI_STR, &a.svg, "FILE", "learning curves", false},
         {"sharpness-every", CLI_INT, &a.sharp_every, "N", "measure the sharpness every N steps (default: never)", false},
-        {"sharpness-samples", CLI_INT, &a.sharp_samples, "M", "training samples it is measured on (default 1000)", false},
+        {"sharpness-samples", CLI_INT, &a.sharp_samples, "M", "training samples it is measured on (default 1000, or all if fewer)", false},
     };
     int nopts = (int)(sizeof opts / sizeof opts[0]);
     int rc = cli_parse(&train_cmd, argc, argv, opts, nopts);
@@ -649,6 +650,7 @@ int cmd_train(int argc, char **argv) {
         goto done;
     }
     rc = CLI_OK; /* rank 0 alone measures (the others' sharp_every is 0): a failure here is agreed below */
+    if (!cli_find(opts, nopts, "sharpness-samples")->seen && a.sharp_samples > train.n) a.sharp_samples = (long)train.n;
     if (a.sharp_every && a.sharp_samples > train.n)
         rc = cli_error("train", "--sharpness-samples %ld: there are %lld training samples", a.sharp_samples,
                        (long long)train.n);

@@ -42,6 +42,10 @@ expect_ok cnn_with -- train --data "$D" --model cnn --limit 64 --batch 32 --epoc
 expect_ok cnn_without -- train --data "$D" --model cnn --limit 64 --batch 32 --epochs 1 --save "$B"
 check cnn_bits_unchanged cmp -s "$A" "$B"
 
+# fewer training samples than the default 1000: all of them
+expect_ok default_samples_all -- $MLP --epochs 1 --limit 100 --log "$T_DIR/d.csv" --sharpness-every 100
+check default_samples_measured [ "$(grep -c '^0,,,,,,,0,' "$T_DIR/d.csv")" -eq 1 ]
+
 # ---- resume keeps the earlier measurements
 expect_ok resume_first -- $MLP --epochs 1 --save "$B" --log "$T_DIR/r.csv" $SH
 expect_ok resume_rest -- train --data "$D" --resume "$B" --epochs 2 --save "$B" --log "$T_DIR/r.csv" $SH
