@@ -12,8 +12,8 @@ echo "$out"
 echo "$out" | awk '
     /^lr .*at the edge|^lr .*NOT at|^lr .*never/ {
         lr = $2; sub(":", "", lr); two = 2 / lr
-        if ($0 ~ /never reached/) { printf "BENCH|EoS lab lr %s: max |sharpness - 2/lr| after reaching it (%% of 2/lr)|never|15|0.00|>=1.00|%%\n", lr; next }
+        if ($0 ~ /never reached/) { printf "BENCH|EoS lab lr %s: largest distance of the sharpness from 2/lr after reaching it (%% of 2/lr)|never|15|0.00|>=1.00|%%\n", lr; next }
         s = $0; sub(/.*stayed in \[/, "", s); sub(/\].*/, "", s); split(s, b, ", ")
         d = (two - b[1]) > (b[2] - two) ? two - b[1] : b[2] - two; d = 100 * d / two
-        printf "BENCH|EoS lab lr %s: max |sharpness - 2/lr| after reaching it (%% of 2/lr)|%.1f|15|%.2f|>=1.00|%%\n", lr, d, 15 / d }
+        printf "BENCH|EoS lab lr %s: largest distance of the sharpness from 2/lr after reaching it (%% of 2/lr)|%.1f|15|%.2f|>=1.00|%%\n", lr, d, 15 / d }
     /rates, .* s in all/ { printf "BENCH|EoS lab, both rates, whole run (s)|%.1f|60|%.2f|>=1.00|s\n", $3, 60 / $3 }'
