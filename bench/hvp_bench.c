@@ -45,7 +45,7 @@ int main(int argc, char **argv) {
     }
     nb_ctx *ctx = nb_ctx_new();
     double *tg = malloc((size_t)reps * sizeof *tg), *th = malloc((size_t)reps * sizeof *th);
-    for (int r = -3; r < reps; r++) { /* 3 warm-ups; gradient and HVP interleaved */
+    for (int r = -5; r < reps; r++) { /* 5 warm-ups; gradient and HVP interleaved */
         double t0 = now();
         nb_ctx_reset(ctx);
         if (nb_backward(ctx, loss(ctx, p, &a))) return fprintf(stderr, "%s\n", nb_errmsg()), 1;

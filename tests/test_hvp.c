@@ -357,6 +357,22 @@ TEST(lanczos_top_eigenvalues_match_the_dense_hessian) {
     CHECK_OK(nb_power_iteration(&d.H, 1000, 1e-12, 3, &lam, &used));
     CHECK_MSG(fabs(fabs(lam) - big) <= 1e-6 * big, "power iteration %.12g after %d, dense %.12g", lam, used, big);
     CHECK_ERR(nb_lanczos_topk(&d.H, 0, 0, 1, top), NB_EINVAL, "k = 0");
+    /* warm-started Lanczos: from a random start, then from its own Ritz vector in 2 steps */
+    double *v = calloc((size_t)d.n, sizeof *v), *hv = calloc((size_t)d.n, sizeof *hv), warm, rerun, res = 0, nv = 0;
+    nb_rng rng;
+    nb_rng_seed(&rng, 9);
+    nb_rng_normals(&rng, d.n, v);
+    CHECK_OK(nb_lanczos_warm(&d.H, 60, v, &warm));
+    CHECK_MSG(fabs(warm - d.eig[d.n - 1]) <= 1e-8 * fabs(d.eig[d.n - 1]), "warm Lanczos %.15g, dense %.15g", warm, d.eig[d.n - 1]);
+    CHECK_OK(d.H.apply(d.H.user, v, hv));
+    for (int64_t i = 0; i < d.n; i++) res = fmax(res, fabs(hv[i] - warm * v[i])), nv += v[i] * v[i];
+    CHECK_MSG(fabs(nv - 1) <= 1e-12 && res <= 1e-6 * fabs(warm), "Ritz vector: |v|^2 = %.15g, |Hv - lv|max = %g", nv, res);
+    CHECK_OK(nb_lanczos_warm(&d.H, 2, v, &rerun));
+    CHECK_MSG(fabs(rerun - warm) <= 1e-10 * fabs(warm), "from its own Ritz vector: %.15g, was %.15g", rerun, warm);
+    CHECK_ERR(nb_lanczos_warm(&d.H, 0, v, &rerun), NB_EINVAL, "iters 0");
+    for (int64_t i = 0; i < d.n; i++) v[i] = 0;
+    CHECK_ERR(nb_lanczos_warm(&d.H, 5, v, &rerun), NB_EINVAL, "zero start");
+    free(v), free(hv);
     dense_close(&d);
 }
 
@@ -401,4 +417,34 @@ TEST(hutchinson_trace_within_three_standard_errors) {
     }
     CHECK(test_close(integral, 1, 1e-3, 0));
     dense_close(&d);
+}
+
+/* nb_sharpness: the top eigenvalue of a model's loss Hessian on a data set's
+ * first samples; a second measurement of unchanged weights, warm, agrees. */
+TEST(sharpness_tracker_measures_the_top_eigenvalue) {
+    enum { N = 6 };
+    static uint8_t px[N * 784];
+    static int32_t lab[N];
+    nb_rng rng;
+    nb_rng_seed(&rng, 4);
+    for (int i = 0; i < N * 784; i++) px[i] = (uint8_t)nb_rng_below(&rng, 256);
+    for (int i = 0; i < N; i++) lab[i] = i % 10;
+    nb_dataset ds = {N, 28, 28, px, lab};
+    nb_model_desc d = nb_mlp_desc(1, (int64_t[]){4});
+    nb_model *m = nb_model_new(&d, NB_F32, &rng);
+    nb_norm norm = {0, 1};
+    nb_sharpness s;
+    CHECK_ERR(nb_sharpness_init(&s, m, &ds, &norm, 0, 1), NB_EINVAL, "0 samples, the data has 6");
+    CHECK_ERR(nb_sharpness_init(&s, m, &ds, &norm, N + 1, 1), NB_EINVAL, "7 samples, the data has 6");
+    CHECK_OK(nb_sharpness_init(&s, m, &ds, &norm, N - 1, 1));
+    double first, second, top;
+    CHECK_OK(nb_sharpness_measure(&s, &first));
+    CHECK_OK(nb_sharpness_measure(&s, &second));
+    nb_linop H = nb_model_hessian_op(&s.h);
+    CHECK_OK(nb_lanczos_topk(&H, 1, 60, 2, &top));
+    CHECK_MSG(top > 0 && fabs(first - top) <= 1e-6 * top && fabs(second - top) <= 1e-6 * top,
+              "tracker %.12g then %.12g, Lanczos (60 steps) %.12g", first, second, top);
+    CHECK(s.measured == 2);
+    nb_sharpness_free(&s);
+    nb_model_free(m);
 }

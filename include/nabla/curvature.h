@@ -54,11 +54,36 @@ void nb_model_hessian_free(nb_model_hessian *h);
 nb_status nb_model_hvp(nb_model_hessian *h, const double *v, double *hv, double *loss);
 nb_linop nb_model_hessian_op(nb_model_hessian *h);
 
+/* ---- the sharpness during training ------------------------------------------ */
+/* The top eigenvalue of the mean cross-entropy's Hessian over the first
+ * samples of ds (normalised by norm), followed as m trains: measured on a
+ * replica of m (its weights, gradients of its own, so that a training step's
+ * are untouched) by Lanczos, 30 steps from a seeded random start the first
+ * time, then 10 steps from the last measurement's eigenvector. */
+typedef struct nb_sharpness {
+    nb_model *replica;
+    nb_tensor *x;      /* (samples, rows*cols) f32 */
+    int32_t *labels;
+    nb_model_hessian h;
+    double *v;         /* the last eigenvector */
+    int64_t measured;  /* measurements taken */
+} nb_sharpness;
+
+nb_status nb_sharpness_init(nb_sharpness *s, nb_model *m, const nb_dataset *ds, const nb_norm *norm, int64_t samples,
+                            uint64_t seed);
+nb_status nb_sharpness_measure(nb_sharpness *s, double *top);
+void nb_sharpness_free(nb_sharpness *s);
+
 /* ---- spectrum ------------------------------------------------------------------ */
 /* The k largest (algebraic) eigenvalues, descending, by Lanczos with full
  * reorthogonalisation from a seeded random start; iters steps (0: min(n,
  * max(2k + 20, 30))). Stops early when the Krylov space is exhausted. */
 nb_status nb_lanczos_topk(const nb_linop *H, int k, int iters, uint64_t seed, double *eigs);
+/* The top eigenvalue by iters Lanczos steps (full reorthogonalisation) from
+ * v, any nonzero n-vector; v becomes the top Ritz vector (unit length). To
+ * follow an operator that changes slowly (a Hessian during training), pass
+ * the last call's v: a few steps then suffice. */
+nb_status nb_lanczos_warm(const nb_linop *H, int iters, double *v, double *eig);
 /* The eigenvalue of largest magnitude by power iteration (PyHessian's):
  * stops when the Rayleigh quotient changes by < tol relative, or after
  * iters; *used (may be NULL) the iterations run. */

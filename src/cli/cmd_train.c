@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "nabla/curvature.h"
 #include "nabla/io.h"
 #include "nabla/nn.h"
 #include "nabla/plot.h"
@@ -17,7 +18,8 @@
 static const cli_cmd train_cmd = {
     "train",
     "--data fashion-mnist|DIR --model mlp|cnn [--hidden 256,256] [--opt NAME] [--lr A] [--batch B]\n"
-    "       [--epochs E] [--seed S] [--threads T] [--shards S] [--save CKPT] [--resume CKPT] [--log CSV] [--svg FILE]",
+    "       [--epochs E] [--seed S] [--threads T] [--shards S] [--save CKPT] [--resume CKPT] [--log CSV] [--svg FILE]\n"
+    "       [--sharpness-every N [--sharpness-samples M]]",
     "Trains a classifier with softmax cross-entropy. One line per epoch on stdout; a progress bar on\n"
     "stderr when it is a terminal. --save writes a safetensors checkpoint after every epoch,\n"
     "atomically. --resume CKPT --epochs N continues to a total of N epochs, ending bit-identical to\n"
@@ -33,14 +35,22 @@ static const cli_cmd train_cmd = {
     "status 130 (SIGINT) or 143 (SIGTERM); a second SIGINT stops at once. Limits: --batch\n"
     "1..1048576, --epochs and --warmup 0..1000000, --hidden sizes 1..1048576. Under mpirun -np P (a\n"
     "build with MPI=1) the ranks train one model data-parallel, rank 0 alone printing and writing;\n"
-    "with the same --shards S, any P dividing S gives the same bits (README, \"Many processes\").",
+    "with the same --shards S, any P dividing S gives the same bits (README, \"Many processes\").\n"
+    "--sharpness-every N measures, every N steps (and before the first), the sharpness: the top\n"
+    "eigenvalue of the training loss's Hessian on the first M training samples (--sharpness-samples,\n"
+    "default 1000 or all), by Lanczos over exact Hessian-vector products (nabla/curvature.h),\n"
+    "warm-started from the last measurement. It adds the columns step,sharpness,two_over_lr to\n"
+    "--log, one row per measurement (the epoch's columns empty; epoch rows give their last step and\n"
+    "leave these empty), with 2/lr at the rate of the step just taken (gradient descent's stability\n"
+    "limit), and a third panel to --svg. Training's bits are the same with or without it; seconds\n"
+    "exclude it.",
 };
 
 typedef struct train_args {
     const char *data, *model, *opt, *convention, *save, *resume, *log, *svg, *schedule;
     cli_list hidden;
     double lr, momentum, beta, beta1, beta2, eps, weight_decay;
-    long batch, epochs, seed, threads, limit, warmup, shards;
+    long batch, epochs, seed, threads, limit, warmup, shards, sharp_every, sharp_samples;
     bool normalize, verbose;
 } train_args;
 
@@ -49,48 +59,99 @@ typedef struct train_args {
 typedef struct epoch_row {
     long epoch;
     double train_loss, train_acc, test_loss, test_acc, seconds, samples_per_s;
+    int64_t step; /* steps done at its end */
 } epoch_row;
 
-static nb_status write_log(const char *path, const epoch_row *rows, int n) {
+/* --sharpness-every: one measurement, after `step` steps (in `epoch`; 0 before any) */
+typedef struct sharp_row {
+    long epoch;
+    int64_t step;
+    double sharpness, two_over_lr;
+} sharp_row;
+
+typedef struct sharp_log {
+    sharp_row *rows;
+    int n, cap;
+} sharp_log;
+
+#define LOG_HEAD "epoch,train_loss,train_acc,test_loss,test_acc,seconds,samples_per_s"
+#define LOG_SHARP ",step,sharpness,two_over_lr"
+
+/* The epoch rows, and with sharp (even empty) the measurements among them in step order. */
+static nb_status write_log(const char *path, const epoch_row *rows, int n, const sharp_log *sharp) {
     nb_outfile f;
     nb_status s = nb_outfile_open(&f, path);
     if (s) return s;
-    fprintf(f.fp, "epoch,train_loss,train_acc,test_loss,test_acc,seconds,samples_per_s\n");
-    for (int i = 0; i < n; i++)
-        fprintf(f.fp, "%ld,%.9g,%.9g,%.9g,%.9g,%.6f,%.1f\n", rows[i].epoch, rows[i].train_loss, rows[i].train_acc,
+    fprintf(f.fp, "%s%s\n", LOG_HEAD, sharp ? LOG_SHARP : "");
+    int j = 0;
+    for (int i = 0; i < n; i++) {
+        for (; sharp && j < sharp->n && sharp->rows[j].step <= rows[i].step; j++)
+            fprintf(f.fp, "%ld,,,,,,,%lld,%.9g,%.9g\n", sharp->rows[j].epoch, (long long)sharp->rows[j].step,
+                    sharp->rows[j].sharpness, sharp->rows[j].two_over_lr);
+        fprintf(f.fp, "%ld,%.9g,%.9g,%.9g,%.9g,%.6f,%.1f", rows[i].epoch, rows[i].train_loss, rows[i].train_acc,
                 rows[i].test_loss, rows[i].test_acc, rows[i].seconds, rows[i].samples_per_s);
+        if (sharp) fprintf(f.fp, ",%lld,,", (long long)rows[i].step);
+        fprintf(f.fp, "\n");
+    }
     return nb_outfile_commit(&f, false);
 }
 
-/* On resume: the rows of epochs 1..upto an earlier run logged, so the log
- * and the curves cover the whole run; a missing or foreign file gives none. */
-static int read_log(const char *path, epoch_row *rows, int upto) {
+static bool sharp_add(sharp_log *l, sharp_row r) {
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 64;
+        sharp_row *p = realloc(l->rows, (size_t)cap * sizeof *p);
+        if (!p) return false;
+        l->rows = p, l->cap = cap;
+    }
+    l->rows[l->n++] = r;
+    return true;
+}
+
+/* On resume: the rows of epochs 1..upto an earlier run logged (and its
+ * measurements up to step `steps`, into sharp when given), so the log and the
+ * curves cover the whole run; a missing or foreign file gives none. */
+static int read_log(const char *path, epoch_row *rows, int upto, int64_t steps, int64_t per_epoch, sharp_log *sharp) {
     FILE *f = nb_input_fopen(path, NULL);
     if (!f) return 0;
     char line[512];
     int n = 0;
-    if (!fgets(line, sizeof line, f) || strcmp(line, "epoch,train_loss,train_acc,test_loss,test_acc,seconds,samples_per_s\n")) {
+    bool ext = false;
+    if (!fgets(line, sizeof line, f) || (strcmp(line, LOG_HEAD "\n") && !(ext = !strcmp(line, LOG_HEAD LOG_SHARP "\n")))) {
         fclose(f);
         return 0;
     }
     epoch_row r;
-    while (n < upto && fgets(line, sizeof line, f) &&
-           sscanf(line, "%ld,%lf,%lf,%lf,%lf,%lf,%lf", &r.epoch, &r.train_loss, &r.train_acc, &r.test_loss,
-                  &r.test_acc, &r.seconds, &r.samples_per_s) == 7 &&
-           r.epoch == n + 1)
+    sharp_row m;
+    long long st;
+    int used;
+    while (n < upto && fgets(line, sizeof line, f)) {
+        if (ext && sscanf(line, "%ld,,,,,,,%lld,%lf,%lf%n", &m.epoch, &st, &m.sharpness, &m.two_over_lr, &used) == 4 &&
+            line[used] == '\n') {
+            m.step = st;
+            if (sharp && m.step <= steps && !sharp_add(sharp, m)) break;
+            continue;
+        }
+        if (sscanf(line, "%ld,%lf,%lf,%lf,%lf,%lf,%lf", &r.epoch, &r.train_loss, &r.train_acc, &r.test_loss, &r.test_acc,
+                   &r.seconds, &r.samples_per_s) != 7 || r.epoch != n + 1)
+            break;
+        r.step = r.epoch * per_epoch;
         rows[n++] = r;
+    }
     fclose(f);
     return n;
 }
 
 /* The per-epoch points, and the training loss within epochs (curve: x in
  * epochs, ncurve points; this run's only), so that even one epoch draws a
- * curve. Both panels span epoch 0 to the last. */
+ * curve. Both panels span epoch 0 to the last. With sharp, a third panel:
+ * the sharpness against 2/lr (a line that moves with the schedule). */
 static nb_status write_svg(const char *path, const epoch_row *rows, int n, const double *cx, const double *cy,
-                           int ncurve, const char *title) {
-    double *x = malloc(sizeof(double) * (size_t)(n ? n : 1) * 5);
+                           int ncurve, const char *title, const sharp_log *sharp, int64_t per_epoch) {
+    int ns = sharp ? sharp->n : 0;
+    double *x = malloc(sizeof(double) * ((size_t)(n ? n : 1) * 5 + (size_t)ns * 3));
     if (!x) return nb_fail(NB_ENOMEM, "%s: out of memory", path);
     double *trl = x + n, *tel = x + 2 * n, *tra = x + 3 * n, *tea = x + 4 * n;
+    double *sx = x + 5 * n, *sy = sx + ns, *sl = sy + ns;
     for (int i = 0; i < n; i++) {
         x[i] = (double)rows[i].epoch;
         trl[i] = rows[i].train_loss;
@@ -98,9 +159,13 @@ static nb_status write_svg(const char *path, const epoch_row *rows, int n, const
         tra[i] = rows[i].train_acc;
         tea[i] = rows[i].test_acc;
     }
+    for (int i = 0; i < ns; i++) {
+        sx[i] = (double)sharp->rows[i].step / (double)per_epoch;
+        sy[i] = sharp->rows[i].sharpness, sl[i] = sharp->rows[i].two_over_lr;
+    }
     double E = n ? x[n - 1] : 1;
     nb_status s = NB_OK;
-    nb_fig *fig = nb_fig_new(880, 340, 1, 2);
+    nb_fig *fig = sharp ? nb_fig_new(1200, 340, 1, 3) : nb_fig_new(880, 340, 1, 2);
     if (!fig) s = nb_errcode();
     double lw = n > 1 ? 0 : -1; /* one point: its marker, no line */
     if (!s) s = nb_fig_title(fig, title);
@@ -116,6 +181,16 @@ static nb_status write_svg(const char *path, const epoch_row *rows, int n, const
     if (!s) s = nb_panel_legend(pa, NB_LEGEND_SE);
     if (!s) s = nb_plot_line(pa, n, x, tra, "train", &(nb_style){.color = 1, .marker = NB_MARKER_CIRCLE, .width = lw});
     if (!s) s = nb_plot_line(pa, n, x, tea, "test", &(nb_style){.color = 2, .marker = NB_MARKER_CIRCLE, .width = lw});
+    if (!s && sharp) {
+        nb_panel *ps = nb_fig_panel(fig, 2);
+        s = nb_panel_labels(ps, "sharpness", "epoch", "top Hessian eigenvalue");
+        if (!s) s = nb_panel_xlim(ps, -0.04 * E, 1.04 * E);
+        bool pos = true; /* log y (2/lr is often far above the sharpness) when it can be */
+        for (int i = 0; i < ns; i++) pos = pos && sy[i] > 0 && sl[i] > 0;
+        if (!s && pos) s = nb_panel_scale(ps, false, true);
+        if (!s) s = nb_plot_line(ps, ns, sx, sy, "sharpness", &(nb_style){.color = 3, .marker = NB_MARKER_CIRCLE, .width = -1});
+        if (!s) s = nb_plot_line(ps, ns, sx, sl, "2/lr", &(nb_style){.color = 4, .dash = 1, .width = 1});
+    }
     if (!s) s = nb_fig_save(fig, path);
     nb_fig_free(fig);
     free(x);
@@ -154,6 +229,13 @@ typedef struct progress {
     /* the warning on a loss that grows 100x over its start */
     double start;
     bool warned;
+    /* --sharpness-every: the tracker (NULL: off), its log, time spent, a failure */
+    nb_sharpness *sharp;
+    const nb_trainer *t;
+    int64_t sharp_every;
+    sharp_log slog;
+    double sharp_seconds;
+    nb_status sharp_st;
 } progress;
 
 /* "epoch 2/5 [####....] 12/469  loss 0.1234  ..." with a bar of `bar` chars. */
@@ -194,8 +276,29 @@ static void curve_add(progress *p, double x, double y) {
     p->cx[p->ncurve] = x, p->cy[p->ncurve++] = y;
 }
 
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* A measurement after the trainer's steps so far (between steps: the weights hold still). */
+static void measure_sharpness(progress *p, int64_t per_epoch) {
+    if (p->sharp_st) return;
+    const nb_trainer *t = p->t;
+    double t0 = now_s(), top;
+    nb_status st = nb_sharpness_measure(p->sharp, &top);
+    double lr = nb_train_lr(&t->cfg, t->step ? t->step - 1 : 0, per_epoch);
+    sharp_row r = {(long)((t->step + per_epoch - 1) / per_epoch), t->step, top, 2 / lr};
+    if (!st && !sharp_add(&p->slog, r)) st = nb_fail(NB_ENOMEM, "--sharpness-every: out of memory");
+    p->sharp_st = st;
+    p->sharp_seconds += now_s() - t0;
+}
+
 static void on_step(void *user, int64_t step, int64_t nsteps, double loss, double seconds) {
     progress *p = user;
+    if (p->sharp && p->t->step % p->sharp_every == 0) measure_sharpness(p, nsteps);
+    seconds -= p->sharp_seconds; /* the epoch's training alone */
     /* the batch's own loss, from the epoch's running mean */
     int64_t seen = step < nsteps ? step * p->batch : p->nsamples;
     double sum = loss * (double)seen, bl = (sum - p->prev_sum) / (double)(seen - (step - 1) * p->batch);
@@ -414,6 +517,7 @@ int cmd_train(int argc, char **argv) {
     a.epochs = 5;
     a.threads = 0;
     a.schedule = "constant";
+    a.sharp_samples = 1000;
     cli_opt opts[] = {
         {"data", CLI_STR, &a.data, "DIR", "fashion-mnist (Debian's dataset-fashion-mnist) or an MNIST-format directory", false},
         {"model", CLI_STR, &a.model, "M", "mlp or cnn", false},
@@ -444,6 +548,8 @@ int cmd_train(int argc, char **argv) {
         {"resume", CLI_STR, &a.resume, "CKPT", "continue from a checkpoint to a total of --epochs", false},
         {"log", CLI_STR, &a.log, "CSV", "per-epoch CSV", false},
         {"svg", CLI_STR, &a.svg, "FILE", "learning curves", false},
+        {"sharpness-every", CLI_INT, &a.sharp_every, "N", "measure the sharpness every N steps (default: never)", false},
+        {"sharpness-samples", CLI_INT, &a.sharp_samples, "M", "training samples it is measured on (default 1000, or all if fewer)", false},
     };
     int nopts = (int)(sizeof opts / sizeof opts[0]);
     int rc = cli_parse(&train_cmd, argc, argv, opts, nopts);
@@ -464,7 +570,15 @@ int cmd_train(int argc, char **argv) {
     if (cli_find(opts, nopts, "shards")->seen && (a.shards < 1 || a.shards > 4096 || a.shards % nb_dist_size()))
         return cli_error("train", "--shards %ld: must be a multiple of the %d processes in 1..4096", a.shards,
                          nb_dist_size());
-    if (nb_dist_rank() > 0) a.save = a.log = a.svg = NULL; /* rank 0 writes */
+    if (cli_find(opts, nopts, "sharpness-every")->seen && (a.sharp_every < 1 || a.sharp_every > 1000000000L))
+        return cli_error("train", "--sharpness-every %ld: must be in 1..1000000000 (steps)", a.sharp_every);
+    if (cli_find(opts, nopts, "sharpness-samples")->seen && !a.sharp_every)
+        return cli_error("train", "--sharpness-samples needs --sharpness-every");
+    if (a.sharp_samples < 1 || a.sharp_samples > 1000000)
+        return cli_error("train", "--sharpness-samples %ld: must be in 1..1000000", a.sharp_samples);
+    if (a.sharp_every && !a.log && !a.svg)
+        return cli_error("train", "--sharpness-every: give --log or --svg to record it in");
+    if (nb_dist_rank() > 0) a.save = a.log = a.svg = NULL, a.sharp_every = 0; /* rank 0 writes (and measures) */
     nb_lr_schedule sched;
     if (nb_lr_schedule_parse(a.schedule, &sched)) return cli_error("train", "--schedule: %s", nb_errmsg());
     if (check_files(&a) || check_output("save", a.save) || check_output("log", a.log) || check_output("svg", a.svg))
@@ -535,14 +649,25 @@ int cmd_train(int argc, char **argv) {
     }
     int cap = (int)t->cfg.epochs + 1;
     epoch_row *rows = calloc((size_t)cap, sizeof *rows);
-    progress pr = {.on = cli_stderr_is_tty(), .epochs = (long)t->cfg.epochs, .batch = t->cfg.batch, .nsamples = train.n};
+    progress pr = {.on = cli_stderr_is_tty(), .epochs = (long)t->cfg.epochs, .batch = t->cfg.batch, .nsamples = train.n,
+                   .t = t, .sharp_every = a.sharp_every};
+    nb_sharpness sharp = {0};
+    int64_t nsteps = (train.n + t->cfg.batch - 1) / t->cfg.batch;
     int nrows = 0;
     if (!rows) {
         rc = cli_error("train", "out of memory");
         goto done;
     }
-    if (a.resume && a.log) nrows = read_log(a.log, rows, (int)t->epoch);
-    if (nb_dist_agree(NB_OK)) { /* another rank could not start: it says why */
+    rc = CLI_OK; /* rank 0 alone measures (the others' sharp_every is 0): a failure here is agreed below */
+    if (!cli_find(opts, nopts, "sharpness-samples")->seen && a.sharp_samples > train.n) a.sharp_samples = (long)train.n;
+    if (a.sharp_every && a.sharp_samples > train.n)
+        rc = cli_error("train", "--sharpness-samples %ld: there are %lld training samples", a.sharp_samples,
+                       (long long)train.n);
+    else if (a.sharp_every && nb_sharpness_init(&sharp, t->model, &train, &t->cfg.norm, a.sharp_samples, t->cfg.seed))
+        rc = cli_lib_error("train");
+    else if (a.sharp_every) pr.sharp = &sharp;
+    if (a.resume && a.log) nrows = read_log(a.log, rows, (int)t->epoch, t->step, nsteps, pr.sharp ? &pr.slog : NULL);
+    if (nb_dist_agree(rc ? NB_EINVAL : NB_OK)) { /* a rank could not start: it says why */
         rc = CLI_ERR;
         goto free_rows;
     }
@@ -565,8 +690,8 @@ int cmd_train(int argc, char **argv) {
             goto free_rows;
         }
     }
+    if (pr.sharp && t->step == 0) measure_sharpness(&pr, nsteps); /* where training starts */
     /* about 400 points on the loss curve of this run */
-    int64_t nsteps = (train.n + t->cfg.batch - 1) / t->cfg.batch;
     pr.window = nsteps * (t->cfg.epochs - t->epoch) / 400;
     if (pr.window < 1) pr.window = 1;
     long saved = -1; /* the epoch this run last wrote to --save */
@@ -575,7 +700,13 @@ int cmd_train(int argc, char **argv) {
         pr.epoch = (long)t->epoch + 1;
         pr.last = -1;
         pr.prev_sum = pr.win_sum = 0, pr.win_n = 0;
+        pr.sharp_seconds = 0;
         nb_status s = nb_train_epoch(t, &train, &st, on_step, &pr);
+        if (!s && pr.sharp_st) { /* a measurement failed: its message */
+            nb_fail(pr.sharp_st, "--sharpness-every: %s", nb_errmsg());
+            rc = cli_lib_error("train");
+            goto free_rows;
+        }
         if (s) {
             if (pr.on) fprintf(stderr, "\r\033[K");
             /* say what the checkpoint file holds, not what we wish it held */
@@ -598,7 +729,9 @@ int cmd_train(int argc, char **argv) {
             rc = cli_lib_error("train");
             goto free_rows;
         }
-        epoch_row r = {(long)t->epoch, st.loss, st.acc, tl, ta, st.seconds, st.samples_per_s};
+        double secs = st.seconds - pr.sharp_seconds; /* training alone */
+        epoch_row r = {(long)t->epoch, st.loss, st.acc, tl, ta, secs, pr.sharp_seconds > 0 ? (double)train.n / secs : st.samples_per_s,
+                       t->step};
         rows[nrows++] = r;
         char l1[32], l2[32];
         printf("epoch %ld/%lld  train_loss %s  train_acc %.4f  test_loss %s  test_acc %.4f  %.2f s  %.0f samples/s\n",
@@ -609,8 +742,9 @@ int cmd_train(int argc, char **argv) {
                    "the last one's end\n", 1e3 * st.exchange_wait_s / (double)st.steps, 1e3 * st.exchange_s / (double)st.steps);
         fflush(stdout);
         cli_interrupt_hold(); /* a signal now waits for the files to be complete */
-        rc = (a.save && nb_checkpoint_save(t, a.save)) || (a.log && write_log(a.log, rows, nrows)) ||
-                     (a.svg && write_svg(a.svg, rows, nrows, pr.cx, pr.cy, pr.ncurve, title))
+        const sharp_log *sl = pr.sharp ? &pr.slog : NULL;
+        rc = (a.save && nb_checkpoint_save(t, a.save)) || (a.log && write_log(a.log, rows, nrows, sl)) ||
+                     (a.svg && write_svg(a.svg, rows, nrows, pr.cx, pr.cy, pr.ncurve, title, sl, nsteps))
                  ? cli_lib_error("train")
                  : 0;
         if (a.save && !rc) cli_interrupt_note("; %s holds epoch %lld", a.save, (long long)t->epoch);
@@ -625,6 +759,8 @@ int cmd_train(int argc, char **argv) {
 free_rows:
     free(pr.cx);
     free(pr.cy);
+    free(pr.slog.rows);
+    nb_sharpness_free(&sharp);
     free(rows);
 done:
     nb_trainer_free(t);

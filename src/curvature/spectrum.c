@@ -70,10 +70,11 @@ nb_status nb_sym_eig(int64_t n, double *a, double *vals, double *vecs) {
 
 /* m Lanczos steps from q0 with full reorthogonalisation (twice, against every
  * earlier vector): the tridiagonal T's diagonal alpha and off-diagonal beta,
- * *steps the steps taken (fewer when the Krylov space is exhausted). */
-static nb_status lanczos(const nb_linop *H, int m, const double *q0, double *alpha, double *beta, int *steps) {
+ * *steps the steps taken (fewer when the Krylov space is exhausted); Q (m x n,
+ * the caller's) the Lanczos vectors. */
+static nb_status lanczos(const nb_linop *H, int m, const double *q0, double *Q, double *alpha, double *beta, int *steps) {
     int64_t n = H->n;
-    double *Q = malloc((size_t)m * (size_t)n * sizeof *Q), *w = malloc((size_t)n * sizeof *w);
+    double *w = malloc((size_t)n * sizeof *w);
     nb_status st = NB_OK;
     *steps = 0;
     if (!Q || !w) {
@@ -106,7 +107,6 @@ static nb_status lanczos(const nb_linop *H, int m, const double *q0, double *alp
         for (int64_t i = 0; i < n; i++) q[n + i] = w[i] / b;
     }
 done:
-    free(Q);
     free(w);
     return st;
 }
@@ -132,18 +132,45 @@ nb_status nb_lanczos_topk(const nb_linop *H, int k, int iters, uint64_t seed, do
     if (m > H->n) m = (int)H->n;
     if (m < k) return nb_fail(NB_EINVAL, "nb_lanczos_topk: %d iterations cannot give %d eigenvalues", m, k);
     double *q0 = malloc((size_t)H->n * sizeof *q0), *ab = malloc(3 * (size_t)m * sizeof *ab);
-    if (!q0 || !ab) st = nb_fail(NB_ENOMEM, "nb_lanczos_topk: out of memory");
+    double *Q = malloc((size_t)m * (size_t)H->n * sizeof *Q);
+    if (!q0 || !ab || !Q) st = nb_fail(NB_ENOMEM, "nb_lanczos_topk: out of memory");
     int steps = 0;
     if (!st) {
         nb_rng rng;
         nb_rng_seed(&rng, seed);
         rademacher(&rng, H->n, q0);
-        st = lanczos(H, m, q0, ab, ab + m, &steps);
+        st = lanczos(H, m, q0, Q, ab, ab + m, &steps);
     }
     if (!st && steps < k) st = nb_fail(NB_ENUM, "nb_lanczos_topk: the start vector spans only %d eigenvectors", steps);
     if (!st && !(st = tridiag_eig(steps, ab, ab + m, ab + 2 * m, NULL)))
         for (int i = 0; i < k; i++) eigs[i] = ab[2 * m + steps - 1 - i];
     free(q0);
+    free(ab);
+    free(Q);
+    return st;
+}
+
+nb_status nb_lanczos_warm(const nb_linop *H, int iters, double *v, double *eig) {
+    nb_status st = check_op(H, "nb_lanczos_warm");
+    if (st) return st;
+    if (iters < 1 || !v || !eig) return nb_fail(NB_EINVAL, "nb_lanczos_warm: iters %d (or a NULL vector)", iters);
+    int64_t n = H->n;
+    int m = iters > n ? (int)n : iters, steps = 0;
+    double *Q = malloc((size_t)m * (size_t)n * sizeof *Q), *ab = malloc((size_t)(3 * m + m * m) * sizeof *ab);
+    if (!Q || !ab) st = nb_fail(NB_ENOMEM, "nb_lanczos_warm: out of memory");
+    if (!st) st = lanczos(H, m, v, Q, ab, ab + m, &steps);
+    double *vals = ab + 2 * m, *vecs = ab + 3 * m;
+    if (!st) st = tridiag_eig(steps, ab, ab + m, vals, vecs);
+    if (!st) { /* v = Q y, y the top Ritz vector of T (its last column) */
+        *eig = vals[steps - 1];
+        for (int64_t i = 0; i < n; i++) v[i] = 0;
+        for (int j = 0; j < steps; j++) {
+            double y = vecs[j * steps + steps - 1];
+            const double *q = Q + (size_t)j * (size_t)n;
+            for (int64_t i = 0; i < n; i++) v[i] += y * q[i];
+        }
+    }
+    free(Q);
     free(ab);
     return st;
 }
@@ -223,7 +250,8 @@ nb_status nb_slq(const nb_linop *H, int runs, int iters, uint64_t seed, double *
     if (runs < 1 || iters < 1 || !nodes || !weights) return nb_fail(NB_EINVAL, "nb_slq: runs %d, iters %d", runs, iters);
     int m = iters > H->n ? (int)H->n : iters;
     double *z = malloc((size_t)H->n * sizeof *z), *ab = malloc((size_t)(3 * m + m * m) * sizeof *ab);
-    if (!z || !ab) st = nb_fail(NB_ENOMEM, "nb_slq: out of memory");
+    double *Q = malloc((size_t)m * (size_t)H->n * sizeof *Q);
+    if (!z || !ab || !Q) st = nb_fail(NB_ENOMEM, "nb_slq: out of memory");
     nb_rng rng;
     nb_rng_seed(&rng, seed);
     for (int r = 0; r < runs && !st; r++) {
@@ -231,7 +259,7 @@ nb_status nb_slq(const nb_linop *H, int runs, int iters, uint64_t seed, double *
         for (int j = 0; j < iters; j++) nd[j] = wt[j] = 0;
         int steps = 0;
         rademacher(&rng, H->n, z);
-        if ((st = lanczos(H, m, z, ab, ab + m, &steps))) break;
+        if ((st = lanczos(H, m, z, Q, ab, ab + m, &steps))) break;
         double *vecs = ab + 3 * m;
         if ((st = tridiag_eig(steps, ab, ab + m, ab + 2 * m, vecs))) break;
         for (int j = 0; j < steps; j++) {
@@ -241,6 +269,7 @@ nb_status nb_slq(const nb_linop *H, int runs, int iters, uint64_t seed, double *
     }
     free(z);
     free(ab);
+    free(Q);
     return st;
 }
 
