@@ -11,10 +11,11 @@ const PLAY = {
     budget: 30,   // ms of training per run while running (then one frame drawn)
     curveMax: 1500, // points kept on the loss curves (halved when full)
     // what rebuilds the data or the network
-    structural: ['data', 'n', 'noise', 'train', 'seed', 'depth', 'width', 'act'],
+    structural: ['data', 'n', 'noise', 'split', 'seed', 'depth', 'width', 'act'],
     // class 0 and class 1 (orange, blue) and the white between them
     c0: [232, 137, 12], c1: [8, 119, 189], mid: [247, 248, 250],
 };
+PLAY.pct = (v) => `${(100 * v).toFixed(1)}%`;
 PLAY.knobsOf = (opt) => KNOBS_OF[opt].filter((k) => k !== 'wd');
 PLAY.hex = (c) => `rgb(${c.join(',')})`;
 // v in [-1, 1]: orange below 0, blue above, white at 0
@@ -25,7 +26,7 @@ PLAY.color = (v, depth = 0.85) => {
 
 const Train = UI.panel({
     id: 'train', title: 'Train a network',
-    defaults: { data: 'spiral', n: 400, noise: 0.1, train: 0.5, seed: 0, depth: 3, width: 8, act: 'relu', batch: 16,
+    defaults: { data: 'spiral', n: 400, noise: 0.1, split: 0.5, seed: 0, depth: 3, width: 8, act: 'relu', batch: 16,
                 opt: 'adam', conv: 'torch', lr: 0.01, momentum: 0.9, beta: 0.99, beta1: 0.9, beta2: 0.999, eps: 1e-8, l2: 0,
                 speed: 20 },
 });
@@ -36,7 +37,7 @@ Train.inflight = null; // the worker's run, while there is one
 // The block of web/nabla_web.h (NBW_P_*); knobs the optimizer lacks are NaN.
 Train.block = (st, withKnobs = true) => {
     const b = new Float64Array(NB.PLAY.LEN).fill(NaN), P = NB.PLAY;
-    b[P.DATA] = NB.DATASETS.indexOf(st.data), b[P.N] = st.n, b[P.NOISE] = st.noise, b[P.TRAIN] = st.train, b[P.SEED] = st.seed;
+    b[P.DATA] = NB.DATASETS.indexOf(st.data), b[P.N] = st.n, b[P.NOISE] = st.noise, b[P.TRAIN] = st.split, b[P.SEED] = st.seed;
     b[P.DEPTH] = st.depth, b[P.WIDTH] = st.width, b[P.ACT] = NB.ACTS.indexOf(st.act), b[P.BATCH] = st.batch;
     b[P.KIND] = NB.KINDS.indexOf(st.opt), b[P.CONV] = st.conv === 'torch' ? 1 : 0;
     if (withKnobs) {
@@ -60,7 +61,7 @@ Train.build = () => {
     p.controls.append(UI.el('h3', {}, 'Data'));
     p.add(UI.select(p, 'data', 'dataset', NB.DATASETS.map((d) => [d, d]), set));
     p.add(UI.slider(p, { key: 'noise', label: 'noise σ', min: 0, max: 2, n: 40 }, set));
-    p.add(UI.slider(p, { key: 'train', label: 'train share', min: 0.1, max: 0.9, n: 16 }, set));
+    p.add(UI.slider(p, { key: 'split', label: 'train share', min: 0.1, max: 0.9, n: 16 }, set));
     p.add(UI.slider(p, { key: 'n', label: 'points', min: 50, max: 2000, int: true, n: 39 }, set));
     p.add(UI.slider(p, { key: 'seed', label: 'seed', min: 0, max: 99, int: true, n: 99 }, set));
     p.controls.append(UI.el('h3', {}, 'Network'));
@@ -298,18 +299,18 @@ Train.drawCurve = () => {
     const xs = c.map((r) => r[0]);
     const body = Plot.path(f, xs, c.map((r) => r[1]), { color: PLAY.hex(PLAY.c1), width: 2 }) +
                  Plot.path(f, xs, c.map((r) => r[2]), { color: PLAY.hex(PLAY.c0), width: 2 }) +
-                 Plot.legend(f, [{ label: `train ${UI.pct(last[3])}`, color: PLAY.hex(PLAY.c1) }, { label: `test ${UI.pct(last[4])}`, color: PLAY.hex(PLAY.c0) }]);
+                 Plot.dots(f, [last[0]], [last[1]], { color: PLAY.hex(PLAY.c1), r: 3 }) + Plot.dots(f, [last[0]], [last[2]], { color: PLAY.hex(PLAY.c0), r: 3 }) +
+                 Plot.legend(f, [{ label: `train ${PLAY.pct(last[3])}`, color: PLAY.hex(PLAY.c1) }, { label: `test ${PLAY.pct(last[4])}`, color: PLAY.hex(PLAY.c0) }]);
     Train.figCurve.svg.innerHTML = Plot.svg(f, body, 'train-curve');
 };
-UI.pct = (v) => `${(100 * v).toFixed(1)}%`;
 Train.showReadout = () => {
     const i = Train.info, st = App.state.train;
     const sizes = [2, ...Array(st.depth).fill(st.width), 2].join('-');
     Train.readout.textContent =
         `step        ${i.step}\n` +
         `samples/s   ${Train.rate ? Math.round(Train.rate).toLocaleString('en-US') : '–'}\n` +
-        `train loss  ${i.trainLoss.toFixed(4)}   accuracy ${UI.pct(i.trainAcc)}\n` +
-        `test loss   ${i.testLoss.toFixed(4)}   accuracy ${UI.pct(i.testAcc)}\n` +
+        `train loss  ${i.trainLoss.toFixed(4)}   accuracy ${PLAY.pct(i.trainAcc)}\n` +
+        `test loss   ${i.testLoss.toFixed(4)}   accuracy ${PLAY.pct(i.testAcc)}\n` +
         `network     ${sizes} ${st.act}, ${i.params} parameters\n` +
         `data        ${i.ntrain} training, ${i.ntest} test points`;
     Train.readout.dataset.step = String(i.step);

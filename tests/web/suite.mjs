@@ -259,7 +259,7 @@ try {
     // (tests/test_vmath.c); the rest is the same C.
     {
         // the suite's defaults: the spiral, 3 x 16 ReLU, Adam (torch) lr 0.01, batch 16
-        const SPIRAL = 'train.data=spiral&train.n=400&train.noise=0.1&train.train=0.5&train.seed=0&train.depth=3&train.width=16' +
+        const SPIRAL = 'train.data=spiral&train.n=400&train.noise=0.1&train.split=0.5&train.seed=0&train.depth=3&train.width=16' +
                        '&train.act=relu&train.batch=16&train.opt=adam&train.conv=torch&train.lr=0.01';
         const tp = await open(ctx, `tab=train&${SPIRAL}`);
         const ready = (p) => p.waitForFunction(() => Train.info && Train.info.step === 0 && Train.data, null, { timeout: 30000 });
