@@ -266,12 +266,11 @@ int nbw_play_map(int nx, int ny, double lo, double hi, double *prob, double *uni
                 g[2 * (j * nx + i)] = (float)(lo + (hi - lo) * (i + 0.5) / nx);
                 g[2 * (j * nx + i) + 1] = (float)(lo + (hi - lo) * (j + 0.5) / ny);
             }
-        nb_tensor *logits = nb_model_forward_hidden(P.ctx, P.model, x, hid);
-        if (!logits) s = nb_errcode() ? nb_errcode() : nb_fail(NB_ESTATE, "play: the forward pass failed");
-        for (int64_t q = 0; q < G && !s; q++) { /* softmax's class 1: 1 / (1 + e^(z0 - z1)) */
-            const float *z = (const float *)logits->data + 2 * q;
-            prob[q] = 1 / (1 + exp((double)z[0] - (double)z[1]));
-        }
+        /* the softmax op's f32: libm's exp differs across libcs in the last bit
+         * of a double (glibc's and wasi-libc's), rounded to f32 they agree */
+        nb_tensor *pr = nb_softmax(P.ctx, nb_model_forward_hidden(P.ctx, P.model, x, hid), 1);
+        if (!pr) s = nb_errcode() ? nb_errcode() : nb_fail(NB_ESTATE, "play: the forward pass failed");
+        for (int64_t q = 0; q < G && !s; q++) prob[q] = ((const float *)pr->data)[2 * q + 1];
         const nb_model_desc *d = &P.model->desc;
         for (int l = 0; units && !s && l < d->nhidden; l++) {
             int64_t W = d->hidden[l];
