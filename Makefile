@@ -128,12 +128,13 @@ WASM_CC  ?= clang-14
 WEB      := build/web
 WASM_SRC := $(filter-out %_avx2.c %_avx512.c,$(sort $(wildcard src/core/*.c src/autodiff/*.c src/ops/*.c \
               src/kernels/*.c src/optim/*.c src/linreg/*.c))) web/nabla_web.c
-# the Monte Carlo lab asks how many processes share its trials: one, in a browser
-WASM_SRC := $(sort $(WASM_SRC) src/dist/dist_none.c)
+# the Monte Carlo lab asks how many processes share its trials (one, in a browser); the
+# playground (web/nabla_web_play.c): the toy data and the models ($(sort) drops a file named twice)
+WASM_SRC := $(sort $(WASM_SRC) src/dist/dist_none.c src/data/toy2d.c src/data/shuffle.c src/nn/model.c web/nabla_web_play.c)
 WASM_OBJ := $(WASM_SRC:%.c=$(WEB)/obj/%.o)
 WASM_CFLAGS := --target=wasm32-wasi --sysroot=/usr -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic \
                -Werror -Iinclude -Isrc -O3 -msimd128
-WEB_IN := web/template.html web/lab.css web/core.js web/plot.js web/panels.js web/worker.js web/build.mjs
+WEB_IN := web/template.html web/lab.css web/core.js web/plot.js web/panels.js web/train.js web/worker.js web/build.mjs
 
 web: $(WEB)/nabla-lab.html
 $(WEB)/obj/%.o: %.c
@@ -143,8 +144,8 @@ $(WEB)/nabla.wasm: $(WASM_OBJ)
 	$(WASM_CC) $(WASM_CFLAGS) -mexec-model=reactor -Wl,--strip-all -o $@ $^
 $(WEB)/nabla-lab.html: $(WEB)/nabla.wasm $(WEB_IN)
 	node web/build.mjs $(WEB)/nabla.wasm $@
-$(B)/web_native: tests/web/native.c web/nabla_web.c $(B)/libnabla.a
-	$(CC) $(CFLAGS) -Iweb -o $@ tests/web/native.c web/nabla_web.c $(B)/libnabla.a $(LDLIBS)
+$(B)/web_native: tests/web/native.c web/nabla_web.c web/nabla_web_play.c $(B)/libnabla.a
+	$(CC) $(CFLAGS) -Iweb -o $@ $(filter %.c,$^) $(B)/libnabla.a $(LDLIBS)
 
 # The browser suite: with Chromium and Node (and `npm ci`'s playwright-core), else it says
 # skipped. WEB_TEST=0 skips it (CI runs it in one of its builds: the page is the same in all).

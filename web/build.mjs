@@ -20,7 +20,7 @@ const parts = {
     CSS: read('lab.css'),
     WASM: wasm,
     WORKER: JSON.stringify(workerSrc).replace(/<\//g, '<\\/'),
-    JS: [read('core.js'), read('plot.js'), read('panels.js')].join('\n').replace(/<\/script/g, '<\\/script'),
+    JS: [read('core.js'), read('plot.js'), read('panels.js'), read('train.js')].join('\n').replace(/<\/script/g, '<\\/script'),
 };
 let html = read('template.html');
 for (const [k, v] of Object.entries(parts)) {

@@ -34,6 +34,13 @@ NB.open = async (mod) => {
 NB.LAB = { FN: 0, A1: 1, A2: 2, KIND: 3, CONV: 4, X1: 5, X2: 6, LR: 7, MOMENTUM: 8, BETA: 9, BETA1: 10, BETA2: 11, EPS: 12, WD: 13, LEN: 14 };
 NB.KINDS = ['gd', 'momentum', 'nesterov', 'rmsprop', 'adagrad', 'adam', 'adamw'];
 NB.KNOBS = ['lr', 'momentum', 'beta', 'beta1', 'beta2', 'eps', 'weight_decay'];
+// The playground's block and info (web/nabla_web.h NBW_P_*, NBW_PI_*).
+NB.PLAY = { DATA: 0, N: 1, NOISE: 2, TRAIN: 3, SEED: 4, DEPTH: 5, WIDTH: 6, ACT: 7, BATCH: 8, KIND: 9, CONV: 10,
+            LR: 11, MOMENTUM: 12, BETA: 13, BETA1: 14, BETA2: 15, EPS: 16, L2: 17, LEN: 18 };
+NB.PINFO = ['step', 'trainLoss', 'trainAcc', 'testLoss', 'testAcc', 'params', 'ntrain', 'ntest',
+            'lr', 'momentum', 'beta', 'beta1', 'beta2', 'eps', 'l2'];
+NB.DATASETS = ['circles', 'xor', 'gaussians', 'spiral'];
+NB.ACTS = ['relu', 'tanh', 'sigmoid'];
 
 NB.Core = class {
     constructor(e) { this.e = e; }
@@ -112,6 +119,30 @@ NB.Core = class {
         return this.with([4], (o) => {
             this.check(this.e.nbw_bv_poly(degree, n, sigma, K, lambda, trials, seed, o));
             return this.read(o, 4);
+        });
+    }
+    // the playground (web/nabla_web_play.c)
+    playNew(block) { this.with([block], (p) => this.check(this.e.nbw_play_new(p))); return this.playInfo(); }
+    playSet(block) { this.with([block], (p) => this.check(this.e.nbw_play_set(p))); return this.playInfo(); }
+    playRun(k) {
+        this.check(this.e.nbw_play_run(k));
+        return this.read(this.e.nbw_play_losses(), k);
+    }
+    playEval() { this.check(this.e.nbw_play_eval()); return this.playInfo(); }
+    playInfo() {
+        const v = this.read(this.e.nbw_play_info(), NB.PINFO.length), o = {};
+        NB.PINFO.forEach((k, i) => { o[k] = v[i]; });
+        return o;
+    }
+    // the points (n x 2) and labels; the first ntrain are the training set
+    playData(n) {
+        const b = this.e.memory.buffer;
+        return { x: new Float32Array(b, this.e.nbw_play_x(), 2 * n).slice(), y: new Int32Array(b, this.e.nbw_play_y(), n).slice() };
+    }
+    playMap(nx, ny, lo, hi, nunits) {
+        return this.with([nx * ny, nunits ? nunits * nx * ny : 0], (p, u) => {
+            this.check(this.e.nbw_play_map(nx, ny, lo, hi, p, nunits ? u : 0));
+            return { prob: this.read(p, nx * ny), units: nunits ? this.read(u, nunits * nx * ny) : null };
         });
     }
     polyCurves(degree, n, sigma, lambda, ncurves, seed, npts) {

@@ -5,6 +5,7 @@
 #define NABLA_WEB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __wasm__
 #define NBW_EXPORT(name) __attribute__((export_name(#name)))
@@ -35,6 +36,32 @@ enum {
 enum { NBW_BV_N, NBW_BV_D, NBW_BV_K, NBW_BV_SEED, NBW_BV_SIGMA, NBW_BV_LEN };
 #define NBW_BV_MAXL 64
 
+/* The playground's block (web/nabla_web_play.c): the data, the network, the
+ * training knobs. NaN in an optimizer knob keeps its default, as in the lab's. */
+enum {
+    NBW_P_DATA,                         /* nb_toy2d_kind */
+    NBW_P_N, NBW_P_NOISE, NBW_P_TRAIN,  /* points, jitter σ, training fraction */
+    NBW_P_SEED,                         /* the data, the initialisation, the batches' order */
+    NBW_P_DEPTH, NBW_P_WIDTH, NBW_P_ACT, /* hidden layers, units each, nb_activation */
+    NBW_P_BATCH,
+    NBW_P_KIND, NBW_P_CONV, NBW_P_LR, NBW_P_MOMENTUM, NBW_P_BETA, NBW_P_BETA1, NBW_P_BETA2, NBW_P_EPS,
+    NBW_P_L2,                           /* the optimizer's weight decay: L2 (AdamW: decoupled) */
+    NBW_P_LEN
+};
+#define NBW_PLAY_MAX_DEPTH 6
+#define NBW_PLAY_MAX_WIDTH 16
+#define NBW_PLAY_MAX_N 5000
+#define NBW_PLAY_MAX_RUN 100000
+#define NBW_PLAY_MAX_GRID 256
+/* nbw_play_info: step, train loss, train accuracy, test loss, test accuracy
+ * (the last evaluation), parameters, training and test points, then the
+ * knobs the optimizer runs with: lr, momentum, beta, beta1, beta2, eps, L2. */
+enum {
+    NBW_PI_STEP, NBW_PI_TRAIN_LOSS, NBW_PI_TRAIN_ACC, NBW_PI_TEST_LOSS, NBW_PI_TEST_ACC, NBW_PI_PARAMS,
+    NBW_PI_NTRAIN, NBW_PI_NTEST, NBW_PI_LR, NBW_PI_MOMENTUM, NBW_PI_BETA, NBW_PI_BETA1, NBW_PI_BETA2, NBW_PI_EPS,
+    NBW_PI_L2, NBW_PI_LEN
+};
+
 NBW_EXPORT(nbw_errmsg) const char *nbw_errmsg(void);
 NBW_EXPORT(nbw_alloc) void *nbw_alloc(size_t bytes);
 NBW_EXPORT(nbw_free) void nbw_free(void *p);
@@ -63,5 +90,25 @@ NBW_EXPORT(nbw_sgemm) int nbw_sgemm(int m, int n, int k, const float *A, const f
 NBW_EXPORT(nbw_gemm_kernel) const char *nbw_gemm_kernel(void);
 /* 1: force the portable kernel (for comparisons), 0: back to the automatic choice. */
 NBW_EXPORT(nbw_gemm_portable) int nbw_gemm_portable(int on);
+
+/* The playground: one network training on one toy dataset. nbw_play_new
+ * builds both from the block (step 0); nbw_play_set changes the training
+ * knobs (batch, optimizer, its knobs, L2) from the next step, keeping the
+ * optimizer's state when its kind stays, and refuses a change of the data or
+ * the network (those start anew); nbw_play_run takes k steps and keeps each
+ * step's minibatch loss (nbw_play_losses); nbw_play_eval fills the info's
+ * losses and accuracies on the whole training and test sets. nbw_play_map:
+ * over an nx x ny grid of cell centres on [lo, hi]² (row 0 at y = lo), the
+ * probability of class 1 into prob, and (units not NULL) each hidden unit's
+ * output, layer by layer, unit-major: units[(l width + u) nx ny + j nx + i]. */
+NBW_EXPORT(nbw_play_new) int nbw_play_new(const double *p);
+NBW_EXPORT(nbw_play_set) int nbw_play_set(const double *p);
+NBW_EXPORT(nbw_play_run) int nbw_play_run(int k);
+NBW_EXPORT(nbw_play_eval) int nbw_play_eval(void);
+NBW_EXPORT(nbw_play_info) const double *nbw_play_info(void);
+NBW_EXPORT(nbw_play_losses) const double *nbw_play_losses(void);
+NBW_EXPORT(nbw_play_x) const float *nbw_play_x(void);   /* n x 2, the first ntrain the training set */
+NBW_EXPORT(nbw_play_y) const int32_t *nbw_play_y(void); /* n labels */
+NBW_EXPORT(nbw_play_map) int nbw_play_map(int nx, int ny, double lo, double hi, double *prob, double *units);
 
 #endif

@@ -631,7 +631,7 @@ App.show = (id) => {
     App.writeHash();
 };
 App.start = async () => {
-    const order = ['jac', 'optim', 'bv'];
+    const order = ['jac', 'optim', 'bv', 'train'];
     App.panels.sort((a, b) => (order.indexOf(a.id) + 1 || 99) - (order.indexOf(b.id) + 1 || 99));
     const module = await WebAssembly.compile(NB.bytes(document.getElementById('nabla-wasm').textContent.trim()));
     App.core = await NB.open(module);
@@ -653,7 +653,8 @@ App.start = async () => {
     document.getElementById('status').textContent = 'ready';
     document.body.dataset.ready = '1';
 };
-App.start().catch((e) => {
+// after the whole script has run: the panels of the files after this one (train.js) register first
+Promise.resolve().then(App.start).catch((e) => {
     document.getElementById('status').textContent = `the core failed to start: ${e.message}`;
     console.error(e);
 });

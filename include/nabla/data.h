@@ -1,4 +1,5 @@
-/* nabla/data.h — datasets: IDX files (MNIST, Fashion-MNIST) and minibatches.
+/* nabla/data.h — datasets: IDX files (MNIST, Fashion-MNIST), minibatches, and
+ * the toy 2-D datasets of the playground.
  *
  * A dataset directory holds the four IDX files of the MNIST layout,
  * train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and
@@ -74,6 +75,37 @@ nb_norm nb_dataset_stats(const nb_dataset *ds);
 
 /* perm = a uniformly random permutation of 0..n-1 (Fisher-Yates on rng). */
 void nb_shuffle(nb_rng *rng, int64_t *perm, int64_t n);
+
+/* ---- toy 2-D datasets (the playground's; TensorFlow Playground's four) ------
+ * n points in the plane (coordinates within about ±6) in two balanced
+ * classes, drawn from one seed, in a shuffled order whose first ntrain rows
+ * are the training set and the rest the test set:
+ *   circles    class 1 within radius 2.5 of the origin, class 0 on the ring 3.5..5
+ *   xor        class 1 in the first and third quadrants, class 0 in the others
+ *              (each coordinate at least 0.3 from the axes, at most 5.3)
+ *   gaussians  class 1 ~ N((2, 2), I), class 0 ~ N((-2, -2), I)
+ *   spiral     two arms r = 5u, angle 3.5πu (+ π for class 0), u ~ U(0, 1)
+ * then every coordinate jittered by N(0, noise²). The same seed gives the
+ * same bits on every machine (the draws are nabla's RNG; libm's sin and cos
+ * are rounded to f32). */
+typedef enum nb_toy2d_kind { NB_TOY2D_CIRCLES = 0, NB_TOY2D_XOR, NB_TOY2D_GAUSSIANS, NB_TOY2D_SPIRAL } nb_toy2d_kind;
+#define NB_TOY2D_COUNT 4
+#define NB_TOY2D_MAX_N ((int64_t)1 << 24)
+#define NB_TOY2D_MAX_NOISE 10.0
+
+typedef struct nb_toy2d {
+    int64_t n, ntrain; /* rows [0, ntrain) train, [ntrain, n) test */
+    float *x;          /* n x 2, row-major, malloc'd */
+    int32_t *y;        /* n labels, 0 or 1, malloc'd */
+} nb_toy2d;
+
+/* n in 2..NB_TOY2D_MAX_N, noise in [0, NB_TOY2D_MAX_NOISE], train_frac in
+ * (0, 1) leaving both sets non-empty (ntrain = round(train_frac n)). On
+ * failure out is left empty. */
+nb_status nb_toy2d_make(nb_toy2d *out, nb_toy2d_kind kind, int64_t n, double noise, double train_frac, uint64_t seed);
+void nb_toy2d_free(nb_toy2d *d);
+nb_status nb_toy2d_kind_parse(const char *name, nb_toy2d_kind *kind); /* "circles", "xor", "gaussians", "spiral" */
+const char *nb_toy2d_kind_name(nb_toy2d_kind kind);
 
 #ifdef __cplusplus
 }

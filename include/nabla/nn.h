@@ -1,7 +1,7 @@
 /* nabla/nn.h — layers, models, training, evaluation and checkpoints.
  *
  * Two models for image classification: an MLP (784-256-256-10 with ReLU by
- * default) and a small CNN (conv 1->16 3x3 pad 1, ReLU, maxpool 2; conv
+ * default; tanh or sigmoid on request) and a small CNN (conv 1->16 3x3 pad 1, ReLU, maxpool 2; conv
  * 16->32 3x3 pad 1, ReLU, maxpool 2; linear 32*7*7 -> 10), trained with
  * softmax cross-entropy. A model's tensors live in one nb_params; a step's in
  * the trainer's nb_ctx, rewound after every step:
@@ -45,6 +45,10 @@ nb_status nb_init_uniform_fan_in(nb_rng *rng, nb_tensor *t, int64_t fan_in);
 /* ---- models ---------------------------------------------------------------- */
 typedef enum nb_model_kind { NB_MODEL_MLP = 0, NB_MODEL_CNN } nb_model_kind;
 #define NB_MAX_HIDDEN 16
+/* The MLP's hidden activation. ReLU is what a zeroed description holds (and
+ * what a checkpoint without an "activation" entry means); the CNN's is ReLU. */
+typedef enum nb_activation { NB_ACT_RELU = 0, NB_ACT_TANH, NB_ACT_SIGMOID } nb_activation;
+#define NB_ACT_COUNT 3
 
 typedef struct nb_model_desc {
     nb_model_kind kind;
@@ -52,6 +56,7 @@ typedef struct nb_model_desc {
     int64_t hidden[NB_MAX_HIDDEN];
     int channels, height, width;   /* the input: 1 x 28 x 28 */
     int classes;                   /* 10 */
+    nb_activation activation;      /* MLP: after each hidden layer (ReLU) */
 } nb_model_desc;
 
 nb_model_desc nb_mlp_desc(int nhidden, const int64_t *hidden);
@@ -60,7 +65,10 @@ nb_model_desc nb_cnn_desc(void);
 nb_status nb_model_desc_validate(const nb_model_desc *d);
 nb_status nb_model_kind_parse(const char *name, nb_model_kind *kind); /* "mlp", "cnn" */
 const char *nb_model_kind_name(nb_model_kind kind);
-/* "mlp 784-256-256-10" or "cnn 1x28x28-16c3-p2-32c3-p2-10"; returns buf. */
+nb_status nb_activation_parse(const char *name, nb_activation *act); /* "relu", "tanh", "sigmoid" */
+const char *nb_activation_name(nb_activation act);
+/* "mlp 784-256-256-10" (" tanh" or " sigmoid" after it for those) or
+ * "cnn 1x28x28-16c3-p2-32c3-p2-10"; returns buf. */
 const char *nb_model_desc_str(const nb_model_desc *d, char *buf, size_t n);
 bool nb_model_desc_equal(const nb_model_desc *a, const nb_model_desc *b);
 /* How many parameters the model holds, without building it; -1 (and the
@@ -82,6 +90,10 @@ void nb_model_free(nb_model *m);
 nb_model *nb_model_replica(nb_model *m);
 /* Logits (N, classes) for x (N, channels*height*width) or (N, C, H, W). */
 nb_tensor *nb_model_forward(nb_ctx *ctx, nb_model *m, nb_tensor *x);
+/* The same, and for an MLP each hidden layer's output (after its activation):
+ * hidden[i] is (N, desc.hidden[i]), i < desc.nhidden. The CNN has none to
+ * give: hidden must be NULL for it. */
+nb_tensor *nb_model_forward_hidden(nb_ctx *ctx, nb_model *m, nb_tensor *x, nb_tensor **hidden);
 
 /* ---- training -------------------------------------------------------------- */
 typedef enum nb_lr_schedule { NB_LR_CONSTANT = 0, NB_LR_COSINE } nb_lr_schedule;

@@ -18,6 +18,12 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
+/* gcc's -std=c11 already means -ffp-contract=off; clang would fuse p * r + c
+ * in the copies compiled with -mfma, and round unlike the portable copy. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 INLINE float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 /* e^t, t clamped to [-87.4, 88.8]: t = k ln2 + r, |r| <= ln2/2, e^t = 2^k p(r),

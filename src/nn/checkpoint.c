@@ -89,6 +89,8 @@ nb_status nb_checkpoint_save(const nb_trainer *t, const char *path) {
     put(&m, "hidden", "%s", hidden);
     put(&m, "input", "%d,%d,%d", d->channels, d->height, d->width);
     put(&m, "classes", "%d", d->classes);
+    /* ReLU goes unsaid: a ReLU model's file is byte for byte what it was */
+    if (d->activation != NB_ACT_RELU) put(&m, "activation", "%s", nb_activation_name(d->activation));
     put(&m, "optimizer", "%s", nb_optim_kind_name(o->kind));
     put(&m, "convention", "%s", nb_convention_name(o->convention));
     put(&m, "lr", "%.17g", o->lr);
@@ -265,6 +267,9 @@ nb_trainer *nb_checkpoint_load(const char *path) {
     d.height = (int)in[1];
     d.width = (int)in[2];
     d.classes = (int)get_i64(&r, "classes", 2, 1 << 20);
+    const char *act = nb_st_meta(st, "activation"); /* absent: ReLU */
+    if (act && !r.s && nb_activation_parse(act, &d.activation))
+        fail_with(&r, nb_fail(NB_EFORMAT, "%s: metadata 'activation': %s", path, nb_errmsg()));
     if (!r.s && nb_model_desc_validate(&d)) fail_with(&r, nb_fail(NB_EFORMAT, "%s: %s", path, nb_errmsg()));
 
     nb_train_config c = nb_train_defaults();

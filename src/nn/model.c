@@ -1,7 +1,7 @@
 /* Layers and the two models: their descriptions, parameters and forward pass.
  *
  * Parameter names follow the PyTorch nn.Sequential each model mirrors
- * (MLP: Linear, ReLU, Linear, ... -> "0.weight", "2.weight", ...; CNN: Conv,
+ * (MLP: Linear, ReLU (or Tanh, Sigmoid), Linear, ... -> "0.weight", "2.weight", ...; CNN: Conv,
  * ReLU, Pool, Conv, ReLU, Pool, Flatten, Linear -> "0", "3", "7"), so a
  * checkpoint's state dict loads into torch as it is. Linear weights are
  * stored (in, out) here, as nb_linear takes them; checkpoints transpose them
@@ -47,9 +47,28 @@ nb_status nb_model_kind_parse(const char *name, nb_model_kind *kind) {
 
 const char *nb_model_kind_name(nb_model_kind kind) { return kind == NB_MODEL_CNN ? "cnn" : "mlp"; }
 
+static const char *const ACT_NAMES[NB_ACT_COUNT] = {"relu", "tanh", "sigmoid"};
+
+nb_status nb_activation_parse(const char *name, nb_activation *act) {
+    for (int k = 0; name && k < NB_ACT_COUNT; k++)
+        if (strcmp(name, ACT_NAMES[k]) == 0) {
+            *act = (nb_activation)k;
+            return NB_OK;
+        }
+    return nb_fail(NB_EINVAL, "unknown activation '%s' (expected relu, tanh or sigmoid)", name ? name : "(null)");
+}
+
+const char *nb_activation_name(nb_activation act) {
+    return act >= 0 && act < NB_ACT_COUNT ? ACT_NAMES[act] : "unknown";
+}
+
 nb_status nb_model_desc_validate(const nb_model_desc *d) {
     if (!d) return nb_fail(NB_EINVAL, "model: no description");
     if (d->kind != NB_MODEL_MLP && d->kind != NB_MODEL_CNN) return nb_fail(NB_EINVAL, "model: unknown kind");
+    if (d->activation < 0 || d->activation >= NB_ACT_COUNT)
+        return nb_fail(NB_EINVAL, "model: unknown activation %d", (int)d->activation);
+    if (d->kind == NB_MODEL_CNN && d->activation != NB_ACT_RELU)
+        return nb_fail(NB_EINVAL, "model: the CNN's activation is relu, not %s", nb_activation_name(d->activation));
     if (d->channels < 1 || d->height < 1 || d->width < 1 || d->classes < 2 || d->classes > (1 << 20))
         return nb_fail(NB_EINVAL, "model: input %dx%dx%d with %d classes is not usable", d->channels, d->height,
                        d->width, d->classes);
@@ -82,7 +101,8 @@ const char *nb_model_desc_str(const nb_model_desc *d, char *buf, size_t n) {
     }
     size_t k = (size_t)snprintf(buf, n, "mlp %d", in);
     for (int i = 0; i < d->nhidden && k < n; i++) k += (size_t)snprintf(buf + k, n - k, "-%lld", (long long)d->hidden[i]);
-    if (k < n) snprintf(buf + k, n - k, "-%d", d->classes);
+    if (k < n) k += (size_t)snprintf(buf + k, n - k, "-%d", d->classes);
+    if (k < n && d->activation != NB_ACT_RELU) snprintf(buf + k, n - k, " %s", nb_activation_name(d->activation));
     return buf;
 }
 
@@ -91,7 +111,7 @@ bool nb_model_desc_equal(const nb_model_desc *a, const nb_model_desc *b) {
         a->classes != b->classes)
         return false;
     if (a->kind == NB_MODEL_CNN) return true;
-    if (a->nhidden != b->nhidden) return false;
+    if (a->nhidden != b->nhidden || a->activation != b->activation) return false;
     for (int i = 0; i < a->nhidden; i++)
         if (a->hidden[i] != b->hidden[i]) return false;
     return true;
@@ -203,7 +223,18 @@ nb_model *nb_model_replica(nb_model *m) {
     return r;
 }
 
-nb_tensor *nb_model_forward(nb_ctx *ctx, nb_model *m, nb_tensor *x) {
+/* A hidden layer: act(h w + b), ReLU in the product's own pass. */
+static nb_tensor *hidden_layer(nb_ctx *ctx, nb_tensor *h, nb_tensor *w, nb_tensor *b, nb_activation act) {
+    switch (act) {
+    case NB_ACT_TANH: return nb_tanh(ctx, nb_linear(ctx, h, w, b));
+    case NB_ACT_SIGMOID: return nb_sigmoid(ctx, nb_linear(ctx, h, w, b));
+    default: return nb_linear_relu(ctx, h, w, b);
+    }
+}
+
+nb_tensor *nb_model_forward(nb_ctx *ctx, nb_model *m, nb_tensor *x) { return nb_model_forward_hidden(ctx, m, x, NULL); }
+
+nb_tensor *nb_model_forward_hidden(nb_ctx *ctx, nb_model *m, nb_tensor *x, nb_tensor **hidden) {
     if (!m || !x) {
         if (!m) nb_fail(NB_EINVAL, "nb_model_forward: no model");
         return NULL;
@@ -212,8 +243,15 @@ nb_tensor *nb_model_forward(nb_ctx *ctx, nb_model *m, nb_tensor *x) {
     int64_t N = x->shape[0];
     if (d->kind == NB_MODEL_MLP) {
         nb_tensor *h = x->ndim == 2 ? x : nb_reshape(ctx, x, NB_SHAPE(N, -1));
-        for (int i = 0; i < d->nhidden; i++) h = nb_linear_relu(ctx, h, m->w[i], m->b[i]);
+        for (int i = 0; i < d->nhidden; i++) {
+            h = hidden_layer(ctx, h, m->w[i], m->b[i], d->activation);
+            if (hidden) hidden[i] = h;
+        }
         return nb_linear(ctx, h, m->w[d->nhidden], m->b[d->nhidden]);
+    }
+    if (hidden) {
+        nb_fail(NB_EINVAL, "nb_model_forward_hidden: the CNN has no hidden layers to give");
+        return NULL;
     }
     nb_tensor *h = x->ndim == 4 ? x : nb_reshape(ctx, x, NB_SHAPE(N, d->channels, d->height, d->width));
     /* Conv, ReLU, Pool as one op: relu(pool(z)) == pool(relu(z)), values and

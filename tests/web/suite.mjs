@@ -252,6 +252,147 @@ try {
         check('the wasm128 sgemm equals the portable kernel bit for bit', diffs.every((d) => d.includes('wasm128') && d.endsWith(': 0')), diffs.join(', '));
     }
 
+    // ---- panel 4: the playground (web/train.js, web/nabla_web_play.c) ----------------
+    // Bit for bit with the native library: the page runs the wasm128 GEMM kernel
+    // and web_native the portable one, which sum in the same order with no FMA
+    // (checked above); the f32 tanh/sigmoid/exp copies round alike on every ISA
+    // (tests/test_vmath.c); the rest is the same C. libm's double exp, log, pow,
+    // sin and cos differ between glibc and wasi-libc in the last bit of some
+    // results (0.07% of exp's, 3% of sin's), but every one the playground uses
+    // is rounded to f32, where none of 2 million samples of each differed.
+    {
+        // the suite's defaults: the spiral, 3 x 16 ReLU, Adam (torch) lr 0.01, batch 16
+        const SPIRAL = 'train.data=spiral&train.n=400&train.noise=0.1&train.split=0.5&train.seed=0&train.depth=3&train.width=16' +
+                       '&train.act=relu&train.batch=16&train.opt=adam&train.conv=torch&train.lr=0.01';
+        const tp = await open(ctx, `tab=train&${SPIRAL}`);
+        const ready = (p) => p.waitForFunction(() => Train.info && Train.info.step === 0 && Train.data, null, { timeout: 30000 });
+        await ready(tp);
+        check('panel train renders the boundary, the points and one map per unit',
+              (await tp.locator('#train-boundary canvas.under').count()) === 1 &&
+              (await tp.getAttribute('#train-boundary', 'data-points')) === '400' &&
+              (await tp.locator('#train-units canvas.unit').count()) === 2 + 3 * 16 + 1);
+        const spiral = await tp.evaluate(async () => {
+            const o = await Train.advance(3000);
+            return { info: o.info, shown: document.getElementById('train-readout').textContent };
+        });
+        check(`the spiral reaches >= 95% test accuracy within 3,000 steps (${(100 * spiral.info.testAcc).toFixed(1)}% at step ${spiral.info.step})`,
+              spiral.info.step === 3000 && spiral.info.testAcc >= 0.95 && spiral.shown.includes(`${(100 * spiral.info.testAcc).toFixed(1)}%`),
+              JSON.stringify(spiral.info));
+
+        // `steps` steps in runs of `chunk`, an evaluation after each: what web_native play prints
+        const playPage = (p, steps, chunk) => p.evaluate(async ([steps, chunk]) => {
+            const loss = [], evals = [], row = (i) => evals.push(i.step, i.trainLoss, i.trainAcc, i.testLoss, i.testAcc);
+            row(Train.info);
+            for (let done = 0; done < steps; done += chunk) {
+                const o = await Train.advance(Math.min(chunk, steps - done));
+                loss.push(...o.losses);
+                row(o.info);
+            }
+            const units = App.state.train.depth * App.state.train.width;
+            const m = (await App.run('play-run', { steps: 0, chunk: 1, budget: 0, map: [8, 8, -6, 6], umap: [8, 8, -6, 6, units] })).out;
+            return { loss, evals, x: Array.from(Train.data.x), y: Array.from(Train.data.y), prob: Array.from(m.prob), units: Array.from(m.units),
+                     block: Array.from(Train.block(App.state.train)) };
+        }, [steps, chunk]);
+        const playNative = (block, steps, chunk, at, block2) => JSON.parse(execFileSync(NATIVE,
+            ['play', block.join(','), String(steps), String(chunk), ...(at === undefined ? [] : [String(at), block2.join(',')])], { encoding: 'utf8' }));
+        const firstDiff = (a, b) => {
+            if (a.length !== b.length) return `lengths ${a.length} and ${b.length}`;
+            const i = a.findIndex((v, k) => !sameBits(v, b[k]));
+            return i < 0 ? '' : `at ${i}: page ${a[i]}, native ${b[i]}`;
+        };
+        const settings = [
+            ['tanh, adam (handout), L2', { data: 'circles', noise: 0.3, act: 'tanh', depth: 2, width: 6, opt: 'adam', conv: 'handout', lr: 0.03, l2: 0.001, seed: 7 }],
+            ['sigmoid, momentum (torch), batch 10', { data: 'xor', noise: 0.2, act: 'sigmoid', depth: 4, width: 5, opt: 'momentum', conv: 'torch', lr: 0.1, batch: 10, seed: 3 }],
+        ];
+        for (const [name, s] of settings) {
+            await tp.evaluate(async (s) => {
+                Object.assign(App.state.train, Train.defaultsOf({ ...App.state.train, ...s }), s);
+                Train.render();
+                Train.syncAll();
+                await Train.reset();
+            }, s);
+            const pg = await playPage(tp, 600, 100), nat = playNative(pg.block, 600, 100);
+            const why = ['x', 'y', 'loss', 'evals', 'prob', 'units'].map((k) => (firstDiff(pg[k], nat[k]) ? `${k} ${firstDiff(pg[k], nat[k])}` : '')).filter(Boolean);
+            check(`a fixed-seed playground run (${name}): 600 steps' losses, evaluations and maps equal web_native's bit for bit ` +
+                  '(page wasm128 GEMM, native portable GEMM)', why.length === 0 && pg.loss.length === 600, why.join('; '));
+        }
+
+        // a knob changed mid-run (through its field) applies from the next step
+        {
+            await tp.evaluate(async () => { await Train.reset(); });
+            const before = await playPage(tp, 200, 100);
+            await tp.fill('#panel-train [data-key="lr"] input[type=text]', '0.05');
+            await tp.press('#panel-train [data-key="lr"] input[type=text]', 'Enter');
+            const after = await playPage(tp, 200, 100);
+            const nat = playNative(before.block, 400, 100, 200, after.block), plain = playNative(before.block, 400, 100);
+            const loss = [...before.loss, ...after.loss];
+            check('lr changed after step 200 (through its field) gives web_native\'s run with the change at 200, bit for bit',
+                  after.block[11] === 0.05 && before.block[11] !== 0.05 && !firstDiff(loss, nat.loss), firstDiff(loss, nat.loss));
+            // step 201's loss is taken before its update (the first with the new lr), so step 202's is the first to differ
+            check('...and up to step 201 the losses are the unchanged run\'s, from step 202 not',
+                  !firstDiff(loss.slice(0, 201), plain.loss.slice(0, 201)) && !sameBits(loss[201], plain.loss[201]));
+        }
+
+        // pause, step once, reset
+        {
+            await tp.click('#train-reset');
+            await ready(tp);
+            const s0 = await tp.evaluate(() => Train.info.trainLoss);
+            await tp.click('#train-run');
+            await tp.waitForFunction(() => Train.info.step > 100, null, { timeout: 10000 });
+            await tp.click('#train-run');
+            await tp.evaluate(() => Train.inflight);
+            const s1 = await tp.evaluate(() => Train.info.step);
+            await tp.waitForTimeout(300);
+            const s2 = await tp.evaluate(() => Train.info.step), rate = await tp.textContent('#train-readout');
+            check('Run trains, Pause stops it (the step count stays), samples/s is shown',
+                  s1 > 100 && s2 === s1 && /samples\/s +[\d,]+\n/.test(rate), `${s1} then ${s2}; ${rate}`);
+            await tp.click('#train-step');
+            await tp.waitForFunction((s) => Train.info.step === s + 1, s1, { timeout: 10000 });
+            check('Step takes exactly one step', await tp.evaluate((s) => Train.info.step === s + 1 && !Train.running, s1));
+            await tp.click('#train-reset');
+            await tp.waitForFunction(() => Train.info.step === 0, null, { timeout: 10000 });
+            check('Reset goes back to step 0 with the same initial network', await tp.evaluate((l) => Train.info.trainLoss === l, s0));
+        }
+
+        // a refused value: the library's message beside the field, nothing changed
+        {
+            const st = await tp.evaluate(() => JSON.stringify(App.state.train));
+            await tp.fill('#panel-train [data-key="batch"] input[type=text]', '300');
+            await tp.press('#panel-train [data-key="batch"] input[type=text]', 'Enter');
+            const msg = await tp.textContent('#panel-train [data-key="batch"] .err');
+            check('a batch larger than the training set is refused beside the field', /batch 300: .*1\.\.200/.test(msg) &&
+                  (await tp.evaluate(() => JSON.stringify(App.state.train))) === st, msg);
+        }
+
+        // the settings round-trip through the link
+        {
+            await tp.selectOption('#train-data', 'gaussians');
+            await tp.selectOption('#train-act', 'sigmoid');
+            await tp.selectOption('#train-opt', 'rmsprop');
+            for (const [k, v] of [['noise', '0.7'], ['width', '5'], ['batch', '12'], ['lr', '0.02'], ['l2', '0.002']]) {
+                await tp.fill(`#panel-train [data-key="${k}"] input[type=text]`, v);
+                await tp.press(`#panel-train [data-key="${k}"] input[type=text]`, 'Enter');
+            }
+            await tp.evaluate(() => App.writeHash());
+            await ready(tp);
+            const url = tp.url(), grab = (p) => p.evaluate(async () => {
+                const o = await Train.advance(50);
+                return { st: App.state.train, block: Array.from(Train.block(App.state.train)), losses: Array.from(o.losses), x: Array.from(Train.data.x) };
+            });
+            const a = await grab(tp), p2 = await open(ctx, url.split('#')[1]);
+            await ready(p2);
+            const b = await grab(p2);
+            check('the playground\'s settings round-trip through the link (same settings, same 50 steps)',
+                  JSON.stringify(a) === JSON.stringify(b) && /train\.data=gaussians/.test(url) && /train\.lr=0\.02/.test(url) &&
+                  a.st.opt === 'rmsprop' && a.st.width === 5, `${url}`);
+            page.problems.push(...p2.problems);
+            await p2.close();
+        }
+        page.problems.push(...tp.problems);
+        await tp.close();
+    }
+
     // ---- each plot saves as SVG ----
     {
         await page.click('#tab-optim');
@@ -268,7 +409,7 @@ try {
     mkdirSync(SHOTS, { recursive: true });
     for (const [label, vp] of [['desktop', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]]) {
         const p = await open(ctx, 'tab=optim', vp);
-        for (const tab of ['jac', 'optim', 'bv']) {
+        for (const tab of ['jac', 'optim', 'bv', 'train']) {
             await p.click(`#tab-${tab}`);
             if (tab === 'bv') await p.waitForSelector('#bv-curves[data-mc="done"]', { timeout: 30000 });
             await p.screenshot({ path: `${SHOTS}/${tab}-${label}.png`, fullPage: true });
