@@ -529,6 +529,10 @@ TEST(api_errors_nn) {
     double loss, acc;
     EXPECT_FAIL(nb_evaluate(m, ctx, NULL, NULL, 10, &loss, &acc), NB_EINVAL, "test set"); /* a NULL set: "empty" */
     EXPECT_FAIL(nb_checkpoint_save(NULL, "/tmp/x.safetensors"), NB_EINVAL, "nb_checkpoint_save");
+    unsigned char *bytes = (unsigned char *)"x";
+    size_t nbytes = 1;
+    EXPECT_FAIL(nb_checkpoint_bytes(NULL, &bytes, &nbytes), NB_EINVAL, "nb_checkpoint_bytes");
+    CHECK(bytes == NULL && nbytes == 0);
     EXPECT_NULL(nb_checkpoint_load(NULL), NB_EINVAL, "path is NULL"); /* says nb_st_read */
     EXPECT_NULL(nb_checkpoint_load("/nonexistent.safetensors"), NB_EIO, "/nonexistent.safetensors");
     nb_ctx_free(ctx);
