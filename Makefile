@@ -133,7 +133,7 @@ WASM_SRC := $(filter-out %_avx2.c %_avx512.c,$(sort $(wildcard src/core/*.c src/
 WASM_OBJ := $(WASM_SRC:%.c=$(WEB)/obj/%.o)
 WASM_CFLAGS := --target=wasm32-wasi --sysroot=/usr -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic \
                -Werror -Iinclude -Isrc -O3 -msimd128
-WEB_IN := web/template.html web/lab.css web/core.js web/plot.js web/panels.js web/train.js web/worker.js web/build.mjs
+WEB_IN := web/template.html web/lab.css web/core.js web/plot.js web/panels.js web/train.js web/worker.js web/fashion.js web/fashion_worker.js web/build.mjs
 
 web: $(WEB)/nabla-lab.html
 $(WEB)/obj/%.o: %.c

@@ -98,7 +98,13 @@ int nbw_fm_file(int which, const uint8_t *bytes, size_t n, const char *name) {
     return NB_OK;
 }
 
-const double *nbw_fm_info(void) { return info; }
+const double *nbw_fm_info(void) {
+    int bits = 0;
+    for (int i = 0; i < NBW_FM_NFILES; i++)
+        if (files[i].data || split[i / 2].n) bits |= 1 << i;
+    info[NBW_FMI_FILES] = bits;
+    return info;
+}
 const uint8_t *nbw_fm_test_pixels(void) { return split[1].pixels; }
 const int32_t *nbw_fm_test_labels(void) { return split[1].labels; }
 const double *nbw_fm_confusion(void) { return confusion; }
@@ -136,6 +142,9 @@ int nbw_fm_new(const double *p) {
     c.batch = (int64_t)p[NBW_FM_BATCH];
     c.epochs = (int64_t)p[NBW_FM_EPOCHS];
     c.seed = (uint64_t)p[NBW_FM_SEED];
+    if (p[NBW_FM_NORMALIZE] != 0 && p[NBW_FM_NORMALIZE] != 1)
+        return nb_fail(NB_EINVAL, "train: normalize %g must be 0 or 1", p[NBW_FM_NORMALIZE]);
+    if (p[NBW_FM_NORMALIZE] == 1) c.norm = nb_dataset_stats(d);
     tr = nb_trainer_new(&md, &c);
     if (!tr) return nb_errcode();
     /* what `nabla train` records of its data, so `--resume` can check it */

@@ -15,10 +15,11 @@ enum { NBW_FM_TRAIN_IMAGES, NBW_FM_TRAIN_LABELS, NBW_FM_TEST_IMAGES, NBW_FM_TEST
 
 /* The trainer's settings block: model (0 MLP 784-256-256-10, 1 CNN), then the
  * optimizer as nabla_web.h's lab block has it (kind, convention, knobs; NaN
- * keeps a knob's default), then batch, epochs, seed. */
+ * keeps a knob's default), then batch, epochs, seed, and normalize (1: pixels
+ * standardised by the training set's mean and std, `nabla train --normalize`). */
 enum {
     NBW_FM_MODEL, NBW_FM_KIND, NBW_FM_CONV, NBW_FM_LR, NBW_FM_MOMENTUM, NBW_FM_BETA, NBW_FM_BETA1, NBW_FM_BETA2,
-    NBW_FM_EPS, NBW_FM_WD, NBW_FM_BATCH, NBW_FM_EPOCHS, NBW_FM_SEED, NBW_FM_LEN
+    NBW_FM_EPS, NBW_FM_WD, NBW_FM_BATCH, NBW_FM_EPOCHS, NBW_FM_SEED, NBW_FM_NORMALIZE, NBW_FM_LEN
 };
 
 /* nbw_fm_info(): what is loaded and where training is. */
@@ -29,6 +30,7 @@ enum {
     NBW_FMI_SECONDS,                                            /* training time of this epoch so far */
     NBW_FMI_TEST_LOSS, NBW_FMI_TEST_ACC, NBW_FMI_TEST_CORRECT,   /* the last nbw_fm_eval */
     NBW_FMI_BYTES,                                              /* nbw_fm_save's length */
+    NBW_FMI_FILES,                                              /* bit i: file i is in */
     NBW_FMI_LEN
 };
 /* nbw_fm_eval keeps the predicted class of the first NBW_FM_PREDS test images. */
