@@ -43,7 +43,7 @@ const { ctx, close } = await launch();
 try {
     // ---- nabla, WebAssembly, in the page ----
     const page = await open(ctx);
-    await page.evaluate(`window.benchFiles = (${makeFiles})(${N})`);
+    await page.evaluate(`window.benchFiles = (${makeFiles})(${N}), 0`); // not the files back to Node
     const wasm = await page.evaluate(async ({ BATCH }) => {
         const c = App.core, e = c.e, files = window.benchFiles;
         const name = e.nbw_alloc(2);
