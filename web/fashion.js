@@ -288,8 +288,3 @@ Fashion.draw = () => {
 const FMI_PAGE = { TRAIN_N: 0, TEST_N: 1, ROWS: 2, COLS: 3, EPOCH: 4, STEP: 5, STEPS: 6, LOSS: 7, ACC: 8, SECONDS: 9,
                    TEST_LOSS: 10, TEST_ACC: 11, TEST_CORRECT: 12, BYTES: 13, FILES: 14 };
 
-// A stand-in for the "Train a network" panel (web/train.js) until it is in:
-// only the element this file renders into. (train.js comes before this file.)
-if (!App.panels.some((p) => p.id === 'train'))
-    App.register(UI.panel({ id: 'train', title: 'Train a network', defaults: {}, render() {},
-                            build() { this.root.append(UI.el('div', { id: 'train-fmnist' })); } }));
