@@ -126,15 +126,14 @@ test: all $(B)/nabla_tests $(if $(filter build/mpi/nabla,$(NABLA_MPI)),mpi-cli)
 # the page gives its few WASI imports (stdio, clock, sleep, sched_yield) stubs.
 WASM_CC  ?= clang-14
 WEB      := build/web
-WASM_SRC := $(filter-out %_avx2.c %_avx512.c,$(sort $(wildcard src/core/*.c src/autodiff/*.c src/ops/*.c \
-              src/kernels/*.c src/optim/*.c src/linreg/*.c))) web/nabla_web.c
-# the Monte Carlo lab asks how many processes share its trials (one, in a browser); the
-# playground (web/nabla_web_play.c): the toy data and the models ($(sort) drops a file named twice)
-WASM_SRC := $(sort $(WASM_SRC) src/dist/dist_none.c src/data/toy2d.c src/data/shuffle.c src/nn/model.c web/nabla_web_play.c)
+# the whole training code (models, training, IDX, safetensors; one process) and the page's C APIs
+WASM_SRC := $(filter-out %_avx2.c %_avx512.c,$(sort $(wildcard src/core/*.c src/autodiff/*.c \
+              src/ops/*.c src/kernels/*.c src/optim/*.c src/linreg/*.c src/nn/*.c src/data/*.c src/io/*.c \
+              src/dist/*.c))) web/nabla_web.c web/nabla_web_play.c web/nabla_web_fmnist.c
 WASM_OBJ := $(WASM_SRC:%.c=$(WEB)/obj/%.o)
 WASM_CFLAGS := --target=wasm32-wasi --sysroot=/usr -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic \
                -Werror -Iinclude -Isrc -O3 -msimd128
-WEB_IN := web/template.html web/lab.css web/core.js web/plot.js web/panels.js web/train.js web/worker.js web/build.mjs
+WEB_IN := web/template.html web/lab.css web/core.js web/plot.js web/panels.js web/train.js web/worker.js web/fashion.js web/fashion_worker.js web/build.mjs
 
 web: $(WEB)/nabla-lab.html
 $(WEB)/obj/%.o: %.c

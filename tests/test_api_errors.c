@@ -427,6 +427,10 @@ TEST(api_errors_files) {
     EXPECT_FAIL(nb_idx_read("x", 5, &idx), NB_EINVAL, "nb_idx_read");
     EXPECT_FAIL(nb_idx_read("/nonexistent/labels", 1, &idx), NB_EIO, "/nonexistent/labels");
     EXPECT_FAIL(nb_idx_read("/", 1, &idx), NB_EIO, "/");
+    EXPECT_FAIL(nb_idx_parse((const uint8_t *)"", 0, 1, "x", NULL), NB_EINVAL, "nb_idx_parse");
+    EXPECT_FAIL(nb_idx_parse((const uint8_t *)"", 0, 1, NULL, &idx), NB_EINVAL, "nb_idx_parse: name is NULL");
+    EXPECT_FAIL(nb_idx_parse((const uint8_t *)"", 0, 5, "x", &idx), NB_EINVAL, "nb_idx_parse: x: ndim 5");
+    EXPECT_FAIL(nb_dataset_from_idx(NULL, NULL, NULL, NULL, NULL), NB_EINVAL, "nb_dataset_from_idx");
     EXPECT_FAIL(nb_dataset_load(NULL, "/tmp", "train"), NB_EINVAL, "nb_dataset_load");
     EXPECT_FAIL(nb_dataset_load(&ds, NULL, "train"), NB_EINVAL, "nb_dataset_load");
     EXPECT_FAIL(nb_dataset_load(&ds, "/tmp", "valid"), NB_EINVAL, "nb_dataset_load");
@@ -469,6 +473,7 @@ TEST(api_errors_files) {
     EXPECT_FAIL(nb_st_writer_meta(NULL, "k", "v"), NB_EINVAL, "nb_st_writer_meta");
     EXPECT_FAIL(nb_st_writer_save(NULL, "/tmp/x.safetensors"), NB_EINVAL, "nb_st_writer_save");
     EXPECT_FAIL(nb_st_writer_save(w, NULL), NB_EINVAL, "nb_st_writer_save");
+    EXPECT_FAIL(nb_st_writer_bytes(NULL, NULL, NULL), NB_EINVAL, "nb_st_writer_bytes");
     EXPECT_FAIL(nb_st_writer_save(w, "/nonexistent-dir/m.safetensors"), NB_EIO, "/nonexistent-dir/m.safetensors");
     /* a saved file read back with the wrong dtype or shape names both */
     char path[] = "/tmp/nabla-api-XXXXXX";
@@ -529,6 +534,10 @@ TEST(api_errors_nn) {
     double loss, acc;
     EXPECT_FAIL(nb_evaluate(m, ctx, NULL, NULL, 10, &loss, &acc), NB_EINVAL, "test set"); /* a NULL set: "empty" */
     EXPECT_FAIL(nb_checkpoint_save(NULL, "/tmp/x.safetensors"), NB_EINVAL, "nb_checkpoint_save");
+    unsigned char *bytes = (unsigned char *)"x";
+    size_t nbytes = 1;
+    EXPECT_FAIL(nb_checkpoint_bytes(NULL, &bytes, &nbytes), NB_EINVAL, "nb_checkpoint_bytes");
+    CHECK(bytes == NULL && nbytes == 0);
     EXPECT_NULL(nb_checkpoint_load(NULL), NB_EINVAL, "path is NULL"); /* says nb_st_read */
     EXPECT_NULL(nb_checkpoint_load("/nonexistent.safetensors"), NB_EIO, "/nonexistent.safetensors");
     nb_ctx_free(ctx);

@@ -245,6 +245,70 @@ TEST(data_rejects_bad_labels) {
     rm_dir(dir);
 }
 
+/* The reader on bytes in memory (the browser's path) says exactly what the
+ * file reader says, for every truncation, trailing byte and wrong magic, and
+ * gives the same data when the bytes are good. */
+static void expect_parse_as_read(const uint8_t *b, size_t n, int ndim, int line) {
+    char *dir = tmp_dir(), p[256];
+    snprintf(p, sizeof p, "%s/x", dir);
+    write_bytes(p, b, n, false);
+    nb_idx a, m;
+    nb_status sa = nb_idx_read(p, ndim, &a);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", nb_errmsg());
+    nb_clear_error();
+    nb_status sm = nb_idx_parse(b, n, ndim, p, &m);
+    CHECK_MSG(sa == sm, "line %d: read %d, parse %d (%s)", line, (int)sa, (int)sm, nb_errmsg());
+    if (sa) CHECK_MSG(strcmp(msg, nb_errmsg()) == 0, "line %d: '%s' vs '%s'", line, msg, nb_errmsg());
+    else {
+        CHECK(a.ndim == m.ndim && a.numel == m.numel && memcmp(a.dims, m.dims, sizeof a.dims) == 0);
+        CHECK(memcmp(a.data, m.data, (size_t)a.numel) == 0);
+    }
+    if (sm) CHECK(m.data == NULL && m.numel == 0);
+    nb_idx_free(&a);
+    nb_idx_free(&m);
+    rm_dir(dir);
+}
+
+TEST(data_parse_in_memory_agrees_with_the_file_reader) {
+    uint8_t img[4096];
+    size_t n = make_images(img, 0x803, 5, 3, 4);
+    for (size_t cut = 0; cut <= n + 1; cut++) expect_parse_as_read(img, cut, 3, __LINE__);
+    expect_parse_as_read(img, n, 1, __LINE__); /* images where labels belong */
+    n = make_labels(img, 5, 255, 0);
+    expect_parse_as_read(img, n, 3, __LINE__); /* labels where images belong */
+    expect_parse_as_read(img, n, 1, __LINE__);
+    n = make_images(img, 0x803, 5, 3, 4);
+    img[4] = img[5] = img[6] = img[7] = 0xff; /* claims 2^32-1 images */
+    expect_parse_as_read(img, n, 3, __LINE__);
+    nb_idx m;
+    CHECK_ERR(nb_idx_parse(img, n, 0, "x", &m), NB_EINVAL, "ndim");
+    CHECK_ERR(nb_idx_parse(NULL, 4, 3, "x", &m), NB_EINVAL, "no bytes");
+}
+
+TEST(data_split_from_parsed_files) {
+    nb_idx im, lb;
+    size_t n = make_images(B1, 0x803, 5, 3, 4);
+    CHECK_OK(nb_idx_parse(B1, n, 3, "imgs", &im));
+    n = make_labels(B2, 5, 255, 0);
+    CHECK_OK(nb_idx_parse(B2, n, 1, "labs", &lb));
+    nb_dataset ds;
+    CHECK_OK(nb_dataset_from_idx(&ds, &im, &lb, "imgs", "labs"));
+    CHECK(ds.n == 5 && ds.rows == 3 && ds.cols == 4 && ds.pixels[13] == (7 + 1) % 256 && ds.labels[4] == 4);
+    CHECK(im.data == NULL && lb.data == NULL); /* taken */
+    nb_dataset_free(&ds);
+    n = make_images(B1, 0x803, 5, 3, 4);
+    CHECK_OK(nb_idx_parse(B1, n, 3, "imgs", &im));
+    n = make_labels(B2, 4, 255, 0);
+    CHECK_OK(nb_idx_parse(B2, n, 1, "labs", &lb));
+    CHECK_ERR(nb_dataset_from_idx(&ds, &im, &lb, "imgs", "labs"), NB_EFORMAT, "imgs holds 5 images but labs holds 4");
+    CHECK(ds.n == 0 && ds.pixels == NULL && im.data == NULL && lb.data == NULL);
+    n = make_labels(B2, 5, 3, 12);
+    CHECK_OK(nb_idx_parse(B2, n, 1, "labs", &lb));
+    CHECK_OK(nb_idx_parse(B2, n, 1, "labs2", &im));
+    CHECK_ERR(nb_dataset_from_idx(&ds, &im, &lb, "imgs", "labs"), NB_EINVAL, "has 1 dims");
+}
+
 TEST(data_shuffle_is_a_seeded_permutation) {
     enum { N = 1000 };
     static int64_t a[N], b[N];

@@ -208,6 +208,17 @@ TEST(nn_checkpoint_round_trip_and_resume_bit_identical) {
         CHECK_MSG(params_equal(a->model, c->model), "case %d: resumed run differs", k);
         CHECK_OK(nb_checkpoint_save(c, p2));
         CHECK_MSG(files_equal(p1, p2), "case %d: checkpoints differ", k);
+        /* the bytes in memory (the browser's download) are the file's */
+        unsigned char *mem = NULL;
+        size_t len = 0;
+        CHECK_OK(nb_checkpoint_bytes(c, &mem, &len));
+        FILE *f = fopen(p2, "rb");
+        unsigned char *disk = malloc(len + 1);
+        size_t got = f && disk ? fread(disk, 1, len + 1, f) : 0;
+        if (f) fclose(f);
+        CHECK_MSG(mem && got == len && memcmp(mem, disk, len) == 0, "case %d: nb_checkpoint_bytes differs from the file", k);
+        free(disk);
+        free(mem);
         nb_trainer_free(a);
         nb_trainer_free(b);
         nb_trainer_free(c);

@@ -16,11 +16,13 @@ const read = (f) => readFileSync(join(here, f), 'utf8');
 const wasm = readFileSync(wasmPath).toString('base64');
 // The worker runs core.js + worker.js from a Blob; it gets them as text.
 const workerSrc = read('core.js') + '\n' + read('worker.js');
+const fashionWorkerSrc = read('core.js') + '\n' + read('fashion_worker.js');
 const parts = {
     CSS: read('lab.css'),
     WASM: wasm,
     WORKER: JSON.stringify(workerSrc).replace(/<\//g, '<\\/'),
-    JS: [read('core.js'), read('plot.js'), read('panels.js'), read('train.js')].join('\n').replace(/<\/script/g, '<\\/script'),
+    FASHION_WORKER: JSON.stringify(fashionWorkerSrc).replace(/<\//g, '<\\/'),
+    JS: [read('core.js'), read('plot.js'), read('panels.js'), read('train.js'), read('fashion.js')].join('\n').replace(/<\/script/g, '<\\/script'),
 };
 let html = read('template.html');
 for (const [k, v] of Object.entries(parts)) {

@@ -648,6 +648,8 @@ App.start = async () => {
         try { p.render(); } catch (e) { p.status(e.message); }
         p.syncAll();
     }
+    // Fashion-MNIST from disk (web/fashion.js) renders into the training panel's #train-fmnist
+    if (typeof Fashion !== 'undefined') Fashion.mount(document.getElementById('train-fmnist'), module);
     App.show(App.active);
     document.getElementById('kernel').textContent = `GEMM kernel: ${App.core.str(App.core.e.nbw_gemm_kernel())}`;
     document.getElementById('status').textContent = 'ready';

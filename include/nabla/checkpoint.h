@@ -74,6 +74,9 @@ nb_status nb_st_writer_meta(nb_st_writer *w, const char *key, const char *value)
 /* Writes atomically (temporary file, fsync, rename): a crash leaves the old
  * file or the new one. The writer can be saved again or freed. */
 nb_status nb_st_writer_save(const nb_st_writer *w, const char *path);
+/* The same file's bytes in one malloc'd buffer (*out, *len), for who has no
+ * files (a browser): what nb_st_writer_save writes, byte for byte. */
+nb_status nb_st_writer_bytes(const nb_st_writer *w, unsigned char **out, size_t *len);
 
 #ifdef __cplusplus
 }

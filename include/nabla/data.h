@@ -37,6 +37,9 @@ typedef struct nb_idx {
  * gzipped. Checks the magic, that the header's claim fits the file before
  * allocating it, and that the file holds exactly the data it claims. */
 nb_status nb_idx_read(const char *path, int ndim, nb_idx *out);
+/* The same checks on an IDX file's n bytes in memory, already gunzipped (a
+ * browser's file); name is what its errors call it. The bytes are copied. */
+nb_status nb_idx_parse(const uint8_t *buf, size_t n, int ndim, const char *name, nb_idx *out);
 void nb_idx_free(nb_idx *idx);
 
 typedef struct nb_dataset {
@@ -53,6 +56,12 @@ const char *nb_dataset_dir(const char *name);
  * and DIR/SPLIT-labels-idx1-ubyte[.gz]. On failure ds is left empty. */
 nb_status nb_dataset_load(nb_dataset *ds, const char *dir, const char *split);
 void nb_dataset_free(nb_dataset *ds);
+/* A split from its parsed images (3 dims) and labels (1 dim), checked as
+ * nb_dataset_load checks them (the counts agree, every label is a class);
+ * takes both: their data moves into ds or is freed, whatever the outcome.
+ * The names are what the errors call the two files. */
+nb_status nb_dataset_from_idx(nb_dataset *ds, nb_idx *images, nb_idx *labels, const char *images_name,
+                              const char *labels_name);
 /* Keeps the first n samples (n >= the size keeps them all). */
 void nb_dataset_limit(nb_dataset *ds, int64_t n);
 

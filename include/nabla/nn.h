@@ -188,6 +188,9 @@ nb_status nb_evaluate(nb_model *m, nb_ctx *ctx, const nb_dataset *ds, const nb_n
 /* ---- checkpoints ----------------------------------------------------------- */
 /* Writes the whole training state atomically (temporary file, fsync, rename). */
 nb_status nb_checkpoint_save(const nb_trainer *t, const char *path);
+/* The same file's bytes in one malloc'd buffer (*out, *len bytes; free it):
+ * what nb_checkpoint_save writes, for who has no files (a browser). */
+nb_status nb_checkpoint_bytes(const nb_trainer *t, unsigned char **out, size_t *len);
 /* A trainer in the state the checkpoint holds; NULL (and a message naming the
  * file) when it is missing, corrupt, truncated or not a nabla checkpoint. */
 nb_trainer *nb_checkpoint_load(const char *path);

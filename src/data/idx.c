@@ -14,18 +14,92 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifndef __wasi__ /* no zlib for wasm32-wasi: the page gunzips in the browser and calls nb_idx_parse */
 #include <zlib.h>
+#define NB_HAVE_ZLIB 1
+#endif
 
 #include "nabla/data.h"
 #include "nabla/io.h"
 
-/* Deflate cannot expand data by more than about 1032:1, so a gzip file of
- * c bytes cannot hold more than this; a header claiming more is a lie. */
-static int64_t gzip_max_bytes(int64_t compressed) { return compressed * 1040 + 4096; }
-
 static uint32_t be32(const uint8_t *p) {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
+
+/* ---- the header, the same checks for a file and for bytes in memory ---- */
+
+static nb_status check_magic(const char *name, const uint8_t *hdr, int64_t got, int ndim) {
+    if (got < 4)
+        return nb_fail(NB_EFORMAT, "%s: truncated: %lld bytes, too short for an IDX header", name, (long long)got);
+    uint32_t magic = be32(hdr), want = 0x800u | (uint32_t)ndim;
+    if (magic != want)
+        return nb_fail(NB_EFORMAT, "%s: wrong magic 0x%08x (expected 0x%08x: IDX unsigned bytes, %d dims)", name,
+                       (unsigned)magic, (unsigned)want, ndim);
+    return NB_OK;
+}
+
+/* out's dims and numel from the header's ndim sizes. */
+static nb_status read_dims(const char *name, const uint8_t *hdr, int ndim, nb_idx *out) {
+    int64_t numel = 1;
+    out->ndim = ndim;
+    for (int i = 0; i < ndim; i++) {
+        out->dims[i] = be32(hdr + 4 + 4 * i);
+        if (out->dims[i] > 0 && numel > ((int64_t)1 << 40) / out->dims[i])
+            return nb_fail(NB_EFORMAT, "%s: header claims an absurd size", name);
+        numel *= out->dims[i];
+    }
+    out->numel = numel;
+    return NB_OK;
+}
+
+static nb_status check_args(const char *fn, const char *name, int ndim, nb_idx *out) {
+    if (!out) return nb_fail(NB_EINVAL, "%s: out is NULL", fn);
+    memset(out, 0, sizeof *out);
+    if (!name) return nb_fail(NB_EINVAL, "%s: %s is NULL", fn, strcmp(fn, "nb_idx_read") ? "name" : "path");
+    if (ndim < 1 || ndim > 4) return nb_fail(NB_EINVAL, "%s: %s: ndim %d not in 1..4", fn, name, ndim);
+    return NB_OK;
+}
+
+void nb_idx_free(nb_idx *idx) {
+    if (!idx) return;
+    free(idx->data);
+    memset(idx, 0, sizeof *idx);
+}
+
+nb_status nb_idx_parse(const uint8_t *buf, size_t n, int ndim, const char *name, nb_idx *out) {
+    nb_status s = check_args("nb_idx_parse", name, ndim, out);
+    if (s) return s;
+    if (!buf && n) return nb_fail(NB_EINVAL, "nb_idx_parse: %s: no bytes", name);
+    int64_t hlen = 4 + 4 * (int64_t)ndim, size = (int64_t)n;
+    if ((s = check_magic(name, buf, size, ndim))) return s;
+    if (size < hlen) return nb_fail(NB_EFORMAT, "%s: truncated inside the IDX header", name);
+    if ((s = read_dims(name, buf, ndim, out))) goto fail;
+    if (out->numel > size - hlen) {
+        s = nb_fail(NB_EFORMAT, "%s: truncated: header claims %lld bytes of data, the file holds %lld", name,
+                    (long long)out->numel, (long long)(size - hlen));
+        goto fail;
+    }
+    if (out->numel < size - hlen) {
+        s = nb_fail(NB_EFORMAT, "%s: bytes after the %lld the header claims", name, (long long)out->numel);
+        goto fail;
+    }
+    out->data = malloc(out->numel > 0 ? (size_t)out->numel : 1);
+    if (!out->data) {
+        s = nb_fail(NB_ENOMEM, "%s: out of memory for %lld bytes", name, (long long)out->numel);
+        goto fail;
+    }
+    if (out->numel) memcpy(out->data, buf + hlen, (size_t)out->numel);
+    return NB_OK;
+fail:
+    nb_idx_free(out);
+    return s;
+}
+
+/* ---- a file, raw or gzipped ---- */
+
+/* Deflate cannot expand data by more than about 1032:1, so a gzip file of
+ * c bytes cannot hold more than this; a header claiming more is a lie. */
+static int64_t gzip_max_bytes(int64_t compressed) { return compressed * 1040 + 4096; }
 
 /* The bytes of an IDX file, raw or gzipped. gzip is decoded here with zlib's
  * inflate rather than gzread, which skips whatever follows the last member:
@@ -34,11 +108,14 @@ typedef struct src {
     int fd;
     const char *path;
     bool gz, eof;
+#ifdef NB_HAVE_ZLIB
     z_stream z;
     bool z_live;
     uint8_t in[1 << 16];
+#endif
 } src;
 
+#ifdef NB_HAVE_ZLIB
 /* Keeps at least want (<= 2) compressed bytes at hand unless the file ends
  * first; returns the bytes at hand, or -1 with the error set. */
 static int64_t src_fill(src *s, size_t want) {
@@ -60,6 +137,8 @@ static int64_t src_fill(src *s, size_t want) {
     return (int64_t)have;
 }
 
+#endif
+
 /* Reads up to n bytes into buf; returns the count (short only at the end of
  * the data), or -1 with the error set. */
 static int64_t src_read(src *s, uint8_t *buf, int64_t n) {
@@ -78,6 +157,10 @@ static int64_t src_read(src *s, uint8_t *buf, int64_t n) {
         }
         return got;
     }
+#ifndef NB_HAVE_ZLIB
+    nb_fail(NB_EFORMAT, "%s: gzipped, and this build has no zlib (gunzip it first)", s->path);
+    return -1;
+#else
     while (got < n && !s->eof) {
         int64_t at = src_fill(s, 1);
         if (at < 0) return -1;
@@ -108,19 +191,20 @@ static int64_t src_read(src *s, uint8_t *buf, int64_t n) {
         }
     }
     return got;
+#endif
 }
 
-void nb_idx_free(nb_idx *idx) {
-    if (!idx) return;
-    free(idx->data);
-    memset(idx, 0, sizeof *idx);
+static void src_end(src *g) {
+#ifdef NB_HAVE_ZLIB
+    if (g->z_live) inflateEnd(&g->z);
+#endif
+    close(g->fd);
+    free(g);
 }
 
 nb_status nb_idx_read(const char *path, int ndim, nb_idx *out) {
-    if (!out) return nb_fail(NB_EINVAL, "nb_idx_read: out is NULL");
-    memset(out, 0, sizeof *out);
-    if (!path) return nb_fail(NB_EINVAL, "nb_idx_read: path is NULL");
-    if (ndim < 1 || ndim > 4) return nb_fail(NB_EINVAL, "nb_idx_read: %s: ndim %d not in 1..4", path, ndim);
+    nb_status s = check_args("nb_idx_read", path, ndim, out);
+    if (s) return s;
     int64_t fsize = 0;
     int fd = nb_input_open(path, &fsize);
     if (fd < 0) return nb_errcode();
@@ -133,7 +217,7 @@ nb_status nb_idx_read(const char *path, int ndim, nb_idx *out) {
     g->path = path;
     uint8_t magic2[2] = {0, 0};
     g->gz = pread(fd, magic2, 2, 0) == 2 && magic2[0] == 0x1f && magic2[1] == 0x8b;
-    nb_status s = NB_OK;
+#ifdef NB_HAVE_ZLIB
     if (g->gz) {
         if (inflateInit2(&g->z, 16 + MAX_WBITS) != Z_OK) {
             s = nb_fail(NB_ENOMEM, "%s: cannot start zlib", path);
@@ -141,37 +225,20 @@ nb_status nb_idx_read(const char *path, int ndim, nb_idx *out) {
         }
         g->z_live = true;
     }
+#endif
     uint8_t hdr[4 + 4 * 4];
     int64_t hlen = 4 + 4 * (int64_t)ndim;
     int64_t got = src_read(g, hdr, 4);
     if (got < 0) goto fail;
-    if (got < 4) {
-        s = nb_fail(NB_EFORMAT, "%s: truncated: %lld bytes, too short for an IDX header", path, (long long)got);
-        goto fail;
-    }
-    uint32_t magic = be32(hdr), want = 0x800u | (uint32_t)ndim;
-    if (magic != want) {
-        s = nb_fail(NB_EFORMAT, "%s: wrong magic 0x%08x (expected 0x%08x: IDX unsigned bytes, %d dims)", path,
-                    (unsigned)magic, (unsigned)want, ndim);
-        goto fail;
-    }
+    if ((s = check_magic(path, hdr, got, ndim))) goto fail;
     got = src_read(g, hdr + 4, hlen - 4);
     if (got < 0) goto fail;
     if (got < hlen - 4) {
         s = nb_fail(NB_EFORMAT, "%s: truncated inside the IDX header", path);
         goto fail;
     }
-    int64_t numel = 1;
-    out->ndim = ndim;
-    for (int i = 0; i < ndim; i++) {
-        out->dims[i] = be32(hdr + 4 + 4 * i);
-        if (out->dims[i] > 0 && numel > ((int64_t)1 << 40) / out->dims[i]) {
-            s = nb_fail(NB_EFORMAT, "%s: header claims an absurd size", path);
-            goto fail;
-        }
-        numel *= out->dims[i];
-    }
-    out->numel = numel;
+    if ((s = read_dims(path, hdr, ndim, out))) goto fail;
+    int64_t numel = out->numel;
     int64_t limit = g->gz ? gzip_max_bytes(fsize) : fsize - hlen;
     if (numel > limit) {
         s = nb_fail(NB_EFORMAT, "%s: truncated: header claims %lld bytes of data, the file holds %s%lld", path,
@@ -197,15 +264,11 @@ nb_status nb_idx_read(const char *path, int ndim, nb_idx *out) {
         s = nb_fail(NB_EFORMAT, "%s: bytes after the %lld the header claims", path, (long long)numel);
         goto fail;
     }
-    if (g->z_live) inflateEnd(&g->z);
-    close(fd);
-    free(g);
+    src_end(g);
     return NB_OK;
 fail:
     if (s == NB_OK) s = nb_errcode() != NB_OK ? nb_errcode() : NB_EFORMAT;
-    if (g->z_live) inflateEnd(&g->z);
-    close(fd);
-    free(g);
+    src_end(g);
     nb_idx_free(out);
     return s;
 }
@@ -261,36 +324,53 @@ nb_status nb_dataset_load(nb_dataset *ds, const char *dir, const char *split) {
         nb_idx_free(&im);
         return s;
     }
-    if (im.dims[1] < 1 || im.dims[2] < 1 || im.dims[1] > 4096 || im.dims[2] > 4096) {
-        s = nb_fail(NB_EFORMAT, "%s: image size %lldx%lld is not usable", ipath, (long long)im.dims[1],
-                    (long long)im.dims[2]);
+    return nb_dataset_from_idx(ds, &im, &lb, ipath, lpath);
+}
+
+nb_status nb_dataset_from_idx(nb_dataset *ds, nb_idx *im, nb_idx *lb, const char *iname, const char *lname) {
+    nb_status s = NB_OK;
+    if (ds) memset(ds, 0, sizeof *ds);
+    if (!iname) iname = "images";
+    if (!lname) lname = "labels";
+    if (!ds || !im || !lb) {
+        s = nb_fail(NB_EINVAL, "nb_dataset_from_idx: NULL argument");
         goto done;
     }
-    if (im.dims[0] != lb.dims[0]) {
-        s = nb_fail(NB_EFORMAT, "%s holds %lld images but %s holds %lld labels", ipath, (long long)im.dims[0], lpath,
-                    (long long)lb.dims[0]);
+    if (im->ndim != 3 || lb->ndim != 1) {
+        s = nb_fail(NB_EINVAL, "nb_dataset_from_idx: %s has %d dims and %s %d (expected 3 and 1)", iname, im->ndim,
+                    lname, lb->ndim);
         goto done;
     }
-    for (int64_t i = 0; i < lb.numel; i++)
-        if (lb.data[i] >= NB_NUM_CLASSES) {
-            s = nb_fail(NB_EFORMAT, "%s: label %d of sample %lld is not in 0..%d", lpath, lb.data[i], (long long)i,
+    if (im->dims[1] < 1 || im->dims[2] < 1 || im->dims[1] > 4096 || im->dims[2] > 4096) {
+        s = nb_fail(NB_EFORMAT, "%s: image size %lldx%lld is not usable", iname, (long long)im->dims[1],
+                    (long long)im->dims[2]);
+        goto done;
+    }
+    if (im->dims[0] != lb->dims[0]) {
+        s = nb_fail(NB_EFORMAT, "%s holds %lld images but %s holds %lld labels", iname, (long long)im->dims[0], lname,
+                    (long long)lb->dims[0]);
+        goto done;
+    }
+    for (int64_t i = 0; i < lb->numel; i++)
+        if (lb->data[i] >= NB_NUM_CLASSES) {
+            s = nb_fail(NB_EFORMAT, "%s: label %d of sample %lld is not in 0..%d", lname, lb->data[i], (long long)i,
                         NB_NUM_CLASSES - 1);
             goto done;
         }
-    ds->labels = malloc((size_t)(lb.numel > 0 ? lb.numel : 1) * sizeof *ds->labels);
+    ds->labels = malloc((size_t)(lb->numel > 0 ? lb->numel : 1) * sizeof *ds->labels);
     if (!ds->labels) {
-        s = nb_fail(NB_ENOMEM, "%s: out of memory", lpath);
+        s = nb_fail(NB_ENOMEM, "%s: out of memory", lname);
         goto done;
     }
-    for (int64_t i = 0; i < lb.numel; i++) ds->labels[i] = lb.data[i];
-    ds->n = im.dims[0];
-    ds->rows = (int)im.dims[1];
-    ds->cols = (int)im.dims[2];
-    ds->pixels = im.data; /* ownership moves to ds */
-    im.data = NULL;
+    for (int64_t i = 0; i < lb->numel; i++) ds->labels[i] = lb->data[i];
+    ds->n = im->dims[0];
+    ds->rows = (int)im->dims[1];
+    ds->cols = (int)im->dims[2];
+    ds->pixels = im->data; /* ownership moves to ds */
+    im->data = NULL;
 done:
-    nb_idx_free(&im);
-    nb_idx_free(&lb);
+    nb_idx_free(im);
+    nb_idx_free(lb);
     if (s) nb_dataset_free(ds);
     return s;
 }

@@ -1,7 +1,9 @@
 /* Atomic output: write beside the target, then rename over it. */
 #include <errno.h>
 #include <fcntl.h>
+#ifndef __wasi__ /* WebAssembly: no signals, no mkstemp, no file modes; the page writes no files */
 #include <signal.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,6 +42,9 @@ static void outfile_clear(nb_outfile *f) {
 nb_status nb_outfile_open(nb_outfile *f, const char *path) {
     if (!f || !path || !*path) return nb_fail(NB_EINVAL, "open output: no file name given");
     memset(f, 0, sizeof *f);
+#ifdef __wasi__
+    return nb_fail(NB_EIO, "%s: cannot create: this WebAssembly build writes no files", path);
+#else
     /* Fail now, not at the rename, so that a command writing several files
      * finds out before it commits any of them. */
     struct stat st;
@@ -73,6 +78,7 @@ nb_status nb_outfile_open(nb_outfile *f, const char *path) {
         return nb_fail(NB_EIO, "%s: cannot open: %s", path, strerror(errno));
     }
     return NB_OK;
+#endif
 }
 
 nb_status nb_outfile_commit(nb_outfile *f, bool sync) {
@@ -83,10 +89,12 @@ nb_status nb_outfile_commit(nb_outfile *f, bool sync) {
     if (fclose(f->fp) != 0 && !err) err = errno ? errno : EIO;
     f->fp = NULL;
     if (!err) {
+#ifndef __wasi__
         /* Keep the usual permissions of a new file rather than mkstemp's 0600. */
         mode_t mask = umask(0);
         umask(mask);
         chmod(f->tmp, 0666 & ~mask);
+#endif
         if (rename(f->tmp, f->path) != 0) err = errno;
     }
     if (err) {

@@ -443,24 +443,47 @@ static char *build_header(const nb_st_writer *w, size_t *len) {
     return buf;
 }
 
+nb_status nb_st_writer_bytes(const nb_st_writer *w, unsigned char **out, size_t *len) {
+    if (out) *out = NULL;
+    if (len) *len = 0;
+    if (!w || !out || !len) return nb_fail(NB_EINVAL, "nb_st_writer_bytes: NULL argument");
+    if (!host_is_little_endian())
+        return nb_fail(NB_EINVAL, "nb_st_writer_bytes: safetensors on a big-endian host is not supported");
+    size_t hlen = 0, total = 0;
+    char *hdr = build_header(w, &hlen);
+    if (!hdr) return nb_fail(NB_ENOMEM, "nb_st_writer_bytes: out of memory for the header");
+    total = 8 + hlen;
+    for (int i = 0; i < w->n; i++) total += w->items[i].nbytes;
+    unsigned char *b = malloc(total);
+    if (!b) {
+        free(hdr);
+        return nb_fail(NB_ENOMEM, "nb_st_writer_bytes: out of memory for %zu bytes", total);
+    }
+    for (int i = 0; i < 8; i++) b[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
+    memcpy(b + 8, hdr, hlen);
+    free(hdr);
+    size_t at = 8 + hlen;
+    for (int i = 0; i < w->n; i++) {
+        if (w->items[i].nbytes) memcpy(b + at, w->items[i].data, w->items[i].nbytes);
+        at += w->items[i].nbytes;
+    }
+    *out = b;
+    *len = total;
+    return NB_OK;
+}
+
 nb_status nb_st_writer_save(const nb_st_writer *w, const char *path) {
     if (!w || !path) return nb_fail(NB_EINVAL, "nb_st_writer_save: NULL argument");
-    if (!host_is_little_endian())
-        return nb_fail(NB_EINVAL, "%s: safetensors on a big-endian host is not supported", path);
-    size_t hlen = 0;
-    char *hdr = build_header(w, &hlen);
-    if (!hdr) return nb_fail(NB_ENOMEM, "%s: out of memory for the header", path);
+    unsigned char *bytes = NULL;
+    size_t n = 0;
+    if (nb_st_writer_bytes(w, &bytes, &n)) return nb_fail(nb_errcode(), "%s: %s", path, nb_errmsg());
     nb_outfile f;
     nb_status s = nb_outfile_open(&f, path);
     if (s) {
-        free(hdr);
+        free(bytes);
         return s;
     }
-    unsigned char len8[8];
-    for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
-    fwrite(len8, 1, 8, f.fp);
-    fwrite(hdr, 1, hlen, f.fp);
-    free(hdr);
-    for (int i = 0; i < w->n; i++) fwrite(w->items[i].data, 1, w->items[i].nbytes, f.fp);
-    return nb_outfile_commit(&f, true); /* errors of the fwrites surface here */
+    fwrite(bytes, 1, n, f.fp);
+    free(bytes);
+    return nb_outfile_commit(&f, true); /* errors of the fwrite surface here */
 }

@@ -71,10 +71,11 @@ static int64_t param_offset(nb_params *ps, int i) {
     return (const float *)nb_params_tensor(ps, i)->data - (const float *)nb_params_data(ps);
 }
 
-nb_status nb_checkpoint_save(const nb_trainer *t, const char *path) {
-    if (!t || !path) return nb_fail(NB_EINVAL, "nb_checkpoint_save: NULL argument");
+/* A writer holding t's whole state (path names it in errors); NULL and the
+ * error on failure. */
+static nb_st_writer *checkpoint_writer(const nb_trainer *t, const char *path) {
     nb_st_writer *w = nb_st_writer_new();
-    if (!w) return nb_errcode();
+    if (!w) return NULL;
     meta_buf m = {w, NB_OK};
     const nb_model_desc *d = &t->model->desc;
     const nb_optim_config *o = nb_optim_get_config(t->opt);
@@ -137,7 +138,29 @@ nb_status nb_checkpoint_save(const nb_trainer *t, const char *path) {
     }
     free(tmp);
     if (!s) s = nb_st_writer_add(w, "rng.state", NB_ST_U64, NB_SHAPE(4), t->rng.s);
-    if (!s) s = nb_st_writer_save(w, path);
+    if (s) {
+        nb_st_writer_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+nb_status nb_checkpoint_save(const nb_trainer *t, const char *path) {
+    if (!t || !path) return nb_fail(NB_EINVAL, "nb_checkpoint_save: NULL argument");
+    nb_st_writer *w = checkpoint_writer(t, path);
+    if (!w) return nb_errcode();
+    nb_status s = nb_st_writer_save(w, path);
+    nb_st_writer_free(w);
+    return s;
+}
+
+nb_status nb_checkpoint_bytes(const nb_trainer *t, unsigned char **out, size_t *len) {
+    if (out) *out = NULL;
+    if (len) *len = 0;
+    if (!t || !out || !len) return nb_fail(NB_EINVAL, "nb_checkpoint_bytes: NULL argument");
+    nb_st_writer *w = checkpoint_writer(t, "checkpoint");
+    if (!w) return nb_errcode();
+    nb_status s = nb_st_writer_bytes(w, out, len);
     nb_st_writer_free(w);
     return s;
 }

@@ -6,17 +6,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fashionTests } from './fashion.mjs';
 import { launch, open } from './lib.mjs';
 
 const B = process.argv[2] || 'build';
 const NABLA = join(B, 'nabla'), NATIVE = join(B, 'web_native');
 const SHOTS = 'build/web/shots';
 const tmp = mkdtempSync(join(tmpdir(), 'nabla-web-suite-'));
-let passed = 0, failed = 0;
+let passed = 0, failed = 0, skipped = 0;
 const check = (name, ok, detail = '') => {
     if (ok) passed++, console.log(`ok   ${name}`);
     else failed++, console.log(`FAIL ${name}${detail ? ': ' + detail : ''}`);
 };
+const skip = (name, why) => { skipped++, console.log(`skip ${name}: skipped: ${why}`); };
 const cli = (args) => execFileSync(NABLA, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const cliErr = (args) => {
     try { cli(args); return ''; } catch (e) { return String(e.stderr).trim(); }
@@ -405,6 +407,9 @@ try {
         check('the contour plot saves as an SVG with its 14 contour levels', ok);
     }
 
+    // ---- Fashion-MNIST from disk (tests/web/fashion.mjs) ----
+    await fashionTests(ctx, { check, skip, NABLA, tmp, problems: page.problems });
+
     // ---- screenshots: every panel at desktop and phone width -------------------------
     mkdirSync(SHOTS, { recursive: true });
     for (const [label, vp] of [['desktop', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]]) {
@@ -426,5 +431,5 @@ try {
     await close();
     rmSync(tmp, { recursive: true, force: true });
 }
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed ? 1 : 0);
