@@ -62,7 +62,7 @@ busy() { # NAME MODEL NABLA_FLAGS...
     sh -c 'while :; do :; done' & spin=$!
     for i in 1 2 3 4 5; do
         for th in 0 1; do
-            OMP_WAIT_POLICY=PASSIVE "$NABLA" train --data fashion-mnist --model "$model" --epochs 1 --limit 20000 \
+            OMP_WAIT_POLICY=PASSIVE "$NABLA" train --data fashion-mnist --model "$model" --epochs 1 \
                 --batch 128 --seed 0 --threads $th "$@" 2>&1 |
                 sed -n 's/^epoch 1\/1 .*  \([0-9]*\) samples\/s$/\1/p' >> "$tmp/busy$th"
         done

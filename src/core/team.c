@@ -95,7 +95,7 @@ void nb__team_lead(nb_team *tm, int n) {
     tm->fn = NULL;
     tm->arg = NULL;
     tm->adaptive = false;
-    tm->pace = (nb_pace){0};
+    tm->pace = (nb_pace){0}, tm->home = NULL;
     tm->solo_jobs = 0;
     atomic_store(&tm->solo, 0);
     atomic_store(&tm->busy, 0);
@@ -104,6 +104,8 @@ void nb__team_lead(nb_team *tm, int n) {
 void nb__ctx_lead(nb_ctx *ctx, nb_team *tm) {
     if (ctx) ctx->team = tm;
 }
+
+nb_pace *nb__ctx_pace(nb_ctx *ctx) { return ctx ? &ctx->pace : NULL; }
 
 nb_team *nb__ctx_team(const nb_ctx *ctx) { return ctx ? ctx->team : NULL; }
 
@@ -148,7 +150,14 @@ void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg) {
     if (nb__pace_note(&tm->pace, t1 - t0, nb__mono_s() - t1)) set_solo(tm, 1);
 }
 
+void nb__team_adapt(nb_team *tm, nb_pace *home) {
+    tm->adaptive = true, tm->home = home;
+    if (home) tm->pace = *home;
+    if (tm->n > 1 && nb__pace_solo(&tm->pace, nb__mono_s())) set_solo(tm, 1);
+}
+
 void nb__team_end(nb_team *tm) {
+    if (tm->home) *tm->home = tm->pace;
     if (tm->n < 2) return;
     if (tm->pace.solo_until != 0) tm->pace.solo_until = 0, set_solo(tm, 0);
     post(tm, NULL, NULL);

@@ -55,6 +55,7 @@ typedef struct nb_team {
      * asked nb__team_size first (as the GEMM's K cut does). */
     bool adaptive;
     nb_pace pace;
+    nb_pace *home;        /* where the pace came from and goes back to, or NULL */
     _Atomic int solo;     /* 1 while solo: the members sleep on it */
     long solo_jobs;       /* jobs run solo (for tests and benchmarks) */
 } nb_team;
@@ -73,6 +74,9 @@ void nb__barrier_wait(nb_barrier *b, int n);
 /* The leader (member 0): starts leading tm, of n members. tm is zeroed
  * before any member serves it. */
 void nb__team_lead(nb_team *tm, int n);
+/* The leader: makes tm adaptive, paced from *home, which nb__team_end
+ * updates (a core lost in one epoch's team is still lost in the next). */
+void nb__team_adapt(nb_team *tm, nb_pace *home);
 /* fn(arg, t, n) on every member t (or fn(arg, 0, 1) on the leader while it
  * runs solo); returns when all have finished. */
 void nb__team_run(nb_team *tm, nb_team_fn fn, void *arg);
@@ -84,6 +88,8 @@ void nb__team_end(nb_team *tm);
 void nb__team_serve(nb_team *tm, int t);
 /* ctx's work goes to tm (NULL: back to ctx's own threads). */
 void nb__ctx_lead(nb_ctx *ctx, nb_team *tm);
+/* ctx's pace (its own parallel regions'; a team's that it lends it). */
+nb_pace *nb__ctx_pace(nb_ctx *ctx);
 /* The team ctx's work goes to, or NULL. */
 nb_team *nb__ctx_team(const nb_ctx *ctx);
 

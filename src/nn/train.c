@@ -430,7 +430,8 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
         else if (tid > 0) nb__team_serve(&r->team, tid);
         else {
             nb__team_lead(&r->team, nth);
-            r->team.adaptive = true; /* no job of the step waits inside: a late member's shares can run here */
+            /* no job of the step waits inside: a late member's shares can run here */
+            nb__team_adapt(&r->team, nb__ctx_pace(t->ctx));
             team_loop(r);
             nb__team_end(&r->team);
         }
