@@ -52,6 +52,9 @@ void cli_interrupt_install(const char *cmd) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    /* a signal held while a file is written must not fail that write (EINTR): the
+     * write would print its own error beside the signal's line */
+    sa.sa_flags = SA_RESTART;
     sigfillset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
