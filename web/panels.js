@@ -112,6 +112,22 @@ UI.select = (panel, key, label, options, onset) => {
     box.append(UI.el('label', { for: id }, label), sel, err);
     return box;
 };
+// The optimizer, its convention and its knobs (p.knobBoxes, shown as the
+// optimizer has them); lrMax bounds the rate, wd adds the weight-decay knob.
+UI.optimizer = (p, set, lrMax, wd) => {
+    p.add(UI.select(p, 'opt', 'optimizer', NB.KINDS.map((k) => [k, k]), set));
+    p.add(UI.select(p, 'conv', 'convention', [['handout', 'handout'], ['torch', 'torch']], set));
+    const knob = (key, label, min, max, log = false) => p.add(UI.slider(p, { key, label, min, max, log }, set));
+    p.knobBoxes = {
+        lr: knob('lr', 'lr α', 1e-4, lrMax, true),
+        momentum: knob('momentum', 'momentum m', 0, 0.99),
+        beta: knob('beta', 'β', 0, 0.999),
+        beta1: knob('beta1', 'β₁', 0, 0.999),
+        beta2: knob('beta2', 'β₂', 0, 0.9999),
+        eps: knob('eps', 'ε', 1e-12, 1, true),
+    };
+    if (wd) p.knobBoxes.wd = knob('wd', 'weight decay λ', 0, 2);
+};
 UI.button = (label, fn, attrs = {}) => {
     const b = UI.el('button', { class: 'small', type: 'button', ...attrs }, label);
     b.addEventListener('click', fn);
@@ -223,17 +239,7 @@ Optim.build = () => {
     p.add(UI.slider(p, { key: 'x1', label: 'x₀ (1)', min: -3, max: 3 }, set));
     p.add(UI.slider(p, { key: 'x2', label: 'x₀ (2)', min: -2, max: 3 }, set));
     p.controls.append(UI.el('h3', {}, 'Optimizer'));
-    p.add(UI.select(p, 'opt', 'optimizer', NB.KINDS.map((k) => [k, k]), set));
-    p.add(UI.select(p, 'conv', 'convention', [['handout', 'handout'], ['torch', 'torch']], set));
-    p.knobBoxes = {
-        lr: p.add(UI.slider(p, { key: 'lr', label: 'lr α', min: 1e-4, max: 2, log: true }, set)),
-        momentum: p.add(UI.slider(p, { key: 'momentum', label: 'momentum m', min: 0, max: 0.99 }, set)),
-        beta: p.add(UI.slider(p, { key: 'beta', label: 'β', min: 0, max: 0.999 }, set)),
-        beta1: p.add(UI.slider(p, { key: 'beta1', label: 'β₁', min: 0, max: 0.999 }, set)),
-        beta2: p.add(UI.slider(p, { key: 'beta2', label: 'β₂', min: 0, max: 0.9999 }, set)),
-        eps: p.add(UI.slider(p, { key: 'eps', label: 'ε', min: 1e-12, max: 1, log: true }, set)),
-        wd: p.add(UI.slider(p, { key: 'wd', label: 'weight decay λ', min: 0, max: 2 }, set)),
-    };
+    UI.optimizer(p, set, 2, true);
     p.add(UI.slider(p, { key: 'steps', label: 'steps', min: 0, max: 1000, int: true, n: 1000 }, set));
     p.controls.append(UI.el('h3', {}, 'Figures of the handout'));
     const row = UI.el('div', { class: 'row' });

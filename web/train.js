@@ -70,16 +70,7 @@ Train.build = () => {
     p.add(UI.select(p, 'act', 'activation', NB.ACTS.map((a) => [a, a]), set));
     p.controls.append(UI.el('h3', {}, 'Training'));
     p.add(UI.slider(p, { key: 'batch', label: 'batch', min: 1, max: 100, int: true, n: 99 }, set));
-    p.add(UI.select(p, 'opt', 'optimizer', NB.KINDS.map((k) => [k, k]), set));
-    p.add(UI.select(p, 'conv', 'convention', [['handout', 'handout'], ['torch', 'torch']], set));
-    p.knobBoxes = {
-        lr: p.add(UI.slider(p, { key: 'lr', label: 'lr α', min: 1e-4, max: 1, log: true }, set)),
-        momentum: p.add(UI.slider(p, { key: 'momentum', label: 'momentum m', min: 0, max: 0.99 }, set)),
-        beta: p.add(UI.slider(p, { key: 'beta', label: 'β', min: 0, max: 0.999 }, set)),
-        beta1: p.add(UI.slider(p, { key: 'beta1', label: 'β₁', min: 0, max: 0.999 }, set)),
-        beta2: p.add(UI.slider(p, { key: 'beta2', label: 'β₂', min: 0, max: 0.9999 }, set)),
-        eps: p.add(UI.slider(p, { key: 'eps', label: 'ε', min: 1e-12, max: 1, log: true }, set)),
-    };
+    UI.optimizer(p, set, 1, false);
     p.add(UI.slider(p, { key: 'l2', label: 'L2 λ', aria: 'L2 weight decay', min: 0, max: 0.05, n: 100 }, set));
     p.add(UI.slider(p, { key: 'speed', label: 'steps a frame', min: 1, max: 1000, log: true, int: true, n: 60 }, set));
     const row = UI.el('div', { class: 'row play-buttons' });
