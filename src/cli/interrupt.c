@@ -6,6 +6,7 @@
  * mpirun only rank 0 says it. */
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,11 @@ static char head[64], tail[768];
 static size_t head_len;
 static int tty, silent;
 static volatile size_t tail_len;
+/* One line, whoever says it. timeout(1) and a shell's job control pass a
+ * signal on to the process and to its group, so one kill can arrive twice:
+ * the second may reach the handler (on any thread) while the main thread
+ * says the first in cli_interrupt_release. The first to take the flag speaks. */
+static atomic_flag said = ATOMIC_FLAG_INIT;
 
 static void say(int sig) {
     if (silent) return;
@@ -34,6 +40,7 @@ static void on_signal(int sig) {
         pending = sig;
         return;
     }
+    if (atomic_flag_test_and_set(&said)) return; /* the main thread is saying it and will exit */
     nb_outfile_remove_all();
     say(pending ? pending : sig);
     if (silent) { /* mpirun stops forwarding output once a rank has gone: let rank 0 speak first */
@@ -83,6 +90,8 @@ int cli_interrupt_release(void) {
     writing = 0;
     int sig = pending;
     if (sig) {
+        if (atomic_flag_test_and_set(&said))
+            for (;;) pause(); /* a second signal's handler is saying it and exiting */
         say(sig);
         return 128 + sig;
     }
