@@ -6,6 +6,11 @@ T_PASS=0; T_FAIL=0; T_SKIP=0
 T_DIR=$(mktemp -d); trap 'rm -rf "$T_DIR"' EXIT
 t_ok()   { T_PASS=$((T_PASS + 1)); }
 t_bad()  { T_FAIL=$((T_FAIL + 1)); echo "FAIL $T_NAME: $*" >&2; }
+# exit_word RC: "exit RC", naming the signal that ended the process if one did
+exit_word() {
+    case $1 in 152) echo "exit 152 (SIGXCPU: over its CPU-time limit)";; 137) echo "exit 137 (SIGKILL)";;
+        13[0-9]|1[4-9][0-9]) echo "exit $1 (signal $(($1 - 128)))";; *) echo "exit $1";; esac
+}
 
 # expect_error NAME PATTERN [OUTFILE] -- ARGS...: status 2, exactly one stderr
 # line that matches PATTERN (grep -E), nothing on stdout, and OUTFILE (if not
@@ -16,7 +21,7 @@ expect_error() {
     [ "$outf" != "-" ] && [ -e "$outf" ] && before=$(cksum < "$outf")
     "$NABLA" "$@" > "$T_DIR/stdout" 2> "$T_DIR/stderr" < /dev/null; rc=$?
     lines=$(wc -l < "$T_DIR/stderr")
-    if [ $rc -ne 2 ]; then t_bad "exit $rc, expected 2 ($*)"; return; fi
+    if [ $rc -ne 2 ]; then t_bad "$(exit_word $rc), expected 2 ($*)"; return; fi
     if [ "$lines" -ne 1 ]; then t_bad "$lines stderr lines, expected 1: $(head -c 300 "$T_DIR/stderr")"; return; fi
     if ! grep -qE -- "$pat" "$T_DIR/stderr"; then t_bad "stderr '$(cat "$T_DIR/stderr")' does not match '$pat'"; return; fi
     if [ "$outf" != "-" ]; then
@@ -31,7 +36,7 @@ expect_error() {
 expect_ok() {
     T_NAME=$1; shift 2
     if "$NABLA" "$@" > "$T_DIR/stdout" 2> "$T_DIR/stderr" < /dev/null; then t_ok
-    else t_bad "exit $?, expected 0 ($*): $(head -c 300 "$T_DIR/stderr")"; fi
+    else t_bad "$(exit_word $?), expected 0 ($*): $(head -c 300 "$T_DIR/stderr")"; fi
 }
 
 # skip NAME WHY: a test that cannot run in this build (counted apart, not passed).
