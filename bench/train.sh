@@ -74,3 +74,4 @@ busy() { # NAME MODEL NABLA_FLAGS...
     echo "BENCH|train $name, one core busy: default vs --threads 1 (samples/s)|$d|$o|$(awk -v a="$d" -v b="$o" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')|>=1.00|samples/s"
 }
 [ -n "${ONLY:-}" ] && [ "$ONLY" != busy ] || busy "MLP SGD-momentum" mlp --opt sgd --lr 0.1 --momentum 0.9
+[ -n "${ONLY:-}" ] && [ "$ONLY" != busy ] || busy "CNN Adam (20,000 samples)" cnn --opt adam --lr 1e-3 --limit 20000

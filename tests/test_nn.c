@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/team.h"
 #include "nabla/nn.h"
 #include "test.h"
 
@@ -244,6 +245,39 @@ TEST(nn_thread_count_does_not_change_results) {
         CHECK_MSG(params_equal(m[0], m[1]), "%s: 1 and 2 threads differ", k ? "cnn" : "mlp");
         nb_trainer_free(t[0]);
         nb_trainer_free(t[1]);
+    }
+    nb_set_threads(saved);
+    nb_dataset_free(&tr);
+}
+
+/* A lost core makes the epoch's leader run every job alone (the MLP's GEMM
+ * halves, the CNN's two shards and its update): the bits of a team of one.
+ * The pace is forced solo for the first epoch, as a busy machine would. */
+TEST(nn_solo_team_gives_the_same_bits) {
+    SKIP_UNLESS_THREADS(2);
+    nb_dataset tr = synth(96, 7);
+    int saved = nb_get_threads();
+    for (int k = 0; k < 2; k++) {
+        nb_model_kind kind = k ? NB_MODEL_CNN : NB_MODEL_MLP;
+        nb_set_threads(1);
+        nb_trainer *one = small_trainer(kind, NB_OPT_ADAM, 2);
+        nb_set_threads(2);
+        nb_trainer *two = small_trainer(kind, NB_OPT_ADAM, 2);
+        CHECK_NOTNULL(one);
+        CHECK_NOTNULL(two);
+        if (one && two) {
+            for (int e = 0; e < 2; e++) CHECK_OK(nb_train_epoch(one, &tr, NULL, NULL, NULL));
+            nb_pace *pace = nb__ctx_pace(two->ctx);
+            pace->solo_s = 600, pace->solo_until = nb__mono_s() + 600;
+            CHECK_OK(nb_train_epoch(two, &tr, NULL, NULL, NULL));
+            CHECK_MSG(pace->solo_until > nb__mono_s(), "%s: the solo period did not outlive the epoch",
+                      k ? "cnn" : "mlp");
+            *pace = (nb_pace){0};
+            CHECK_OK(nb_train_epoch(two, &tr, NULL, NULL, NULL));
+            CHECK_MSG(params_equal(one->model, two->model), "%s: a solo epoch changed the bits", k ? "cnn" : "mlp");
+        }
+        nb_trainer_free(one);
+        nb_trainer_free(two);
     }
     nb_set_threads(saved);
     nb_dataset_free(&tr);

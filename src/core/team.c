@@ -1,4 +1,4 @@
-/* A team of existing threads and a barrier, on C11 atomics (see team.h). */
+/* A team of existing threads, on C11 atomics (see team.h). */
 #ifdef __linux__
 #define _DEFAULT_SOURCE /* syscall */
 #include <linux/futex.h>
@@ -48,7 +48,7 @@ bool nb__pace_solo(nb_pace *p, double now) {
  * doubles the next period, one won resets it. */
 bool nb__pace_note(nb_pace *p, double own, double wait) {
     p->own += own, p->wait += wait;
-    bool lost = p->wait > 2 * p->own && p->wait > PACE_WINDOW * 50e-6;
+    bool lost = p->wait > p->own && p->wait > PACE_WINDOW * 50e-6;
     if (++p->jobs < PACE_WINDOW && !lost) return false;
     if (lost) {
         double s = p->tried && p->solo_s > 0 ? 2 * p->solo_s : PACE_SOLO_S;
@@ -77,17 +77,6 @@ static void set_solo(nb_team *tm, int on) {
 #ifdef __linux__
     if (!on) syscall(SYS_futex, &tm->solo, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 #endif
-}
-
-void nb__barrier_wait(nb_barrier *b, int n) {
-    if (n < 2) return;
-    unsigned gen = atomic_load_explicit(&b->gen, memory_order_relaxed), round = 0;
-    if (atomic_fetch_add_explicit(&b->count, 1, memory_order_acq_rel) == n - 1) {
-        atomic_store_explicit(&b->count, 0, memory_order_relaxed);
-        atomic_fetch_add_explicit(&b->gen, 1, memory_order_release);
-        return;
-    }
-    while (atomic_load_explicit(&b->gen, memory_order_acquire) == gen) nb__relax(&round);
 }
 
 void nb__team_lead(nb_team *tm, int n) {

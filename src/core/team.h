@@ -24,10 +24,10 @@ typedef void (*nb_team_fn)(void *arg, int t, int n);
 
 /* A lost core, told from the jobs a leader hands out: in windows of jobs,
  * the leader's own share against its wait for the others. A window that
- * waits twice as long as the leader worked (and far more than a wake-up)
- * makes the leader run each job alone ("solo") for a while: with its
- * members at under a third of its speed, the leader doing their shares too
- * is faster. Zero-initialised. */
+ * waits longer than the leader worked (and far longer than a wake-up) makes
+ * the leader run each job alone ("solo") for a while: a member of a team of
+ * two that takes more than twice the leader's time for an equal share is
+ * slower than the leader doing both shares. Zero-initialised. */
 typedef struct nb_pace {
     double own, wait;  /* this window's seconds */
     int jobs;          /* jobs in this window */
@@ -60,16 +60,8 @@ typedef struct nb_team {
     long solo_jobs;       /* jobs run solo (for tests and benchmarks) */
 } nb_team;
 
-/* A barrier for n threads (zero-initialised). */
-typedef struct nb_barrier {
-    _Atomic int count;
-    _Atomic unsigned gen;
-} nb_barrier;
-
 /* One round of waiting: a pause at first, later a yield of the core. */
 void nb__relax(unsigned *round);
-
-void nb__barrier_wait(nb_barrier *b, int n);
 
 /* The leader (member 0): starts leading tm, of n members. tm is zeroed
  * before any member serves it. */

@@ -179,19 +179,22 @@ unsigned nb__flush_subnormals(void) { return 0; }
 void nb__restore_fp(unsigned csr) { (void)csr; }
 #endif
 
-/* Two threads share a step in one of two ways, chosen by the model.
+/* Two threads share a step in one of two ways, chosen by the model. Either
+ * way one thread runs the epoch, leading a team (core/team.h) of the other
+ * to which it hands jobs, and paces it: when the other core is lost to
+ * another process, the leader does the jobs alone for a while.
  *
  * Shards (the CNN: much arithmetic per weight). The batch's two halves run
  * side by side, each with its own context and gradient buffer; each shard's
  * loss is weighted by its share of the batch, so the two gradients add up
  * to the batch's, summed in shard order. Every op inside a shard runs on one
- * thread. The threads meet twice a step: once the gradients are in, and once
- * the parameters are updated. (The same split, across machines, is MPI's.)
+ * thread. A step is two jobs: the shards, then the update of the parameters.
+ * (The same split, across machines, is MPI's.)
  *
- * A team (the MLP: each weight used once per sample, so moving weights
- * between cores costs more than the arithmetic). One thread runs the step on
- * the whole batch, leading a team (core/team.h) to which each GEMM hands
- * half its work, cut by the weights' rows (see ops/linalg.c). The optimizer
+ * Cut weights (the MLP: each weight used once per sample, so moving weights
+ * between cores costs more than the arithmetic). The leader runs the step on
+ * the whole batch, and each GEMM hands the team half its work, cut by the
+ * weights' rows (see ops/linalg.c). The optimizer
  * steps each block of a weight as the backward finishes its gradient, on the
  * thread that computed it (the ready hook, below), so every weight, its
  * gradient and its optimizer state stay in one core's cache.
@@ -215,7 +218,6 @@ typedef struct epoch_run {
     nb_status st; /* a step that could not start (a bad scheduled rate) */
     int64_t done, b, correct;
     double loss_sum, loss; /* the failing step's loss, when that was the trouble */
-    nb_barrier bar;
     nb_team team;
     _Atomic int64_t *ready; /* per parameter: gradient elements stepped by the ready hook */
 } epoch_run;
@@ -285,38 +287,59 @@ static void shard_update(nb_trainer *t, int64_t lo, int64_t hi) {
     memset(s + lo, 0, (size_t)(hi - lo) * sizeof *s);
 }
 
-static void shards_loop(epoch_run *r, int tid, int nth) {
-    nb_trainer *t = r->t;
-    nb_model *models[2] = {t->model, t->replica};
-    nb_ctx *ctxs[2] = {t->ctx, t->shard_ctx};
-    enum { CHUNK = 1 << 14 };
-    int64_t np = nb_params_numel(t->model->params), nchunks = (np + CHUNK - 1) / CHUNK;
-    for (int64_t k = 0; k < r->steps; k++) {
-        int64_t b = batch_size(r, k), half = (b + 1) / 2, rows[3] = {0, half, b};
-        nb_tensor *x = t->xb[b == r->B ? 0 : 1];
-        if (tid == 0) r->st = begin_step(r); /* taken back below if the step fails */
-        for (int sh = tid; sh < 2; sh += nth) {
-            memset(&r->res[sh], 0, sizeof r->res[sh]);
-            if (rows[sh + 1] == rows[sh]) continue;
-            gather(r, x, k, rows[sh], rows[sh + 1]);
-            nb__run_shard(models[sh], ctxs[sh], x, t->yb, rows[sh], rows[sh + 1], b, &r->res[sh]);
-        }
-        nb__barrier_wait(&r->bar, nth);
-        /* every thread reads the same results and takes the same turn */
-        double lv = (r->res[0].loss * (double)half + r->res[1].loss * (double)(b - half)) / (double)b;
-        if (r->st || r->res[0].st || r->res[1].st || !isfinite(lv)) {
-            if (tid == 0) r->b = b, r->loss = lv;
-            break;
-        }
-        for (int64_t c = tid; c < nchunks; c += nth)
-            shard_update(t, c * CHUNK, (c + 1) * CHUNK < np ? (c + 1) * CHUNK : np);
-        if (tid == 0) end_step(r, k, b, lv, r->res[0].correct + r->res[1].correct), r->b = b;
-        nb__barrier_wait(&r->bar, nth);
-        if (tid == 0) progress(r, k);
+/* One step's shards: member t computes shards t, t + n, ... (both, on the
+ * leader, while the team runs solo); each has its own context and gradient. */
+typedef struct shard_job {
+    epoch_run *r;
+    nb_tensor *x;
+    int64_t k, b, rows[3];
+} shard_job;
+
+static void shard_part(void *arg, int t, int n) {
+    shard_job *j = arg;
+    nb_trainer *tr = j->r->t;
+    nb_model *models[2] = {tr->model, tr->replica};
+    nb_ctx *ctxs[2] = {tr->ctx, tr->shard_ctx};
+    for (int sh = t; sh < 2; sh += n) {
+        shard_result *res = &j->r->res[sh];
+        memset(res, 0, sizeof *res);
+        if (j->rows[sh + 1] == j->rows[sh]) continue;
+        gather(j->r, j->x, j->k, j->rows[sh], j->rows[sh + 1]);
+        nb__run_shard(models[sh], ctxs[sh], j->x, tr->yb, j->rows[sh], j->rows[sh + 1], j->b, res);
     }
 }
 
-/* ---- a team ---- */
+/* The update, in chunks of the flat buffers dealt round the members. */
+enum { UPDATE_CHUNK = 1 << 14 };
+
+static void update_part(void *arg, int t, int n) {
+    nb_trainer *tr = arg;
+    int64_t np = nb_params_numel(tr->model->params);
+    for (int64_t lo = (int64_t)t * UPDATE_CHUNK; lo < np; lo += (int64_t)n * UPDATE_CHUNK)
+        shard_update(tr, lo, lo + UPDATE_CHUNK < np ? lo + UPDATE_CHUNK : np);
+}
+
+/* The leader's loop: two jobs a step, the shards and the update. The team
+ * is paced (core/team.h): with the other core lost, the leader runs both
+ * shards itself, as one thread does, and the bits do not change. */
+static void shards_loop(epoch_run *r) {
+    nb_trainer *t = r->t;
+    for (int64_t k = 0; k < r->steps; k++) {
+        int64_t b = batch_size(r, k), half = (b + 1) / 2;
+        shard_job j = {r, t->xb[b == r->B ? 0 : 1], k, b, {0, half, b}};
+        /* the step's scalars before the update (taken back if the step fails) */
+        if ((r->st = begin_step(r))) break;
+        nb__team_run(&r->team, shard_part, &j);
+        double lv = (r->res[0].loss * (double)half + r->res[1].loss * (double)(b - half)) / (double)b;
+        r->b = b, r->loss = lv;
+        if (r->res[0].st || r->res[1].st || !isfinite(lv)) break;
+        nb__team_run(&r->team, update_part, t);
+        end_step(r, k, b, lv, r->res[0].correct + r->res[1].correct);
+        progress(r, k);
+    }
+}
+
+/* ---- cut weights ---- */
 
 typedef struct gather_job {
     epoch_run *r;
@@ -426,13 +449,13 @@ nb_status nb_train_epoch(nb_trainer *t, const nb_dataset *train, nb_epoch_stats 
         nth = omp_get_num_threads();
 #endif
         unsigned fp = nb__flush_subnormals();
-        if (!team) shards_loop(r, tid, nth);
-        else if (tid > 0) nb__team_serve(&r->team, tid);
+        if (tid > 0) nb__team_serve(&r->team, tid);
         else {
             nb__team_lead(&r->team, nth);
             /* no job of the step waits inside: a late member's shares can run here */
             nb__team_adapt(&r->team, nb__ctx_pace(t->ctx));
-            team_loop(r);
+            if (team) team_loop(r);
+            else shards_loop(r);
             nb__team_end(&r->team);
         }
         nb__restore_fp(fp);
