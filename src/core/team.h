@@ -22,15 +22,15 @@
 
 typedef void (*nb_team_fn)(void *arg, int t, int n);
 
-/* A lost core, told from the jobs a leader hands out: in windows of jobs,
+/* A lost core, told from the jobs a leader hands out: in windows of 20 ms,
  * the leader's own share against its wait for the others. A window that
- * waits longer than the leader worked (and far longer than a wake-up) makes
- * the leader run each job alone ("solo") for a while: a member of a team of
- * two that takes more than twice the leader's time for an equal share is
- * slower than the leader doing both shares. Zero-initialised. */
+ * waits longer than the leader worked makes the leader run each job alone
+ * ("solo") for a while: a member of a team of two that takes more than
+ * twice the leader's time for an equal share is slower than the leader
+ * doing both shares. (On a quiet machine the wait is 1-9% of the work.)
+ * Zero-initialised. */
 typedef struct nb_pace {
     double own, wait;  /* this window's seconds */
-    int jobs;          /* jobs in this window */
     bool tried;        /* this window is the first after a solo period */
     double solo_until; /* monotonic seconds; 0: not solo */
     double solo_s;     /* the last solo period (0: none yet): doubles while the core stays lost */
