@@ -33,7 +33,7 @@ case " $targets " in *" checkpoint "*|*" ckmeta "*)
     LIB=$(ls src/*/*.c | grep -v '^src/cli/'; echo src/cli/args.c)
     CFLAGS="$CFLAGS -Wno-unknown-pragmas -Wno-error" ;;
 esac
-objs=""; todo=$B/obj/todo; : > "$todo"
+objs=""; cmds=$B/obj/compile; : > "$cmds"
 for s in $LIB; do
     o="$B/obj/$(echo "$s" | tr / _ | sed 's/\.c$/.o/')"
     objs="$objs $o"
@@ -48,11 +48,11 @@ for s in $LIB; do
     esac
     # rebuild when the source or any header is newer than the object
     if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find include src -name '*.h' -newer "$o" | head -1)" ]; then
-        echo "$CC_FUZZ $(echo $CFLAGS) $isa $san -c $s -o $o || { echo 'fuzz: cannot build $s'; exit 1; }" >> "$todo"
+        echo "$CC_FUZZ $(echo $CFLAGS) $isa $san -c $s -o $o || { echo 'fuzz: cannot build $s'; exit 1; }" >> "$cmds"
     fi
 done
 # FUZZ_JOBS compiles at once
-xargs -d '\n' -P "$jobs" -n 1 sh -c 'eval "$1"' _ < "$todo" || exit 1
+xargs -d '\n' -P "$jobs" -n 1 sh -c 'eval "$1"' _ < "$cmds" || exit 1
 for t in $targets; do
     h=tests/fuzz/fuzz_$t.c
     [ -f "$h" ] || { echo "fuzz: no target '$t'"; exit 1; }
